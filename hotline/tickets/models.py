@@ -1,0 +1,226 @@
+"""The ticket aggregate (工单): the ticket, its assignments, requests, replies and history."""
+
+from django.conf import settings
+from django.db import models
+
+from hotline.catalog.models import AppealType, Urgency
+
+
+class Status(models.TextChoices):
+    REGISTERED = "registered", "待受理"
+    PENDING_DISPATCH = "pending_dispatch", "待派单"
+    DISPATCHED = "dispatched", "待签收"
+    IN_PROGRESS = "in_progress", "办理中"
+    RETURN_REQUESTED = "return_requested", "退单待审"
+    REPLIED = "replied", "待审核"
+    REVIEWED = "reviewed", "待回访"
+    CLOSED = "closed", "已办结"
+    MERGED = "merged", "已并单"
+    INVALID = "invalid", "无效"
+
+
+OPEN_STATUSES = [
+    Status.REGISTERED,
+    Status.PENDING_DISPATCH,
+    Status.DISPATCHED,
+    Status.IN_PROGRESS,
+    Status.RETURN_REQUESTED,
+    Status.REPLIED,
+    Status.REVIEWED,
+]
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", "电话"
+    WEB = "web", "网站"
+    APP = "app", "移动应用"
+    WECHAT = "wechat", "微信"
+    MAILBOX = "mailbox", "信箱"
+    SUBCENTER = "subcenter", "分中心"
+    OPEN311 = "open311", "Open311"
+    OTHER = "other", "其他"
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASICALLY = "basically", "基本满意"
+    UNSATISFIED = "unsatisfied", "不满意"
+    UNREACHABLE = "unreachable", "联系不上"
+
+
+class Ticket(models.Model):
+    number = models.CharField("工单编号", max_length=24, unique=True)
+    channel = models.CharField("来源渠道", max_length=16, choices=Channel.choices)
+    external_ref = models.CharField("外部编号", max_length=64, null=True, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, db_index=True)
+
+    citizen_name = models.CharField("诉求人", max_length=64, blank=True)
+    citizen_phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
+    anonymous = models.BooleanField("匿名", default=False)
+    confidential = models.BooleanField("保密", default=False)
+
+    appeal_type = models.CharField("诉求类型", max_length=16, choices=AppealType.choices)
+    category = models.ForeignKey(
+        "catalog.Category", models.PROTECT, null=True, blank=True, verbose_name="诉求分类"
+    )
+    title = models.CharField("标题", max_length=200)
+    content = models.TextField("诉求内容")
+    region = models.ForeignKey(
+        "orgs.Region", models.PROTECT, null=True, blank=True, verbose_name="所属区划"
+    )
+    address = models.CharField("地址", max_length=200, blank=True)
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    urgency = models.CharField("紧急程度", max_length=16, choices=Urgency.choices)
+
+    # The center that owns dispatch, review and callback of the ticket right now.
+    center = models.ForeignKey(
+        "orgs.Unit", models.PROTECT, related_name="held_tickets", verbose_name="责任中心"
+    )
+    lead_unit = models.ForeignKey(
+        "orgs.Unit",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_tickets",
+        verbose_name="主办单位",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, verbose_name="受理人"
+    )
+
+    created_at = models.DateTimeField("受理时间", db_index=True)
+    updated_at = models.DateTimeField("更新时间")
+    dispatched_at = models.DateTimeField("派单时间", null=True, blank=True)
+    ack_deadline = models.DateTimeField("签收时限", null=True, blank=True)
+    acknowledged_at = models.DateTimeField("签收时间", null=True, blank=True)
+    handle_deadline = models.DateTimeField("办理时限", null=True, blank=True, db_index=True)
+    replied_at = models.DateTimeField("答复时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+
+    reply = models.TextField("答复内容", blank=True)
+    resolved = models.BooleanField("是否解决", null=True, blank=True)
+    satisfaction = models.CharField(
+        "满意度", max_length=16, choices=Satisfaction.choices, blank=True
+    )
+    extension_count = models.PositiveSmallIntegerField("延期次数", default=0)
+    reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
+    return_count = models.PositiveSmallIntegerField("退单次数", default=0)
+    is_supervised = models.BooleanField("督办", default=False)
+    risk_level = models.CharField("风险等级", max_length=8, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_tickets",
+        verbose_name="并入工单",
+    )
+    # The hash of the newest event, so that the next one chains to it without a lookup.
+    last_event_hash = models.CharField(max_length=64, editable=False)
+    event_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "工单"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_ref"], name="uniq_channel_external_ref"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["center", "status", "-id"], name="ticket_center_status"),
+            models.Index(fields=["region", "-id"], name="ticket_region"),
+            models.Index(fields=["lead_unit", "status"], name="ticket_lead_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", "主办"
+    ASSIST = "assist", "协办"
+
+
+class Assignment(models.Model):
+    """A unit working on a ticket; sub-dispatch keeps the parent's assignment active."""
+
+    ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey("orgs.Unit", models.PROTECT, related_name="assignments")
+    role = models.CharField("角色", max_length=8, choices=AssignmentRole.choices)
+    parent = models.ForeignKey(
+        "self", models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    is_active = models.BooleanField(default=True)
+    assigned_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "承办记录"
+        indexes = [models.Index(fields=["unit", "is_active", "ticket"], name="assignment_unit")]
+
+
+class RequestKind(models.TextChoices):
+    RETURN = "return", "退单"
+    EXTENSION = "extension", "延期"
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已同意"
+    REJECTED = "rejected", "已驳回"
+
+
+class TicketRequest(models.Model):
+    """A unit's request to give a ticket back or to get more time, and its decision."""
+
+    ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="requests")
+    kind = models.CharField(max_length=16, choices=RequestKind.choices)
+    state = models.CharField(max_length=16, choices=RequestState.choices)
+    unit = models.ForeignKey("orgs.Unit", models.PROTECT)
+    reason = models.TextField()
+    days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The status to go back to when a return is rejected.
+    prior_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "退单与延期申请"
+
+
+class TicketEvent(models.Model):
+    """One entry of the append-only, hash-chained history of a ticket."""
+
+    ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_unit = models.ForeignKey(
+        "orgs.Unit", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "工单流转记录"
+        constraints = [models.UniqueConstraint(fields=["ticket", "seq"], name="uniq_event_seq")]
+        ordering = ["ticket", "seq"]
+
+
+class NumberCounter(models.Model):
+    """The last ticket sequence handed out per region code and day."""
+
+    key = models.CharField(max_length=16, primary_key=True)
+    value = models.PositiveIntegerField()
