@@ -1,5 +1,100 @@
-"""The typed JSON API under /api/v1 (django-ninja); each app adds its router."""
+"""The typed JSON API under /api/v1 (django-ninja): auth, the one error shape, the routers."""
 
+from datetime import timedelta
+
+from django.http import Http404
+from django.utils import timezone
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
 
-api = NinjaAPI(title="12345 一张网 API", version="1", urls_namespace="api-v1")
+from hotline.errors import ErrorCode, HotlineError
+from hotline.orgs.models import ApiToken
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer hl_…`: a per-user token for machines."""
+
+    def authenticate(self, request, token):
+        found = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=ApiToken.hash_key(token), is_active=True, user__is_active=True)
+            .first()
+        )
+        if found is None:
+            return None
+        now = timezone.now()
+        # Record use at most every few minutes: a write per request would cost throughput.
+        if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=5):
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = found.user
+        return found.user
+
+
+api = NinjaAPI(
+    title="12345 一张网 API",
+    version="1",
+    description="政务服务便民热线一张网：工单全流程接口。错误统一为 {code, field, message_zh, message_en}。",
+    urls_namespace="api-v1",
+    auth=[TokenAuth(), django_auth],
+)
+
+
+def _error(request, status, code, field, zh, en):
+    return api.create_response(
+        request,
+        {"code": str(code), "field": field, "message_zh": zh, "message_en": en},
+        status=status,
+    )
+
+
+@api.exception_handler(HotlineError)
+def _hotline_error(request, exc: HotlineError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    first = exc.errors[0] if exc.errors else {}
+    loc = [str(x) for x in first.get("loc", []) if x not in ("body", "query", "path", "payload")]
+    field = ".".join(loc) or None
+    msg = first.get("msg", "invalid input")
+    return _error(
+        request,
+        422,
+        ErrorCode.VALIDATION,
+        field,
+        f"字段「{field or '请求'}」无效：{msg}",
+        f"{field or 'request'}: {msg}",
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return _error(
+        request,
+        401,
+        ErrorCode.NOT_AUTHENTICATED,
+        None,
+        "请先登录或提供有效的令牌",
+        "authentication required",
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _error(request, 404, ErrorCode.NOT_FOUND, None, "对象不存在或无权查看", "not found")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, ErrorCode.VALIDATION, None, str(exc), str(exc))
+
+
+def _register_routers():
+    from hotline.tickets.api import router as tickets_router
+
+    api.add_router("/", tickets_router)
+
+
+_register_routers()

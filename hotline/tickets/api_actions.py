@@ -1,0 +1,220 @@
+"""One endpoint per transition; each returns the ticket as the caller now sees it."""
+
+from django.http import Http404
+
+from hotline.errors import InvalidInput
+
+from . import lifecycle
+from .api import ERRORS, _get, _unit, detail_out, router
+from .schemas import (
+    CallbackIn,
+    DispatchIn,
+    ExtensionIn,
+    MergeIn,
+    NoteIn,
+    ReasonIn,
+    ReplyIn,
+    SubDispatchIn,
+    SuperviseIn,
+    TicketDetailOut,
+)
+
+RESPONSES = {200: TicketDetailOut, **ERRORS}
+
+
+def _done(request, t):
+    """After the change the caller may no longer see the ticket (returned, sent on): 200
+    with what it sees, or the ticket as it was acted on when it dropped out of scope."""
+    from hotline.orgs import scope
+
+    if scope.is_visible(request.auth, t):
+        return detail_out(request.auth, _get(request, t.number))
+    return detail_out(request.auth, t)
+
+
+def _post(path, summary):
+    return router.post(f"/tickets/{{number}}/{path}", response=RESPONSES, summary=summary)
+
+
+@_post("accept", "受理确认")
+def accept(request, number: str, payload: NoteIn):
+    return _done(
+        request, lifecycle.accept(ticket=_get(request, number), by=request.auth, note=payload.note)
+    )
+
+
+@_post("invalid", "标记无效")
+def mark_invalid(request, number: str, payload: ReasonIn):
+    return _done(
+        request,
+        lifecycle.mark_invalid(
+            ticket=_get(request, number), by=request.auth, reason=payload.reason
+        ),
+    )
+
+
+@_post("dispatch", "派单")
+def dispatch(request, number: str, payload: DispatchIn):
+    t = _get(request, number)
+    lead = _unit(payload.to_unit, "to_unit")
+    assisting = [_unit(code, "assisting") for code in payload.assisting]
+    return _done(
+        request,
+        lifecycle.dispatch(
+            ticket=t, by=request.auth, to_unit=lead, assisting=assisting, note=payload.note
+        ),
+    )
+
+
+@_post("sub-dispatch", "下派")
+def sub_dispatch(request, number: str, payload: SubDispatchIn):
+    t = _get(request, number)
+    return _done(
+        request,
+        lifecycle.sub_dispatch(
+            ticket=t, by=request.auth, to_unit=_unit(payload.to_unit, "to_unit"), note=payload.note
+        ),
+    )
+
+
+@_post("acknowledge", "签收")
+def acknowledge(request, number: str):
+    return _done(request, lifecycle.acknowledge(ticket=_get(request, number), by=request.auth))
+
+
+@_post("return", "申请退单")
+def request_return(request, number: str, payload: ReasonIn):
+    return _done(
+        request,
+        lifecycle.request_return(
+            ticket=_get(request, number), by=request.auth, reason=payload.reason
+        ),
+    )
+
+
+@_post("return/approve", "同意退单")
+def approve_return(request, number: str, payload: NoteIn):
+    return _done(
+        request,
+        lifecycle.approve_return(ticket=_get(request, number), by=request.auth, note=payload.note),
+    )
+
+
+@_post("return/reject", "驳回退单")
+def reject_return(request, number: str, payload: ReasonIn):
+    return _done(
+        request,
+        lifecycle.reject_return(
+            ticket=_get(request, number), by=request.auth, reason=payload.reason
+        ),
+    )
+
+
+@_post("extension", "申请延期")
+def request_extension(request, number: str, payload: ExtensionIn):
+    return _done(
+        request,
+        lifecycle.request_extension(
+            ticket=_get(request, number), by=request.auth, days=payload.days, reason=payload.reason
+        ),
+    )
+
+
+@_post("extension/approve", "同意延期")
+def approve_extension(request, number: str, payload: NoteIn):
+    return _done(
+        request,
+        lifecycle.approve_extension(
+            ticket=_get(request, number), by=request.auth, note=payload.note
+        ),
+    )
+
+
+@_post("extension/reject", "驳回延期")
+def reject_extension(request, number: str, payload: ReasonIn):
+    return _done(
+        request,
+        lifecycle.reject_extension(
+            ticket=_get(request, number), by=request.auth, reason=payload.reason
+        ),
+    )
+
+
+@_post("reply", "答复")
+def reply(request, number: str, payload: ReplyIn):
+    return _done(
+        request, lifecycle.reply(ticket=_get(request, number), by=request.auth, body=payload.body)
+    )
+
+
+@_post("reply/approve", "审核通过")
+def approve_reply(request, number: str, payload: NoteIn):
+    return _done(
+        request,
+        lifecycle.approve_reply(ticket=_get(request, number), by=request.auth, note=payload.note),
+    )
+
+
+@_post("reply/reject", "审核退回")
+def reject_reply(request, number: str, payload: ReasonIn):
+    return _done(
+        request,
+        lifecycle.reject_reply(
+            ticket=_get(request, number), by=request.auth, reason=payload.reason
+        ),
+    )
+
+
+@_post("callback", "回访")
+def callback(request, number: str, payload: CallbackIn):
+    return _done(
+        request,
+        lifecycle.callback(
+            ticket=_get(request, number),
+            by=request.auth,
+            satisfaction=str(payload.satisfaction),
+            resolved=payload.resolved,
+            note=payload.note,
+        ),
+    )
+
+
+@_post("close", "办结（免回访）")
+def close(request, number: str, payload: ReasonIn):
+    return _done(
+        request,
+        lifecycle.close(ticket=_get(request, number), by=request.auth, reason=payload.reason),
+    )
+
+
+@_post("reopen", "重办")
+def reopen(request, number: str, payload: ReasonIn):
+    return _done(
+        request,
+        lifecycle.reopen(ticket=_get(request, number), by=request.auth, reason=payload.reason),
+    )
+
+
+@_post("merge", "并单")
+def merge(request, number: str, payload: MergeIn):
+    t = _get(request, number)
+    try:
+        into = _get(request, payload.into)
+    except Http404 as exc:
+        raise InvalidInput(
+            "并入的工单不存在", f"unknown ticket {payload.into}", field="into"
+        ) from exc
+    return _done(request, lifecycle.merge(ticket=t, into=into, by=request.auth, note=payload.note))
+
+
+@_post("supervise", "督办")
+def supervise(request, number: str, payload: SuperviseIn):
+    return _done(
+        request,
+        lifecycle.supervise(
+            ticket=_get(request, number),
+            by=request.auth,
+            reason=payload.reason,
+            level=payload.level,
+        ),
+    )

@@ -1,0 +1,150 @@
+"""Rule 5: the append-only, hash-chained history of a ticket, and the outbox row of each change."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+
+from django.utils import timezone
+
+from hotline.exchange.models import OutboxMessage
+
+from .models import Ticket, TicketEvent
+
+GENESIS = "0" * 64
+
+
+def event_hash(
+    *, number, seq, action, from_status, to_status, actor_id, actor_unit_id, data, created_at, prev
+):
+    """SHA-256 over a canonical form of the event and the hash of the one before."""
+    body = json.dumps(
+        [
+            number,
+            seq,
+            action,
+            from_status,
+            to_status,
+            actor_id,
+            actor_unit_id,
+            data,
+            created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            prev,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def build_event(
+    ticket: Ticket, *, action, from_status, actor=None, actor_unit=None, data=None, at=None
+) -> TicketEvent:
+    """Make (not save) the next event of `ticket` and advance the ticket's chain head."""
+    at = at or timezone.now()
+    data = data or {}
+    seq = ticket.event_count + 1
+    prev = ticket.last_event_hash or GENESIS
+    actor_id = actor.pk if actor is not None else None
+    unit_id = actor_unit.pk if actor_unit is not None else None
+    digest = event_hash(
+        number=ticket.number,
+        seq=seq,
+        action=action,
+        from_status=from_status,
+        to_status=ticket.status,
+        actor_id=actor_id,
+        actor_unit_id=unit_id,
+        data=data,
+        created_at=at,
+        prev=prev,
+    )
+    ticket.event_count = seq
+    ticket.last_event_hash = digest
+    return TicketEvent(
+        ticket=ticket,
+        seq=seq,
+        action=action,
+        from_status=from_status,
+        to_status=ticket.status,
+        actor_id=actor_id,
+        actor_unit_id=unit_id,
+        data=data,
+        created_at=at,
+        prev_hash=prev,
+        hash=digest,
+    )
+
+
+def build_outbox(ticket: Ticket, event: TicketEvent) -> OutboxMessage:
+    return OutboxMessage(
+        ticket=ticket,
+        event=event,
+        topic=f"ticket.{event.action}",
+        payload={
+            "ticket": ticket.number,
+            "external_ref": ticket.external_ref,
+            "seq": event.seq,
+            "action": event.action,
+            "from_status": event.from_status,
+            "status": event.to_status,
+            "at": event.created_at.isoformat(),
+            "data": event.data,
+        },
+        created_at=event.created_at,
+    )
+
+
+def append(ticket: Ticket, **kwargs) -> TicketEvent:
+    """Save the next event and its outbox row; the caller saves the ticket in the same transaction."""
+    event = build_event(ticket, **kwargs)
+    event.save(force_insert=True)
+    build_outbox(ticket, event).save(force_insert=True)
+    return event
+
+
+@dataclass
+class ChainReport:
+    ticket_number: str
+    ok: bool
+    problem: str = ""
+    seq: int | None = None
+
+
+def verify(ticket: Ticket) -> ChainReport:
+    """Recompute the chain of one ticket; report the first event that does not fit."""
+    prev = GENESIS
+    expected_seq = 0
+    last_status = None
+    for ev in ticket.events.order_by("seq").iterator():
+        expected_seq += 1
+        if ev.seq != expected_seq:
+            return ChainReport(
+                ticket.number, False, f"事件缺失 missing event {expected_seq}", ev.seq
+            )
+        if ev.prev_hash != prev:
+            return ChainReport(ticket.number, False, "前序哈希不符 prev hash mismatch", ev.seq)
+        digest = event_hash(
+            number=ticket.number,
+            seq=ev.seq,
+            action=ev.action,
+            from_status=ev.from_status,
+            to_status=ev.to_status,
+            actor_id=ev.actor_id,
+            actor_unit_id=ev.actor_unit_id,
+            data=ev.data,
+            created_at=ev.created_at,
+            prev=ev.prev_hash,
+        )
+        if digest != ev.hash:
+            return ChainReport(ticket.number, False, "事件内容被改动 event altered", ev.seq)
+        prev = ev.hash
+        last_status = ev.to_status
+    if last_status is not None and last_status != ticket.status:
+        return ChainReport(ticket.number, False, "状态与记录不符 status differs from history")
+    if expected_seq != ticket.event_count or prev != (ticket.last_event_hash or GENESIS):
+        return ChainReport(
+            ticket.number, False, "链尾不符（事件被删除）chain head mismatch (event deleted)"
+        )
+    return ChainReport(ticket.number, True)

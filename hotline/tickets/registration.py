@@ -1,0 +1,176 @@
+"""What a new ticket is built from: checked input, its center, its number."""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from hotline.catalog.models import AppealType, Category, Urgency
+from hotline.errors import Forbidden, InvalidInput
+from hotline.orgs import scope
+from hotline.orgs.models import Region, Role
+
+from .guards import text
+from .history import GENESIS
+from .models import Channel, Status, Ticket
+
+PHONE_RE = re.compile(r"^\+?[0-9][0-9-]{2,19}$")
+
+
+@dataclass
+class RegisterInput:
+    channel: str
+    appeal_type: str
+    title: str
+    content: str
+    urgency: str = Urgency.NORMAL
+    citizen_name: str = ""
+    citizen_phone: str = ""
+    anonymous: bool = False
+    confidential: bool = False
+    category: Category | int | None = None
+    region: Region | str | None = None
+    address: str = ""
+    latitude: Decimal | float | None = None
+    longitude: Decimal | float | None = None
+    external_ref: str | None = None
+    center_code: str | None = None
+
+
+def _choice(value, choices, field, label):
+    if value not in choices.values:
+        raise InvalidInput(
+            f"{label}取值无效：{value}", f"{field} must be one of {choices.values}", field=field
+        )
+    return value
+
+
+def _category(value) -> Category | None:
+    if value is None or isinstance(value, Category):
+        return value
+    found = Category.objects.filter(pk=value, is_active=True).first()
+    if found is None:
+        raise InvalidInput("诉求分类不存在", f"unknown category {value}", field="category")
+    return found
+
+
+def _region(value) -> Region | None:
+    if value is None or isinstance(value, Region):
+        return value
+    found = Region.objects.filter(code=value).first()
+    if found is None:
+        raise InvalidInput("行政区划代码不存在", f"unknown region code {value}", field="region")
+    return found
+
+
+def _coordinate(value, field, bound):
+    if value is None:
+        return None
+    value = Decimal(str(value)).quantize(Decimal("0.000001"))
+    if abs(value) > bound:
+        raise InvalidInput(
+            f"坐标超出范围（±{bound}）", f"{field} must be within ±{bound}", field=field
+        )
+    return value
+
+
+def next_number(code6: str, at) -> str:
+    """Region code + local date + a sequence per region and day: 350100 20261125 000042.
+
+    The counter is bumped in one statement, outside the ticket's transaction, so that its
+    row lock lasts only that statement; a rolled-back registration leaves a gap, as a
+    database sequence would.
+    """
+    day = timezone.localtime(at).strftime("%Y%m%d")
+    key = code6 + day
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tickets_numbercounter (key, value) VALUES (%s, 1) "
+            "ON CONFLICT (key) DO UPDATE SET value = tickets_numbercounter.value + 1 "
+            "RETURNING value",
+            [key],
+        )
+        (value,) = cursor.fetchone()
+    return f"{key}{value:06d}"
+
+
+def intake_membership(by, center_code: str | None):
+    """The actor's agent or dispatcher membership at the center that takes the demand."""
+    for m in scope.memberships(by):
+        if m.role in (Role.AGENT, Role.DISPATCHER) and m.unit.is_center:
+            if center_code is None or m.unit.code == center_code:
+                return m
+    if center_code is not None:
+        raise InvalidInput(
+            "无权在该中心受理", f"you cannot register at center {center_code}", field="center_code"
+        )
+    raise Forbidden(
+        "只有热线中心的话务员或派单员可以受理诉求",
+        "Only an agent or dispatcher of a hotline center may register a demand",
+    )
+
+
+def new_ticket(*, by, data: RegisterInput, status: str | None = None):
+    """Check the input and build (not save) the ticket; returns (ticket, membership)."""
+    channel = _choice(data.channel, Channel, "channel", "来源渠道")
+    appeal_type = _choice(data.appeal_type, AppealType, "appeal_type", "诉求类型")
+    urgency = _choice(data.urgency, Urgency, "urgency", "紧急程度")
+    title = text(data.title, "title", "标题", max_len=200)
+    content = text(data.content, "content", "诉求内容", max_len=5000)
+    citizen_name = text(data.citizen_name, "citizen_name", "诉求人姓名", min_len=0, max_len=64)
+    phone = (data.citizen_phone or "").strip()
+    if phone and not PHONE_RE.match(phone):
+        raise InvalidInput(
+            "联系电话格式不正确", "citizen_phone is not a phone number", field="citizen_phone"
+        )
+    address = text(data.address, "address", "地址", min_len=0, max_len=200)
+    ref = (data.external_ref or "").strip() or None
+    if ref and len(ref) > 64:
+        raise InvalidInput(
+            "外部编号不能超过64个字符",
+            "external_ref must be at most 64 characters",
+            field="external_ref",
+        )
+    category = _category(data.category)
+    region = _region(data.region)
+    latitude = _coordinate(data.latitude, "latitude", 90)
+    longitude = _coordinate(data.longitude, "longitude", 180)
+    membership = intake_membership(by, data.center_code)
+    if status is None:
+        by_agent = channel == Channel.PHONE and membership.role == Role.AGENT
+        status = Status.PENDING_DISPATCH if by_agent else Status.REGISTERED
+    center = membership.unit
+    if region is not None and not center.region.covers(region):
+        raise InvalidInput(
+            f"「{region.name}」不在「{center.name}」的辖区内",
+            "region is outside the registering center's region",
+            field="region",
+        )
+    now = timezone.now()
+    ticket = Ticket(
+        number=next_number(center.region.code6, now),
+        channel=channel,
+        external_ref=ref,
+        status=status,
+        citizen_name=citizen_name,
+        citizen_phone=phone,
+        anonymous=bool(data.anonymous),
+        confidential=bool(data.confidential),
+        appeal_type=appeal_type,
+        category=category,
+        title=title,
+        content=content,
+        region=region or center.region,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        urgency=urgency,
+        center=center,
+        registered_by=by,
+        created_at=now,
+        updated_at=now,
+        last_event_hash=GENESIS,
+    )
+    return ticket, membership
