@@ -56,7 +56,12 @@ def _hotline_error(request, exc: HotlineError):
 @api.exception_handler(ValidationError)
 def _validation_error(request, exc: ValidationError):
     first = exc.errors[0] if exc.errors else {}
-    loc = [str(x) for x in first.get("loc", []) if x not in ("body", "query", "path", "payload")]
+    # Drop the location and the parameter's name ("body", "payload"), not a field called so.
+    loc = [
+        str(x)
+        for i, x in enumerate(first.get("loc", []))
+        if i >= 2 or x not in ("body", "query", "path", "payload", "filters")
+    ]
     field = ".".join(loc) or None
     msg = first.get("msg", "invalid input")
     return _error(

@@ -77,7 +77,14 @@ class TimeLimitPolicy(models.Model):
             models.UniqueConstraint(
                 fields=["appeal_type", "urgency", "utility_only", "region"],
                 name="uniq_policy",
-            )
+            ),
+            # NULLs are distinct in a unique index, so the constraint above lets two province
+            # defaults (region NULL) for the same key coexist; this one forbids that.
+            models.UniqueConstraint(
+                fields=["appeal_type", "urgency", "utility_only"],
+                condition=models.Q(region__isnull=True),
+                name="uniq_policy_province_default",
+            ),
         ]
 
     def __str__(self):

@@ -160,7 +160,9 @@ def filter_tickets(user, f: TicketFilters):
         qs = qs.filter(status__in=f.status)
     if f.unit:
         unit = _unit(f.unit, "unit")
-        qs = qs.filter(Q(lead_unit=unit) | Q(assignments__unit=unit, assignments__is_active=True))
+        qs = qs.filter(
+            Q(lead_unit=unit) | Q(assignments__unit=unit, assignments__is_active=True)
+        ).distinct()  # one row per ticket, however many of its assignments match
     if f.category:
         qs = qs.filter(category_id__in=_subtree(Category, f.category, "category", "诉求分类"))
     if f.region:

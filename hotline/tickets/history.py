@@ -114,10 +114,15 @@ class ChainReport:
 
 def verify(ticket: Ticket) -> ChainReport:
     """Recompute the chain of one ticket; report the first event that does not fit."""
+    return verify_events(ticket, ticket.events.order_by("seq").iterator())
+
+
+def verify_events(ticket: Ticket, events) -> ChainReport:
+    """Check `events` (the ticket's, in seq order) against each other and the ticket's head."""
     prev = GENESIS
     expected_seq = 0
     last_status = None
-    for ev in ticket.events.order_by("seq").iterator():
+    for ev in events:
         expected_seq += 1
         if ev.seq != expected_seq:
             return ChainReport(
@@ -148,3 +153,24 @@ def verify(ticket: Ticket) -> ChainReport:
             ticket.number, False, "链尾不符（事件被删除）chain head mismatch (event deleted)"
         )
     return ChainReport(ticket.number, True)
+
+
+def verify_all(tickets, chunk: int = 2000):
+    """Yield a report per ticket of `tickets`, reading events a chunk of tickets at a time."""
+    batch = []
+    for ticket in tickets.order_by("pk").iterator(chunk_size=chunk):
+        batch.append(ticket)
+        if len(batch) == chunk:
+            yield from _verify_batch(batch)
+            batch = []
+    if batch:
+        yield from _verify_batch(batch)
+
+
+def _verify_batch(batch):
+    by_ticket: dict[int, list] = {t.pk: [] for t in batch}
+    events = TicketEvent.objects.filter(ticket_id__in=list(by_ticket)).order_by("ticket_id", "seq")
+    for ev in events.iterator(chunk_size=10000):
+        by_ticket[ev.ticket_id].append(ev)
+    for t in batch:
+        yield verify_events(t, by_ticket[t.pk])

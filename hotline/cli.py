@@ -1,0 +1,26 @@
+"""The `hotline` command: Django's management commands under friendlier names.
+
+hotline serve [--host H --port P]    serve the product
+hotline demo [--tickets N]           the demo province, its people and N synthetic tickets
+hotline check-chain                  verify the hash chain of every ticket's history
+hotline <any manage.py command>      migrate, createsuperuser, shell …
+"""
+
+import os
+import sys
+
+ALIASES = {"check-chain": "check_chain"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ALIASES:
+        args[0] = ALIASES[args[0]]
+    execute_from_command_line(["hotline", *args])
+
+
+if __name__ == "__main__":
+    main()
