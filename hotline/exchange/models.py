@@ -14,3 +14,6 @@ class OutboxMessage(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "发件箱"
         ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.topic} #{self.pk}"

@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import Query, Router
 
 from hotline.catalog.models import Category
-from hotline.errors import InvalidInput
+from hotline.errors import ErrorCode, IllegalTransition, InvalidInput
 from hotline.orgs import scope
 from hotline.orgs.models import CENTER_ROLES, READONLY_ROLES, Region, Unit
 
@@ -24,6 +24,7 @@ from .schemas import (
     ResolveIn,
     TicketDetailOut,
     TicketFilters,
+    TicketOut,
     TicketPage,
 )
 
@@ -233,14 +234,23 @@ def _register_input(payload: RegisterIn) -> RegisterInput:
 
 @router.post(
     "/tickets",
-    response={200: TicketDetailOut, 201: TicketDetailOut, **ERRORS},
+    response={200: TicketOut, 201: TicketOut, **ERRORS},
     summary="受理诉求（登记工单）",
 )
 def register(request, payload: RegisterIn):
-    """Register a demand. A repeated external reference returns the existing ticket (200)."""
+    """Register a demand (201). A repeated external reference returns the existing ticket
+    (200), or 409 when that reference belongs to a ticket outside the caller's scope."""
     ticket, created = lifecycle.register(by=request.auth, data=_register_input(payload))
-    ticket = _get(request, ticket.number)
-    return (201 if created else 200), detail_out(request.auth, ticket)
+    if created:
+        return 201, ticket_out(request.auth, ticket)
+    if not scope.is_visible(request.auth, ticket):
+        raise IllegalTransition(
+            "该外部编号已被其他工单使用",
+            "external_ref is already used by another ticket",
+            field="external_ref",
+            code=ErrorCode.DUPLICATE,
+        )
+    return 200, ticket_out(request.auth, _get(request, ticket.number))
 
 
 @router.post(

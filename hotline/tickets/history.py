@@ -99,9 +99,14 @@ def build_outbox(ticket: Ticket, event: TicketEvent) -> OutboxMessage:
 def append(ticket: Ticket, **kwargs) -> TicketEvent:
     """Save the next event and its outbox row; the caller saves the ticket in the same transaction."""
     event = build_event(ticket, **kwargs)
+    save(ticket, event)
+    return event
+
+
+def save(ticket: Ticket, event: TicketEvent) -> None:
+    """Insert a built event and its outbox row (the ticket must be saved already)."""
     event.save(force_insert=True)
     build_outbox(ticket, event).save(force_insert=True)
-    return event
 
 
 @dataclass

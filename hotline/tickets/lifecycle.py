@@ -83,19 +83,20 @@ def register(*, by, data: RegisterInput) -> tuple[Ticket, bool]:
         if found is not None:
             return found, False
     ticket, membership = new_ticket(by=by, data=data)
+    # The event is built first so that the ticket row goes in once, with its chain head.
+    event = history.build_event(
+        ticket,
+        action="register",
+        from_status="",
+        actor=by,
+        actor_unit=membership.unit,
+        data={"channel": ticket.channel},
+        at=ticket.created_at,
+    )
     try:
         with transaction.atomic():
             ticket.save(force_insert=True)
-            history.append(
-                ticket,
-                action="register",
-                from_status="",
-                actor=by,
-                actor_unit=membership.unit,
-                data={"channel": ticket.channel},
-                at=ticket.created_at,
-            )
-            ticket.save(update_fields=["event_count", "last_event_hash"])
+            history.save(ticket, event)
     except IntegrityError:
         if data.external_ref:
             found = Ticket.objects.filter(
@@ -115,18 +116,18 @@ def resolve_at_intake(*, by, data: RegisterInput, reply: str, article: str = "")
         raise guards._forbidden("resolve_at_intake", {Role.AGENT}, "热线中心")
     ticket.reply = reply
     ticket.closed_at = ticket.replied_at = ticket.created_at
+    event = history.build_event(
+        ticket,
+        action="resolve_at_intake",
+        from_status="",
+        actor=by,
+        actor_unit=membership.unit,
+        data={"channel": ticket.channel, "reply": reply, "article": article},
+        at=ticket.created_at,
+    )
     with transaction.atomic():
         ticket.save(force_insert=True)
-        history.append(
-            ticket,
-            action="resolve_at_intake",
-            from_status="",
-            actor=by,
-            actor_unit=membership.unit,
-            data={"channel": ticket.channel, "reply": reply, "article": article},
-            at=ticket.created_at,
-        )
-        ticket.save(update_fields=["event_count", "last_event_hash"])
+        history.save(ticket, event)
     return ticket
 
 

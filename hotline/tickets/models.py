@@ -51,7 +51,8 @@ class Satisfaction(models.TextChoices):
 class Ticket(models.Model):
     number = models.CharField("工单编号", max_length=24, unique=True)
     channel = models.CharField("来源渠道", max_length=16, choices=Channel.choices)
-    external_ref = models.CharField("外部编号", max_length=64, null=True, blank=True)
+    # NULL, not "": tickets without a channel reference must not collide in the unique pair.
+    external_ref = models.CharField("外部编号", max_length=64, null=True, blank=True)  # noqa: DJ001
     status = models.CharField("状态", max_length=20, choices=Status.choices, db_index=True)
 
     citizen_name = models.CharField("诉求人", max_length=64, blank=True)
@@ -159,6 +160,9 @@ class Assignment(models.Model):
         verbose_name = verbose_name_plural = "承办记录"
         indexes = [models.Index(fields=["unit", "is_active", "ticket"], name="assignment_unit")]
 
+    def __str__(self):
+        return f"{self.unit_id} {self.get_role_display()}"
+
 
 class RequestKind(models.TextChoices):
     RETURN = "return", "退单"
@@ -193,6 +197,9 @@ class TicketRequest(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "退单与延期申请"
 
+    def __str__(self):
+        return f"{self.get_kind_display()}·{self.get_state_display()}"
+
 
 class TicketEvent(models.Model):
     """One entry of the append-only, hash-chained history of a ticket."""
@@ -218,9 +225,15 @@ class TicketEvent(models.Model):
         constraints = [models.UniqueConstraint(fields=["ticket", "seq"], name="uniq_event_seq")]
         ordering = ["ticket", "seq"]
 
+    def __str__(self):
+        return f"{self.ticket_id}#{self.seq} {self.action}"
+
 
 class NumberCounter(models.Model):
     """The last ticket sequence handed out per region code and day."""
 
     key = models.CharField(max_length=16, primary_key=True)
     value = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.key}={self.value}"

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from hotline.catalog.models import AppealType, Category, Urgency
@@ -79,13 +79,17 @@ def _coordinate(value, field, bound):
 def next_number(code6: str, at) -> str:
     """Region code + local date + a sequence per region and day: 350100 20261125 000042.
 
-    The counter is bumped in one statement, outside the ticket's transaction, so that its
-    row lock lasts only that statement; a rolled-back registration leaves a gap, as a
-    database sequence would.
+    The counter is bumped in a short transaction of its own, before the ticket's, so that
+    its row lock lasts one statement; a registration that rolls back leaves a gap, as a
+    database sequence would. On PostgreSQL that transaction commits without waiting for its
+    WAL flush: the ticket's own (synchronous) commit comes later in the same WAL and flushes
+    it, and if the server dies before that, no ticket carries the number.
     """
     day = timezone.localtime(at).strftime("%Y%m%d")
     key = code6 + day
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
         cursor.execute(
             "INSERT INTO tickets_numbercounter (key, value) VALUES (%s, 1) "
             "ON CONFLICT (key) DO UPDATE SET value = tickets_numbercounter.value + 1 "
@@ -99,9 +103,9 @@ def next_number(code6: str, at) -> str:
 def intake_membership(by, center_code: str | None):
     """The actor's agent or dispatcher membership at the center that takes the demand."""
     for m in scope.memberships(by):
-        if m.role in (Role.AGENT, Role.DISPATCHER) and m.unit.is_center:
-            if center_code is None or m.unit.code == center_code:
-                return m
+        wanted = center_code is None or m.unit.code == center_code
+        if m.role in (Role.AGENT, Role.DISPATCHER) and m.unit.is_center and wanted:
+            return m
     if center_code is not None:
         raise InvalidInput(
             "无权在该中心受理", f"you cannot register at center {center_code}", field="center_code"

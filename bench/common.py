@@ -1,0 +1,81 @@
+"""Shared set-up for the benchmarks: a fresh database, the province, a served app."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PG_BASE = "postgres://postgres@127.0.0.1:5432"
+
+
+def fresh_database(url: str | None, name: str) -> str:
+    """A new empty database: PostgreSQL `name` (dropped first) or a temporary SQLite file."""
+    if url and url.startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"{PG_BASE}/{name}"
+    path = Path(tempfile.mkdtemp(prefix="hotline-bench-")) / f"{name}.sqlite3"
+    return f"sqlite:///{path}"
+
+
+def setup_django(url: str) -> None:
+    os.environ["HOTLINE_DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def serve(url: str, port: int, workers: int, extra: list[str] | None = None):
+    """Start gunicorn on `port` against `url`; returns the process once it answers."""
+    env = {**os.environ, "HOTLINE_DATABASE_URL": url}
+    proc = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "hotline.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            *(extra or []),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def worker_rss_mib(master_pid: int) -> list[float]:
+    """Resident memory of each gunicorn worker (children of the master), in MiB."""
+    out = subprocess.run(
+        ["ps", "-o", "pid=,rss=", "--ppid", str(master_pid)], capture_output=True, text=True
+    ).stdout
+    return [int(line.split()[1]) / 1024 for line in out.strip().splitlines()]
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[k]
