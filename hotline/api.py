@@ -91,9 +91,17 @@ def _not_found(request, exc):
     return _error(request, 404, ErrorCode.NOT_FOUND, None, "对象不存在或无权查看", "not found")
 
 
+HTTP_ERRORS = {
+    400: (ErrorCode.VALIDATION, "请求体无法解析，请提交有效的 JSON"),
+    403: (ErrorCode.FORBIDDEN, "安全校验（CSRF）未通过，请刷新页面后重试"),
+    405: (ErrorCode.VALIDATION, "不支持该请求方法"),
+}
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    return _error(request, exc.status_code, ErrorCode.VALIDATION, None, str(exc), str(exc))
+    code, zh = HTTP_ERRORS.get(exc.status_code, (ErrorCode.VALIDATION, "请求无效"))
+    return _error(request, exc.status_code, code, None, zh, str(exc))
 
 
 def _register_routers():

@@ -1,10 +1,26 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
 
 from hotline.api import api
+
+
+def api_not_found(request, rest=""):
+    """Unknown API paths answer in the API's error shape, not with an HTML page."""
+    return JsonResponse(
+        {
+            "code": "not_found",
+            "field": None,
+            "message_zh": "接口不存在",
+            "message_en": f"no API endpoint at {request.path}",
+        },
+        status=404,
+    )
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("", include("hotline.web.urls")),
 ]

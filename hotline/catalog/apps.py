@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class CatalogConfig(AppConfig):
     name = "hotline.catalog"
+    verbose_name = "目录与时限"

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from ninja import Query, Router
+from ninja import Status as HttpStatus
 
 from hotline.catalog.models import Category
 from hotline.errors import ErrorCode, IllegalTransition, InvalidInput
@@ -201,19 +202,6 @@ def list_tickets(request, filters: Query[TicketFilters]):
     return {"items": [ticket_out(request.auth, t, now) for t in rows], "next_cursor": cursor}
 
 
-@router.get("/tickets/{number}", response={200: TicketDetailOut, **ERRORS}, summary="工单详情")
-def get_ticket(request, number: str):
-    """One ticket with its timeline and live deadline state."""
-    return detail_out(request.auth, _get(request, number))
-
-
-@router.get("/tickets/{number}/chain", response={200: ChainOut, **ERRORS}, summary="校验流转记录")
-def check_chain(request, number: str):
-    """Verify the hash chain of the ticket's history."""
-    r = history.verify(_get(request, number))
-    return {"number": r.ticket_number, "ok": r.ok, "problem": r.problem, "seq": r.seq}
-
-
 # ---- intake -------------------------------------------------------------------------------
 
 
@@ -242,7 +230,7 @@ def register(request, payload: RegisterIn):
     (200), or 409 when that reference belongs to a ticket outside the caller's scope."""
     ticket, created = lifecycle.register(by=request.auth, data=_register_input(payload))
     if created:
-        return 201, ticket_out(request.auth, ticket)
+        return HttpStatus(201, ticket_out(request.auth, ticket))
     if not scope.is_visible(request.auth, ticket):
         raise IllegalTransition(
             "该外部编号已被其他工单使用",
@@ -250,7 +238,7 @@ def register(request, payload: RegisterIn):
             field="external_ref",
             code=ErrorCode.DUPLICATE,
         )
-    return 200, ticket_out(request.auth, _get(request, ticket.number))
+    return HttpStatus(200, ticket_out(request.auth, _get(request, ticket.number)))
 
 
 @router.post(
@@ -261,7 +249,20 @@ def resolve_at_intake(request, payload: ResolveIn):
     t = lifecycle.resolve_at_intake(
         by=request.auth, data=_register_input(payload), reply=payload.reply, article=payload.article
     )
-    return 201, detail_out(request.auth, _get(request, t.number))
+    return HttpStatus(201, detail_out(request.auth, _get(request, t.number)))
+
+
+@router.get("/tickets/{number}", response={200: TicketDetailOut, **ERRORS}, summary="工单详情")
+def get_ticket(request, number: str):
+    """One ticket with its timeline and live deadline state."""
+    return detail_out(request.auth, _get(request, number))
+
+
+@router.get("/tickets/{number}/chain", response={200: ChainOut, **ERRORS}, summary="校验流转记录")
+def check_chain(request, number: str):
+    """Verify the hash chain of the ticket's history."""
+    r = history.verify(_get(request, number))
+    return {"number": r.ticket_number, "ok": r.ok, "problem": r.problem, "seq": r.seq}
 
 
 from . import api_actions  # noqa: E402,F401  (registers the transition endpoints)

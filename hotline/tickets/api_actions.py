@@ -14,6 +14,7 @@ from .schemas import (
     NoteIn,
     ReasonIn,
     ReplyIn,
+    ReturnIn,
     SubDispatchIn,
     SuperviseIn,
     TicketDetailOut,
@@ -32,14 +33,19 @@ def _done(request, t):
     return detail_out(request.auth, t)
 
 
+def _note(payload: NoteIn | None) -> str:
+    return payload.note if payload is not None else ""
+
+
 def _post(path, summary):
     return router.post(f"/tickets/{{number}}/{path}", response=RESPONSES, summary=summary)
 
 
 @_post("accept", "受理确认")
-def accept(request, number: str, payload: NoteIn):
+def accept(request, number: str, payload: NoteIn | None = None):
     return _done(
-        request, lifecycle.accept(ticket=_get(request, number), by=request.auth, note=payload.note)
+        request,
+        lifecycle.accept(ticket=_get(request, number), by=request.auth, note=_note(payload)),
     )
 
 
@@ -61,7 +67,7 @@ def dispatch(request, number: str, payload: DispatchIn):
     return _done(
         request,
         lifecycle.dispatch(
-            ticket=t, by=request.auth, to_unit=lead, assisting=assisting, note=payload.note
+            ticket=t, by=request.auth, to_unit=lead, assisting=assisting, note=_note(payload)
         ),
     )
 
@@ -72,7 +78,10 @@ def sub_dispatch(request, number: str, payload: SubDispatchIn):
     return _done(
         request,
         lifecycle.sub_dispatch(
-            ticket=t, by=request.auth, to_unit=_unit(payload.to_unit, "to_unit"), note=payload.note
+            ticket=t,
+            by=request.auth,
+            to_unit=_unit(payload.to_unit, "to_unit"),
+            note=_note(payload),
         ),
     )
 
@@ -83,7 +92,7 @@ def acknowledge(request, number: str):
 
 
 @_post("return", "申请退单")
-def request_return(request, number: str, payload: ReasonIn):
+def request_return(request, number: str, payload: ReturnIn):
     return _done(
         request,
         lifecycle.request_return(
@@ -93,10 +102,12 @@ def request_return(request, number: str, payload: ReasonIn):
 
 
 @_post("return/approve", "同意退单")
-def approve_return(request, number: str, payload: NoteIn):
+def approve_return(request, number: str, payload: NoteIn | None = None):
     return _done(
         request,
-        lifecycle.approve_return(ticket=_get(request, number), by=request.auth, note=payload.note),
+        lifecycle.approve_return(
+            ticket=_get(request, number), by=request.auth, note=_note(payload)
+        ),
     )
 
 
@@ -121,11 +132,11 @@ def request_extension(request, number: str, payload: ExtensionIn):
 
 
 @_post("extension/approve", "同意延期")
-def approve_extension(request, number: str, payload: NoteIn):
+def approve_extension(request, number: str, payload: NoteIn | None = None):
     return _done(
         request,
         lifecycle.approve_extension(
-            ticket=_get(request, number), by=request.auth, note=payload.note
+            ticket=_get(request, number), by=request.auth, note=_note(payload)
         ),
     )
 
@@ -148,10 +159,10 @@ def reply(request, number: str, payload: ReplyIn):
 
 
 @_post("reply/approve", "审核通过")
-def approve_reply(request, number: str, payload: NoteIn):
+def approve_reply(request, number: str, payload: NoteIn | None = None):
     return _done(
         request,
-        lifecycle.approve_reply(ticket=_get(request, number), by=request.auth, note=payload.note),
+        lifecycle.approve_reply(ticket=_get(request, number), by=request.auth, note=_note(payload)),
     )
 
 
@@ -174,7 +185,7 @@ def callback(request, number: str, payload: CallbackIn):
             by=request.auth,
             satisfaction=str(payload.satisfaction),
             resolved=payload.resolved,
-            note=payload.note,
+            note=_note(payload),
         ),
     )
 
@@ -204,7 +215,9 @@ def merge(request, number: str, payload: MergeIn):
         raise InvalidInput(
             "并入的工单不存在", f"unknown ticket {payload.into}", field="into"
         ) from exc
-    return _done(request, lifecycle.merge(ticket=t, into=into, by=request.auth, note=payload.note))
+    return _done(
+        request, lifecycle.merge(ticket=t, into=into, by=request.auth, note=_note(payload))
+    )
 
 
 @_post("supervise", "督办")

@@ -14,28 +14,51 @@ from .models import Ticket, TicketEvent
 GENESIS = "0" * 64
 
 
+def canonical_json(value) -> str:
+    """The canonical JSON of the hashed form: compact, keys sorted, UTF-8 (not \\u-escaped).
+
+    The hashed form of an event is the canonical JSON of one array (see `event_hash`). JSON
+    joins an array's items with "," and nothing else, so "[" + ",".join(canonical_json(item)
+    for item in items) + "]" is byte for byte canonical_json(items): a writer that serialises
+    the items on its own (the bulk loader does, once per item) hashes the same bytes.
+    """
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def hash_time(moment) -> str:
+    """The time as it enters the hashed form: UTC, ISO 8601, always with microseconds."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def form_digest(body: str) -> str:
+    """SHA-256 (hex) of a hashed form."""
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
 def event_hash(
     *, number, seq, action, from_status, to_status, actor_id, actor_unit_id, data, created_at, prev
 ):
-    """SHA-256 over a canonical form of the event and the hash of the one before."""
-    body = json.dumps(
-        [
-            number,
-            seq,
-            action,
-            from_status,
-            to_status,
-            actor_id,
-            actor_unit_id,
-            data,
-            created_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            prev,
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-        sort_keys=True,
+    """SHA-256 over a canonical form of the event and the hash of the one before.
+
+    The form is canonical_json([number, seq, action, from_status, to_status, actor_id,
+    actor_unit_id, data, hash_time(created_at), prev]).
+    """
+    return form_digest(
+        canonical_json(
+            [
+                number,
+                seq,
+                action,
+                from_status,
+                to_status,
+                actor_id,
+                actor_unit_id,
+                data,
+                hash_time(created_at),
+                prev,
+            ]
+        )
     )
-    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def build_event(

@@ -111,6 +111,10 @@ def register(*, by, data: RegisterInput) -> tuple[Ticket, bool]:
 def resolve_at_intake(*, by, data: RegisterInput, reply: str, article: str = "") -> Ticket:
     """Register a demand the agent answered on the phone (直接办结), closed at once."""
     reply = text(reply, "reply", "答复内容", max_len=5000)
+    if data.external_ref:
+        found = Ticket.objects.filter(channel=data.channel, external_ref=data.external_ref).first()
+        if found is not None:
+            return found
     ticket, membership = new_ticket(by=by, data=data, status=Status.CLOSED)
     if membership.role != Role.AGENT:
         raise guards._forbidden("resolve_at_intake", {Role.AGENT}, "热线中心")
@@ -155,7 +159,7 @@ def mark_invalid(*, ticket: Ticket, by, reason: str) -> Ticket:
     t = _lock(ticket)
     require_status(t, {Status.REGISTERED, Status.PENDING_DISPATCH}, "mark_invalid")
     m = at_center(by, t, INTAKE_ROLES, "mark_invalid")
-    reason = text(reason, "reason", "原因", max_len=500)
+    reason = text(reason, "reason", "原因", min_len=2, max_len=1000)
     prior = t.status
     t.status = Status.INVALID
     t.closed_at = timezone.now()
@@ -419,7 +423,7 @@ def reject_return(*, ticket: Ticket, by, reason: str) -> Ticket:
     t = _lock(ticket)
     require_status(t, {Status.RETURN_REQUESTED}, "reject_return")
     m, _ = _return_decider(by, t, "reject_return")
-    reason = text(reason, "reason", "驳回理由", max_len=1000)
+    reason = text(reason, "reason", "驳回理由", min_len=2, max_len=1000)
     req = _pending(t, RequestKind.RETURN)
     _decide(req, by=by, state=RequestState.REJECTED, note=reason, at=timezone.now())
     t.status = req.prior_status
@@ -512,7 +516,7 @@ def approve_extension(*, ticket: Ticket, by, note: str = "") -> Ticket:
 @transaction.atomic
 def reject_extension(*, ticket: Ticket, by, reason: str) -> Ticket:
     """Refuse the pending extension; the deadline stays."""
-    reason = text(reason, "reason", "驳回理由", max_len=1000)
+    reason = text(reason, "reason", "驳回理由", min_len=2, max_len=1000)
     return _extension_decision(ticket, by, reason, "reject_extension", False)
 
 
@@ -623,7 +627,7 @@ def close(*, ticket: Ticket, by, reason: str) -> Ticket:
     t = _lock(ticket)
     require_status(t, {Status.REVIEWED}, "close")
     m = at_center(by, t, {Role.CALLBACK, Role.REVIEWER}, "close")
-    reason = text(reason, "reason", "办结说明", max_len=1000)
+    reason = text(reason, "reason", "办结说明", min_len=2, max_len=1000)
     t.closed_at = timezone.now()
     t.status = Status.CLOSED
     _commit(
@@ -704,7 +708,7 @@ def merge(*, ticket: Ticket, into: Ticket, by, note: str = "") -> Ticket:
         from_status=target.status,
         actor=by,
         unit=m.unit,
-        data={"merged": t.number, "citizen_phone": t.citizen_phone},
+        data={"merged": t.number},
     )
     return t
 

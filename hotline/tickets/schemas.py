@@ -39,7 +39,11 @@ class NoteIn(Schema):
 
 
 class ReasonIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=1000)
+    reason: str = Field(..., min_length=2, max_length=1000)
+
+
+class ReturnIn(Schema):
+    reason: str = Field(..., min_length=5, max_length=1000, description="退单理由，至少5个字")
 
 
 class DispatchIn(Schema):
@@ -54,12 +58,12 @@ class SubDispatchIn(Schema):
 
 
 class ExtensionIn(Schema):
-    days: int = Field(..., ge=1, le=30)
-    reason: str = Field(..., min_length=1, max_length=1000)
+    days: int = Field(..., ge=1, le=30, description="延期工作日数，上限见时限规则")
+    reason: str = Field(..., min_length=5, max_length=1000)
 
 
 class ReplyIn(Schema):
-    body: str = Field(..., min_length=1, max_length=5000)
+    body: str = Field(..., min_length=5, max_length=5000)
 
 
 class CallbackIn(Schema):
@@ -74,7 +78,7 @@ class MergeIn(Schema):
 
 
 class SuperviseIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=1000)
+    reason: str = Field(..., min_length=2, max_length=1000)
     level: str = Field("center", pattern="^(center|office)$")
 
 

@@ -35,12 +35,12 @@ TRANSITIONS = [
         "reason",
     ),
     (
-        "invalid-reason-over-the-lifecycle-limit",
+        "invalid-reason-too-short",
         "invalid",
         "registered",
         "fz_agent",
-        {"reason": "长" * 501},
-        400,
+        {"reason": "长"},
+        422,
         "reason",
     ),
     (
@@ -185,7 +185,7 @@ TRANSITIONS = [
         "in_progress",
         "gl_housing_handler",
         {"reason": "不对"},
-        400,
+        422,
         "reason",
     ),
     (
@@ -312,7 +312,7 @@ TRANSITIONS = [
         "in_progress",
         "gl_housing_handler",
         {"body": "好的"},
-        400,
+        422,
         "body",
     ),
     (
@@ -340,7 +340,7 @@ TRANSITIONS = [
         "replied",
         "fz_reviewer",
         {"reason": "差"},
-        400,
+        422,
         "reason",
     ),
     (
@@ -381,7 +381,7 @@ TRANSITIONS = [
     ),
     ("close-reason-missing", "close", "reviewed", "fz_callback", {}, 422, "reason"),
     ("reopen-reason-missing", "reopen", "closed", "fz_callback", {}, 422, "reason"),
-    ("reopen-reason-too-short", "reopen", "closed", "fz_callback", {"reason": "再"}, 400, "reason"),
+    ("reopen-reason-too-short", "reopen", "closed", "fz_callback", {"reason": "再"}, 422, "reason"),
     ("merge-into-missing", "merge", "pending_dispatch", "fz_dispatcher", {}, 422, "into"),
     (
         "merge-into-unknown-number",
@@ -487,13 +487,12 @@ def test_unparsable_json_body_is_400_and_changes_nothing(client, province, raw):
     assert snapshot(t) == before
 
 
-@pytest.mark.parametrize("path", ["reply", "accept"], ids=["required-field", "all-optional"])
-def test_missing_body_is_422_and_changes_nothing(client, province, path):
-    t = ticket_in(province, "in_progress" if path == "reply" else "registered")
+def test_missing_body_where_a_field_is_required_is_422_and_changes_nothing(client, province):
+    t = ticket_in(province, "in_progress")
     before = snapshot(t)
-    client.force_login(province.users["gl_housing_handler" if path == "reply" else "fz_agent"])
+    client.force_login(province.users["gl_housing_handler"])
 
-    response = client.post(url(f"/tickets/{t.number}/{path}"), "", content_type="application/json")
+    response = client.post(url(f"/tickets/{t.number}/reply"), "", content_type="application/json")
 
     assert_error(response, 422, "validation_error", None)
     assert snapshot(t) == before
@@ -596,11 +595,6 @@ GOOD_RESOLVE = {
     "appeal_type": "consult",
     "reply": "可携带身份证到社保窗口办理。",
 }
-RESOLVE_405 = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: POST /tickets/resolve-at-intake is shadowed by GET /tickets/{number}, "
-    "registered first in hotline/tickets/api.py, and answers 405",
-)
 RESOLUTIONS = [
     ("reply-missing", {k: v for k, v in GOOD_RESOLVE.items() if k != "reply"}, 422, "reply"),
     ("reply-too-long", {**GOOD_RESOLVE, "reply": "长" * 5001}, 422, "reply"),
@@ -614,7 +608,7 @@ RESOLUTIONS = [
 
 @pytest.mark.parametrize(
     ("body", "status", "field"),
-    [pytest.param(*case[1:], id=case[0], marks=RESOLVE_405) for case in RESOLUTIONS],
+    [pytest.param(*case[1:], id=case[0]) for case in RESOLUTIONS],
 )
 def test_bad_resolution_at_intake_is_refused_and_registers_nothing(
     client, province, categories, body, status, field
@@ -695,11 +689,6 @@ def test_cursor_beyond_any_id_lists_from_the_newest(client, province):
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: hotline/api.py _http_error copies django-ninja's English text into "
-    "message_zh ('Cannot parse request body')",
-)
 def test_unparsable_body_message_is_in_chinese(client, province):
     t = ticket_in(province, "registered")
     client.force_login(province.users["fz_agent"])
@@ -727,11 +716,6 @@ def test_session_post_without_csrf_token_is_refused_and_changes_nothing(province
     assert snapshot(t) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: hotline/api.py _http_error answers every django-ninja HttpError with code "
-    "'validation_error' and an English message_zh ('CSRF check Failed') for the 403",
-)
 def test_csrf_refusal_is_forbidden_with_a_chinese_message(province):
     t = ticket_in(province, "registered")
     browser = Client(enforce_csrf_checks=True)

@@ -232,11 +232,6 @@ def test_assisting_unit_acknowledges_its_part_without_moving_the_ticket(client, 
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: POST /tickets/resolve-at-intake is shadowed by GET /tickets/{number}, "
-    "registered first in hotline/tickets/api.py, and answers 405",
-)
 def test_resolve_at_intake_registers_a_closed_ticket(client, province):
     client.force_login(province.users["fz_agent"])
 

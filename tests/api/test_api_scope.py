@@ -350,12 +350,6 @@ def test_citizen_of_an_ordinary_ticket_is_shown_to_the_unit(client, province):
     assert (detail["citizen_name"], detail["citizen_phone"]) == ("张三", "13800000001")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: lifecycle.merge writes the duplicate's citizen_phone into the target's "
-    "'absorb' event and detail_out shows event data unmasked, so a handling unit reads "
-    "a confidential citizen's phone in the timeline",
-)
 def test_confidential_phone_of_a_merged_duplicate_is_not_leaked_to_the_unit(client, province):
     # given a confidential duplicate merged into a ticket in progress at 鼓楼区住建局
     duplicate, _ = lifecycle.register(

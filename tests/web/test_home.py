@@ -32,3 +32,12 @@ def test_home_counts_only_what_the_user_may_see(client, province):
     client.force_login(province.users["tj_housing_handler"])
     page = client.get("/").content.decode()
     assert "<td>待签收</td><td>0</td>" in page
+
+
+def test_admin_lists_tickets_read_only(client, province):
+    t = ticket_at(province, Status.DISPATCHED)
+    client.force_login(province.users["admin"])
+    assert t.number in client.get("/admin/tickets/ticket/").content.decode()
+    page = client.get(f"/admin/tickets/ticket/{t.pk}/change/")
+    assert page.status_code == 200
+    assert client.post(f"/admin/tickets/ticket/{t.pk}/delete/").status_code == 403
