@@ -742,3 +742,24 @@ def test_timeline_events_match_the_stored_history(client, province):
     assert [(e["seq"], e["action"]) for e in detail["timeline"]] == stored
     assert detail["timeline"][-1]["action_label"] == "申请退单"
     assert detail["timeline"][-1]["data"] == {"reason": "不属于本单位职责范围"}
+
+
+def test_approval_without_a_body_is_accepted(client, province):
+    from hotline.tickets.models import Status
+    from tests.tickets.factory import ticket_at
+
+    t = ticket_at(province, Status.REPLIED)
+    client.force_login(province.users["fz_reviewer"])
+    response = client.post(
+        f"/api/v1/tickets/{t.number}/reply/approve", content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "reviewed"
+
+
+def test_unknown_api_path_answers_in_the_error_shape(client, province):
+    client.force_login(province.users["fz_agent"])
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert response.json()["message_zh"] == "接口不存在"

@@ -384,3 +384,15 @@ def test_a_status_written_behind_the_lifecycle_is_detected(province):
     t = ticket_at(province, Status.IN_PROGRESS)
     Ticket.objects.filter(pk=t.pk).update(status=Status.CLOSED)
     assert history.verify(Ticket.objects.get(pk=t.pk)).ok is False
+
+
+def test_resolve_at_intake_with_a_known_external_ref_returns_the_same_ticket(province):
+    data = demand(channel="wechat", appeal_type="consult", external_ref="WX-9")
+    first = lifecycle.resolve_at_intake(
+        by=province.users["fz_agent"], data=data, reply="请携带身份证到社保服务大厅办理。"
+    )
+    again = lifecycle.resolve_at_intake(
+        by=province.users["fz_agent"], data=data, reply="请携带身份证到社保服务大厅办理。"
+    )
+    assert again.pk == first.pk
+    assert Ticket.objects.count() == 1
