@@ -18,9 +18,8 @@ from common import fresh_database, serve, setup_django, worker_rss_mib
 LUA = r"""
 local counter = 0
 local id = 0
-local threads = {}
-function setup(thread) id = id + 1; thread:set("id", id); table.insert(threads, thread) end
-function init(args) me = id; token = args[1]; run = args[2] end
+function setup(thread) id = id + 1; thread:set("tid", id) end
+function init(args) me = tid; token = args[1]; run = args[2] end
 function request()
   counter = counter + 1
   local body = string.format(

@@ -13,6 +13,7 @@ from django.contrib.auth.hashers import make_password
 from hotline.catalog import calendar, policies
 from hotline.catalog.services import load_calendar, load_default_policies
 from hotline.orgs.models import Membership, Region, RegionLevel, Role, Unit, UnitKind, User
+from hotline.orgs.regions import invalidate_region_cache
 
 REGIONS = [
     ("350000", "福建省", RegionLevel.PROVINCE, None),
@@ -70,6 +71,7 @@ def ensure_catalog():
     load_calendar()
     policies.invalidate()
     calendar.invalidate()
+    invalidate_region_cache()
 
 
 @functools.cache

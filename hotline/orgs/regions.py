@@ -6,6 +6,7 @@ are comments.
 """
 
 import csv
+import time
 from collections.abc import Collection
 from pathlib import Path
 
@@ -100,3 +101,26 @@ def load_regions(
 
 def _codes_with_parents(rows: list[dict[str, str]]) -> set[str]:
     return {r["code"] for r in rows} | {r["parent_code"] for r in rows if r["parent_code"]}
+
+
+# Regions change a few times a year; registration looks one up on every ticket.
+REGION_CACHE_SECONDS = 60.0
+_region_cache: tuple[float, dict[str, Region]] | None = None
+
+
+def region_by_code(code: str) -> Region | None:
+    """The region with this code, from an in-process table refreshed every minute."""
+    global _region_cache
+    now = time.monotonic()
+    if _region_cache is None or now - _region_cache[0] > REGION_CACHE_SECONDS:
+        _region_cache = (now, {r.code: r for r in Region.objects.all()})
+    found = _region_cache[1].get(code)
+    if found is None:
+        # A region added a moment ago in another process: look in the table itself.
+        found = Region.objects.filter(code=code).first()
+    return found
+
+
+def invalidate_region_cache() -> None:
+    global _region_cache
+    _region_cache = None

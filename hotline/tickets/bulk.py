@@ -26,6 +26,7 @@ How it is fast (a million tickets in about a minute on two cores):
 """
 
 import bisect
+import hashlib
 import json
 import multiprocessing
 import os
@@ -35,6 +36,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -45,7 +47,7 @@ from hotline.catalog.policies import policy_for
 from hotline.orgs.models import Membership, Region, RegionLevel, Role, Unit, UnitKind
 
 from . import synthetic
-from .history import GENESIS, canonical_json, event_hash, form_digest
+from .history import GENESIS, canonical_json, event_hash
 from .models import Assignment, NumberCounter, Satisfaction, Status, Ticket, TicketEvent
 from .synthetic import TEMPLATES
 
@@ -125,6 +127,8 @@ REBUILD_MIN = 200_000
 PARALLEL_MIN = 20_000
 # The texts of events, as the lifecycle writes them.
 REPLY_TEXT = "经核查，{title}一事已由{lead}现场处理，相关问题已整改完毕，感谢您的监督。"
+# The steps whose data varies per ticket.
+VARYING = {"register": 1, "reply": 2, "callback": 3}
 INVALID_REASON = "重复来电，无实际诉求"
 RETURN_REASON = "该事项不属于本单位职责，请改派"
 
@@ -289,15 +293,14 @@ def _check_columns():
 # What every chunk needs, computed once from the database (and inherited by the workers).
 
 
-@dataclass
-class _Step:
+class _Step(NamedTuple):
     """One event of a path, for one county and template, with its constant pieces."""
 
-    step: str
-    delay: float  # microseconds after registration, before jitter
-    cols: tuple  # seq, action, from_status, to_status, actor_id, actor_unit_id as stored
     head: str  # the hashed form from seq up to (not including) the data
-    data: str | None  # its data as canonical JSON, or None if it varies per ticket
+    data: str | None  # its data as canonical JSON, or None if it varies per ticket...
+    kind: int  # ...and then which: 1 register, 2 reply, 3 callback
+    line: str  # seq, action, from_status, to_status, actor_id, actor_unit_id as COPY text
+    cols: tuple  # the same as values
 
 
 @dataclass
@@ -309,7 +312,7 @@ class _Combo:
     lead: str
     lead_name: str
     policies: dict  # urgency -> (ack value, ack unit, handle value, handle unit)
-    paths: dict  # status -> list[_Step]
+    paths: dict  # status -> (tuple[_Step], delays in microseconds of the steps after the first)
 
 
 @dataclass
@@ -319,8 +322,7 @@ class _Plan:
     sqlite: bool
     null: str | None
     clean: bool
-    counties: list  # (County, code6, place, region id, center id, agent id)
-    combos: list  # [county][template] -> _Combo
+    counties: list  # (number prefix, place, region id, center id, agent id, [_Combo per template])
     counters: dict
     first_id: int
     positions: dict  # status -> (dispatch, acknowledge, reply, closed) index in its path
@@ -361,14 +363,10 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
     texts = [t.title for t in TEMPLATES] + [t.content for t in TEMPLATES] + [REPLY_TEXT]
     texts += synthetic.ESTATES + synthetic.ROADS + synthetic.GIVEN + [synthetic.SURNAMES]
     rows = []
-    combos = []
     for c in counties:
         agent, dispatcher = c.actors.get(Role.AGENT), c.actors.get(Role.DISPATCHER)
         reviewer, callback = c.actors.get(Role.REVIEWER), c.actors.get(Role.CALLBACK)
         center = c.center.pk
-        rows.append(
-            (c, c.center.region.code[:6], c.region.name, str(c.region.pk), str(center), agent)
-        )
         texts.append(c.region.name)
         per_template = []
         for template in TEMPLATES:
@@ -401,7 +399,7 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
             }
             paths = {}
             for status, steps in PATHS.items():
-                previous, path = "", []
+                previous, path, delays = "", [], []
                 for seq, step in enumerate(steps, start=1):
                     actor, unit, data = who[step]
                     to_status = str(TO_STATUS[step])
@@ -417,10 +415,14 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
                         ]
                     )
                     cols = (str(seq), step, previous, to_status, col(actor), col(unit))
-                    data = None if data is None else canonical_json(data)
-                    path.append(_Step(step, DELAY_HOURS[step] * 3600 * US, cols, head, data))
+                    kind = VARYING.get(step, 0)
+                    data = None if kind else canonical_json(data)
+                    line = "\t".join(cols) if null else ""
+                    path.append(_Step(head, data, kind, line, cols))
+                    if seq > 1:
+                        delays.append(DELAY_HOURS[step] * 3600 * US)
                     previous = to_status
-                paths[status] = path
+                paths[status] = (tuple(path), tuple(delays))
             per_template.append(
                 _Combo(
                     template,
@@ -431,7 +433,16 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
                     paths,
                 )
             )
-        combos.append(per_template)
+        rows.append(
+            (
+                c.center.region.code[:6],
+                c.region.name,
+                str(c.region.pk),
+                str(center),
+                col(agent),
+                per_template,
+            )
+        )
     positions = {}
     for status, steps in PATHS.items():
         at = {step: i for i, step in enumerate(steps)}
@@ -449,7 +460,6 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
         null=null,
         clean=all(_is_clean(s) for s in texts),
         counties=rows,
-        combos=combos,
         counters=counters,
         first_id=first_id,
         positions=positions,
@@ -524,7 +534,9 @@ _HMS: list[str] = []
 def _clock():
     """(hashed-form time, stored time) formatters of integer microseconds."""
     if not _HMS:
-        _HMS.extend(f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60))
+        _HMS.extend(
+            f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)
+        )
     hms, iso_days, sql_days = _HMS, _Days("T"), _Days(" ")
 
     def iso(t: int) -> str:  # history.hash_time, and PostgreSQL's input
@@ -572,7 +584,7 @@ def _cumulative(mix):
     for _, weight in mix:
         total += weight
         cum.append(total)
-    return [x for x, _ in mix], cum, total
+    return [str(x) for x, _ in mix], cum, total
 
 
 @dataclass
@@ -592,35 +604,442 @@ def _generate(plan: _Plan, task: _Task) -> _Chunk:
     started = time.process_time()
     rng = random.Random(plan.seed * 1_000_003 + task.index)
     r = rng.random
+    person, demand_text = synthetic.person, synthetic.demand_text
     iso, naive = _clock()
-    store = naive if plan.sqlite else iso
+    pg = not plan.sqlite
+    store = iso if pg else naive
     deadline = _Deadlines()
-    sha = form_digest.__globals__["hashlib"].sha256
+    sha256 = hashlib.sha256
     N = plan.null
     esc = None if (plan.sqlite or plan.clean) else _copy_escape
     jstr = (lambda s: '"' + s + '"') if plan.clean else _json_str
-    now, counties, combos, positions = plan.now, plan.counties, plan.combos, plan.positions
+    now, counties, positions = plan.now, plan.counties, plan.positions
     n_counties, n_templates = len(counties), len(TEMPLATES)
     settled = SETTLED_AFTER // ONE_US
     recent, recent_cum, recent_total = _cumulative(RECENT_MIX)
     channels, channel_cum, channel_total = _cumulative(CHANNEL_MIX)
     sats, sat_cum, sat_total = _cumulative(SATISFACTION_MIX)
     bisect_ = bisect.bisect
+    closed_, invalid_, unsatisfied = str(Status.CLOSED), str(Status.INVALID), "unsatisfied"
     register_data, callback_data = plan.register_data, plan.callback_data
-    status_strs = {s: str(s) for s in PATHS}
     base, counters = plan.counters, {}
     tickets, events, assignments = [], [], []
     pk = plan.first_id + task.first
-    check = True  # re-hash the first ticket of the chunk the slow, canonical way
+    sample = None
     for w_start, w_end, count, day in task.windows:
         if not count:
             continue
         slot = (w_end - w_start) / count
         for k in range(count):
             created = min(w_start + int((k + r()) * slot), w_end - 1)
-            county, code6, place, region_id, center_id, agent = counties[int(r() * n_counties)]
-            ti = int(r() * n_templates)
-            combo = combos[county_index := counties.index] if False else None  # noqa: F841
-            break
-        break
-    raise NotImplementedError
+            code6, place, region_id, center_id, agent, combos = counties[int(r() * n_counties)]
+            combo = combos[int(r() * n_templates)]
+            template = combo.template
+            if now - created > settled:
+                status = closed_ if r() < 0.96 else invalid_
+            else:
+                status = recent[bisect_(recent_cum, r() * recent_total)]
+            path, delays = combo.paths[status]
+            times, at = [created], created
+            for delay in delays:
+                x = created + int(delay * (0.5 + 1.1 * r()))
+                if x > at:
+                    at = x
+                times.append(at if at < now else now)
+            key = code6 + day
+            seqno = counters.get(key)
+            if seqno is None:
+                seqno = base.get(key, 0)
+            seqno += 1
+            counters[key] = seqno
+            number = f"{key}{seqno:06d}"
+            name, phone = person(rng)
+            title, content, address = demand_text(rng, template, place)
+            urgency = "critical" if r() < 0.01 else ("urgent" if r() < 0.08 else "normal")
+            channel = channels[bisect_(channel_cum, r() * channel_total)]
+            confidential = "1" if r() < 0.03 else "0"
+            isos = [iso(t) for t in times]
+            stamps = isos if pg else [naive(t) for t in times]
+            i_dispatch, i_ack, i_reply, i_closed = positions[status]
+            tid = str(pk)
+            if i_dispatch >= 0:
+                ack_value, ack_unit, handle_value, handle_unit = combo.policies[urgency]
+                start = times[i_dispatch]
+                ack_deadline = store(deadline(start, ack_value, ack_unit))
+                handle_deadline = store(deadline(start, handle_value, handle_unit))
+                lead = combo.lead
+                dispatched = stamps[i_dispatch]
+                acknowledged = stamps[i_ack] if i_ack >= 0 else N
+                row = (tid, lead, "lead", N, "1", dispatched, acknowledged)
+                assignments.append("\t".join(row) if pg else row)
+            else:
+                lead = dispatched = ack_deadline = handle_deadline = acknowledged = N
+            if i_reply >= 0:
+                reply = f"经核查，{title}一事已由{combo.lead_name}现场处理，相关问题已整改完毕，感谢您的监督。"
+                reply_data = '{"body":' + jstr(reply) + "}"
+                replied = stamps[i_reply]
+            else:
+                reply, reply_data, replied = "", None, N
+            if status == closed_:
+                satisfaction = sats[bisect_(sat_cum, r() * sat_total)]
+                resolved = "0" if satisfaction == unsatisfied else "1"
+                callback = callback_data[satisfaction]
+            else:
+                satisfaction, resolved, callback = "", N, None
+            closed = stamps[i_closed] if i_closed >= 0 else N
+            quoted = '"' + number + '"'
+            prev = GENESIS
+            varying = (None, register_data[channel], reply_data, callback)
+            for (head, data, kind, line, cols), moment, stamp in zip(
+                path, isos, stamps, strict=True
+            ):
+                if data is None:
+                    data = varying[kind]
+                digest = sha256(f'[{quoted},{head}{data},"{moment}","{prev}"]'.encode()).hexdigest()
+                if esc is not None:
+                    data = esc(data)
+                if pg:
+                    events.append(f"{tid}\t{line}\t{data}\t{stamp}\t{prev}\t{digest}")
+                else:
+                    events.append((tid, *cols, data, stamp, prev, digest))
+                prev = digest
+            if esc is not None:
+                name, title, content, address, reply = map(
+                    esc, (name, title, content, address, reply)
+                )
+            row = (
+                tid,
+                number,
+                channel,
+                N,
+                status,
+                name,
+                phone,
+                "0",
+                confidential,
+                template.appeal_type,
+                combo.category,
+                title,
+                content,
+                region_id,
+                address,
+                N,
+                N,
+                urgency,
+                center_id,
+                lead,
+                agent,
+                stamps[0],
+                stamps[-1],
+                dispatched,
+                ack_deadline,
+                acknowledged,
+                handle_deadline,
+                replied,
+                closed,
+                reply,
+                resolved,
+                satisfaction,
+                "0",
+                "0",
+                "0",
+                "0",
+                "",
+                N,
+                prev,
+                str(len(path)),
+            )
+            tickets.append("\t".join(row) if pg else row)
+            if sample is None:
+                sample = (number, times, events[-len(path) :])
+            pk += 1
+    if sample is not None:
+        _check_sample(plan, *sample)
+    n_events, n_assignments = len(events), len(assignments)
+    if pg:
+        tickets, events, assignments = map(_copy_text, (tickets, events, assignments))
+    return _Chunk(
+        task.index,
+        tickets,
+        events,
+        assignments,
+        counters,
+        task.size,
+        n_events,
+        n_assignments,
+        time.process_time() - started,
+    )
+
+
+def _copy_text(rows: list) -> bytes:
+    if not rows:
+        return b""
+    return ("\n".join(rows) + "\n").encode()
+
+
+def _check_sample(plan: _Plan, number, times, rows):
+    """Re-hash one ticket's events with history.event_hash: the fast form must not drift."""
+    prev = GENESIS
+    for moment, row in zip(times, rows, strict=True):
+        if isinstance(row, str):
+            row = row.split("\t")
+        _, seq, action, from_status, to_status, actor, unit, data, _, prev_hash, digest = row
+        if plan.null is not None and not plan.clean:
+            data = data.replace("\\\\", "\\")  # undo COPY's escaping of the JSON's escapes
+        expected = event_hash(
+            number=number,
+            seq=int(seq),
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            actor_id=None if actor == plan.null else int(actor),
+            actor_unit_id=None if unit == plan.null else int(unit),
+            data=json.loads(data),
+            created_at=_dt(moment),
+            prev=prev,
+        )
+        if prev_hash != prev or digest != expected:
+            raise RuntimeError(f"bulk: the hashed form of {number} #{seq} differs from history")
+        prev = digest
+
+
+# ---------------------------------------------------------------------------------------
+# Feeding the database.
+
+
+def _work(task: _Task) -> _Chunk:
+    """A worker process's job: one chunk. A worker never uses the parent's connection."""
+    chunk = _generate(_PLAN, task)
+    if connection.connection is not None:  # its own, if the calendar had to be re-read
+        connection.close()
+    return chunk
+
+
+class _Producer:
+    """Chunks in order, made inline or by forked workers a few chunks ahead of the writer."""
+
+    def __init__(self, plan: _Plan, tasks: list[_Task], workers: int):
+        self.plan, self.tasks, self.workers = plan, tasks, workers
+        self.pool = None
+        self.waited = 0.0
+
+    def __enter__(self):
+        global _PLAN
+        if self.workers > 1:
+            # The children must not share the parent's socket: close it before forking
+            # (the parent reconnects on its next query).
+            connection.close()
+            _PLAN = self.plan
+            self.pool = multiprocessing.get_context("fork").Pool(self.workers)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        global _PLAN
+        if self.pool is not None:
+            if exc_type is None:
+                self.pool.close()
+            else:
+                self.pool.terminate()
+            self.pool.join()
+            _PLAN = None
+
+    def __iter__(self):
+        if self.pool is None:
+            for task in self.tasks:
+                started = time.perf_counter()
+                chunk = _generate(self.plan, task)
+                self.waited += time.perf_counter() - started
+                yield chunk
+            return
+        pending, tasks = deque(), iter(self.tasks)
+        for task in tasks:
+            pending.append(self.pool.apply_async(_work, (task,)))
+            if len(pending) > self.workers:
+                break
+        while pending:
+            started = time.perf_counter()
+            chunk = pending.popleft().get()
+            self.waited += time.perf_counter() - started
+            task = next(tasks, None)
+            if task is not None:
+                pending.append(self.pool.apply_async(_work, (task,)))
+            yield chunk
+
+
+def _write(chunk: _Chunk):
+    tables = (
+        (Ticket, TICKET_COLUMNS, chunk.tickets),
+        (TicketEvent, EVENT_COLUMNS, chunk.events),
+        (Assignment, ASSIGNMENT_COLUMNS, chunk.assignments),
+    )
+    with connection.cursor() as cursor:
+        for model, columns, data in tables:
+            if not data:
+                continue
+            table, cols = model._meta.db_table, ", ".join(columns)
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                    copy.write(memoryview(data))
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", data)
+
+
+class _Rebuild:
+    """The non-unique indexes and foreign keys of the bulk tables, dropped and recreated."""
+
+    MODELS = (Ticket, TicketEvent, Assignment)
+
+    def __init__(self, cursor, times: dict):
+        self.cursor, self.times = cursor, times
+        tables = [m._meta.db_table for m in self.MODELS]
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+            "FROM pg_index i WHERE i.indrelid = ANY(%s::regclass[]) "
+            "AND NOT i.indisunique AND NOT i.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+            "ORDER BY 1",
+            [tables],
+        )
+        self.indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
+            "ORDER BY 1, 2",
+            [tables],
+        )
+        self.foreign_keys = cursor.fetchall()
+        self.tables = tables
+
+    def drop(self):
+        started = time.perf_counter()
+        for table, name, _ in self.foreign_keys:
+            self.cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        for name, _ in self.indexes:
+            self.cursor.execute(f"DROP INDEX {name}")
+        self.times["drop_s"] = time.perf_counter() - started
+
+    def restore(self):
+        started = time.perf_counter()
+        self.cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for _, definition in self.indexes:
+            self.cursor.execute(definition)
+        self.times["indexes_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        # Fresh statistics first: they also give the foreign key checks below a good plan.
+        self.cursor.execute(f"ANALYZE {', '.join(self.tables)}")
+        self.times["analyze_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        for table, name, definition in self.foreign_keys:
+            self.cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        self.times["foreign_keys_s"] = time.perf_counter() - started
+
+
+def load(
+    n: int,
+    *,
+    seed: int = 1,
+    days: int = 365,
+    now=None,
+    batch: int = 20000,
+    workers: int | None = None,
+    rebuild: bool | None = None,
+    stats: dict | None = None,
+) -> int:
+    """Write `n` synthetic tickets registered over the last `days` days; returns n.
+
+    `batch`: tickets per chunk (whole local days, so a chunk may be larger). `workers`:
+    processes that make chunks (default: one per CPU; from PARALLEL_MIN tickets, outside a
+    transaction). `rebuild`: drop and recreate indexes and foreign keys around the load
+    (PostgreSQL only; default from REBUILD_MIN tickets). `stats`, if given, is filled with
+    counts and timings.
+    """
+    started = time.perf_counter()
+    times = stats if stats is not None else {}
+    if n <= 0:
+        return 0
+    _check_columns()
+    now = (now or timezone.now()).replace(microsecond=0)
+    counties = _contexts()
+    if not counties:
+        raise RuntimeError("no county with a hotline center: load the demo province first")
+    categories = dict(
+        Category.objects.filter(code__in={t.category for t in TEMPLATES}).values_list("code", "id")
+    )
+    counters = dict(NumberCounter.objects.values_list("key", "value"))
+    pg = connection.vendor == "postgresql"
+    rebuild = pg and (n >= REBUILD_MIN if rebuild is None else rebuild)
+    first_id = _reserve_ids(Ticket, n)
+    plan = _plan(
+        seed=seed,
+        now=now,
+        counties=counties,
+        categories=categories,
+        counters=counters,
+        first_id=first_id,
+    )
+    tasks = _tasks(n, plan.now - days * 86400 * US, plan.now, batch)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 8)
+    parallel = (
+        workers > 1
+        and len(tasks) > 1
+        and n >= PARALLEL_MIN
+        and not connection.in_atomic_block
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not (not pg and connection.is_in_memory_db())
+    )
+    times.update(
+        tickets=n,
+        chunks=len(tasks),
+        workers=workers if parallel else 1,
+        rebuild=rebuild,
+        prepare_s=time.perf_counter() - started,
+    )
+    final: dict[str, int] = {}
+    totals = {"events": 0, "assignments": 0, "generate_cpu_s": 0.0, "write_s": 0.0}
+
+    def feed(chunk: _Chunk):
+        t = time.perf_counter()
+        _write(chunk)
+        totals["write_s"] += time.perf_counter() - t
+        totals["events"] += chunk.n_events
+        totals["assignments"] += chunk.n_assignments
+        totals["generate_cpu_s"] += chunk.seconds
+        for key, value in chunk.counters.items():
+            final[key] = max(value, final.get(key, 0))
+
+    with _Producer(plan, tasks, workers if parallel else 1) as chunks:
+        if rebuild:
+            with transaction.atomic(), connection.cursor() as cursor:
+                schema = _Rebuild(cursor, times)
+                schema.drop()
+                for chunk in chunks:
+                    feed(chunk)
+                schema.restore()
+                _save_counters(final)
+                t = time.perf_counter()
+            times["commit_s"] = time.perf_counter() - t
+        else:
+            for chunk in chunks:
+                with transaction.atomic():
+                    feed(chunk)
+            with transaction.atomic():
+                _save_counters(final)
+        times["wait_s"] = chunks.waited
+    times.update(totals)
+    times["total_s"] = time.perf_counter() - started
+    return n
+
+
+def _save_counters(counters):
+    if not counters:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO tickets_numbercounter (key, value) VALUES (%s, %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = "
+            "CASE WHEN excluded.value > tickets_numbercounter.value "
+            "THEN excluded.value ELSE tickets_numbercounter.value END",
+            sorted(counters.items()),
+        )

@@ -77,11 +77,10 @@ def _lead_assignment(t: Ticket) -> Assignment | None:
 
 def register(*, by, data: RegisterInput) -> tuple[Ticket, bool]:
     """Register a demand; returns (ticket, created). A known external reference returns the
-    existing ticket (rule 6). A phone call taken by an agent awaits dispatch at once."""
-    if data.external_ref:
-        found = Ticket.objects.filter(channel=data.channel, external_ref=data.external_ref).first()
-        if found is not None:
-            return found, False
+    existing ticket (rule 6). A phone call taken by an agent awaits dispatch at once.
+
+    The unique (channel, external_ref) constraint detects a repeat, rather than a lookup
+    first: repeats are rare and the lookup would cost every registration a query."""
     ticket, membership = new_ticket(by=by, data=data)
     # The event is built first so that the ticket row goes in once, with its chain head.
     event = history.build_event(

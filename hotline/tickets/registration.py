@@ -11,6 +11,7 @@ from hotline.catalog.models import AppealType, Category, Urgency
 from hotline.errors import Forbidden, InvalidInput
 from hotline.orgs import scope
 from hotline.orgs.models import Region, Role
+from hotline.orgs.regions import region_by_code
 
 from .guards import text
 from .history import GENESIS
@@ -59,7 +60,7 @@ def _category(value) -> Category | None:
 def _region(value) -> Region | None:
     if value is None or isinstance(value, Region):
         return value
-    found = Region.objects.filter(code=value).first()
+    found = region_by_code(value)
     if found is None:
         raise InvalidInput("行政区划代码不存在", f"unknown region code {value}", field="region")
     return found
