@@ -28,9 +28,11 @@ How it is fast (a million tickets in about a minute on two cores):
 import bisect
 import hashlib
 import json
+import mmap
 import multiprocessing
 import os
 import random
+import struct
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -296,11 +298,14 @@ def _check_columns():
 class _Step(NamedTuple):
     """One event of a path, for one county and template, with its constant pieces."""
 
+    delay: float  # microseconds after registration, before jitter
     head: str  # the hashed form from seq up to (not including) the data
     data: str | None  # its data as canonical JSON, or None if it varies per ticket...
     kind: int  # ...and then which: 1 register, 2 reply, 3 callback
     line: str  # seq, action, from_status, to_status, actor_id, actor_unit_id as COPY text
-    cols: tuple  # the same as values
+    cols: tuple  # the same as values (SQLite)
+    fields: bytes  # the same in COPY's binary format
+    data_fields: bytes | None  # the data in COPY's binary format
 
 
 @dataclass
@@ -312,7 +317,7 @@ class _Combo:
     lead: str
     lead_name: str
     policies: dict  # urgency -> (ack value, ack unit, handle value, handle unit)
-    paths: dict  # status -> (tuple[_Step], delays in microseconds of the steps after the first)
+    paths: dict  # status -> tuple[_Step]
 
 
 @dataclass
@@ -328,9 +333,7 @@ class _Plan:
     positions: dict  # status -> (dispatch, acknowledge, reply, closed) index in its path
     register_data: dict
     callback_data: dict
-
-
-_PLAN: _Plan | None = None
+    binary_events: bool  # events go to PostgreSQL in COPY's binary format
 
 
 def _json_str(s: str) -> str:
@@ -344,6 +347,60 @@ def _is_clean(s: str) -> bool:
 
 def _copy_escape(s: str) -> str:
     return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+# COPY's binary format (https://www.postgresql.org/docs/current/sql-copy.html): a header,
+# then per row the number of fields and each field as its length and its bytes (-1: NULL).
+BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+BINARY_TRAILER = b"\xff\xff"
+BINARY_NULL = b"\xff\xff\xff\xff"
+LENGTH_64 = b"\x00\x00\x00\x40"
+GENESIS_BYTES = GENESIS.encode()
+PG_EPOCH = 946684800 * US  # 2000-01-01 UTC: binary timestamps count from there
+# The column types the binary rows of events are made for.
+EVENT_TYPES = {
+    "ticket_id": "bigint",
+    "seq": "integer",
+    "action": "character varying",
+    "from_status": "character varying",
+    "to_status": "character varying",
+    "actor_id": "bigint",
+    "actor_unit_id": "bigint",
+    "data": "jsonb",
+    "created_at": "timestamp with time zone",
+    "prev_hash": "character varying",
+    "hash": "character varying",
+}
+_INT4 = struct.Struct(">ii").pack
+_INT8 = struct.Struct(">iq").pack
+_LENGTH = struct.Struct(">i").pack
+ROW_HEAD_ = struct.Struct(">hiq").pack  # field count, then the first field: a bigint
+
+
+def _binary_text(value: str) -> bytes:
+    data = value.encode()
+    return _LENGTH(len(data)) + data
+
+
+def _binary_id(value) -> bytes:
+    return BINARY_NULL if value is None else _INT8(8, value)
+
+
+def _binary_jsonb(value: str) -> bytes:
+    data = value.encode()
+    return _LENGTH(len(data) + 1) + b"\x01" + data  # jsonb's binary form: version 1, text
+
+
+def _binary_events_ok() -> bool:
+    """True if tickets_ticketevent has the column types the binary rows are made for."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            [TicketEvent._meta.db_table],
+        )
+        types = dict(cursor.fetchall())
+    return all(types.get(column) == kind for column, kind in EVENT_TYPES.items())
 
 
 def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
@@ -360,18 +417,19 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
     def jcol(value):  # an id as it enters the hashed form
         return "null" if value is None else str(int(value))
 
-    texts = [t.title for t in TEMPLATES] + [t.content for t in TEMPLATES] + [REPLY_TEXT]
+    texts = [t.title for t in TEMPLATES] + [t.content for t in TEMPLATES]
+    texts += [REPLY_TEXT, INVALID_REASON, RETURN_REASON]
     texts += synthetic.ESTATES + synthetic.ROADS + synthetic.GIVEN + [synthetic.SURNAMES]
     rows = []
     for c in counties:
         agent, dispatcher = c.actors.get(Role.AGENT), c.actors.get(Role.DISPATCHER)
         reviewer, callback = c.actors.get(Role.REVIEWER), c.actors.get(Role.CALLBACK)
         center = c.center.pk
-        texts.append(c.region.name)
+        texts += [c.region.name, c.center.region.code[:6]]
         per_template = []
         for template in TEMPLATES:
             lead = c.departments.get(template.function) or c.fallback
-            texts.append(lead.name)
+            texts += [lead.name, lead.code]
             category = categories.get(template.category)
             policies = {}
             for urgency in ("normal", "urgent", "critical"):
@@ -399,7 +457,7 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
             }
             paths = {}
             for status, steps in PATHS.items():
-                previous, path, delays = "", [], []
+                previous, path = "", []
                 for seq, step in enumerate(steps, start=1):
                     actor, unit, data = who[step]
                     to_status = str(TO_STATUS[step])
@@ -418,11 +476,21 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
                     kind = VARYING.get(step, 0)
                     data = None if kind else canonical_json(data)
                     line = "\t".join(cols) if null else ""
-                    path.append(_Step(head, data, kind, line, cols))
-                    if seq > 1:
-                        delays.append(DELAY_HOURS[step] * 3600 * US)
+                    delay = DELAY_HOURS[step] * 3600 * US
+                    fields = b"".join(
+                        [
+                            _INT4(4, seq),
+                            _binary_text(step),
+                            _binary_text(previous),
+                            _binary_text(to_status),
+                            _binary_id(actor),
+                            _binary_id(unit),
+                        ]
+                    )
+                    data_fields = None if data is None else _binary_jsonb(data)
+                    path.append(_Step(delay, head, data, kind, line, cols, fields, data_fields))
                     previous = to_status
-                paths[status] = (tuple(path), tuple(delays))
+                paths[status] = tuple(path)
             per_template.append(
                 _Combo(
                     template,
@@ -470,6 +538,7 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
             )
             for s, _ in SATISFACTION_MIX
         },
+        binary_events=not sqlite and _binary_events_ok(),
     )
 
 
@@ -531,25 +600,24 @@ class _Days(dict):
 _HMS: list[str] = []
 
 
-def _clock():
-    """(hashed-form time, stored time) formatters of integer microseconds."""
+def _seconds_of_day() -> list[str]:
     if not _HMS:
         _HMS.extend(
             f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)
         )
-    hms, iso_days, sql_days = _HMS, _Days("T"), _Days(" ")
+    return _HMS
 
-    def iso(t: int) -> str:  # history.hash_time, and PostgreSQL's input
+
+def _naive_clock():
+    """Integer microseconds -> what Django stores on SQLite: naive UTC, str(datetime)."""
+    hms, days = _seconds_of_day(), _Days(" ")
+
+    def naive(t: int) -> str:
         s, us = divmod(t, US)
         d, x = divmod(s, 86400)
-        return f"{iso_days[d]}{hms[x]}.{us:06d}+00:00"
+        return f"{days[d]}{hms[x]}.{us:06d}" if us else f"{days[d]}{hms[x]}"
 
-    def naive(t: int) -> str:  # what Django stores on SQLite: naive UTC, str(datetime)
-        s, us = divmod(t, US)
-        d, x = divmod(s, 86400)
-        return f"{sql_days[d]}{hms[x]}.{us:06d}" if us else f"{sql_days[d]}{hms[x]}"
-
-    return iso, naive
+    return naive
 
 
 class _Deadlines:
@@ -587,10 +655,45 @@ def _cumulative(mix):
     return [str(x) for x, _ in mix], cum, total
 
 
+class _Out:
+    """Where a chunk's COPY text goes: three regions of a (shared) buffer, in small batches.
+
+    Encoding line by line into a buffer that is reused from chunk to chunk is several times
+    cheaper than building one big string per chunk (no fresh pages to fault in), and the
+    parent process reads the buffer in place: nothing is pickled or piped.
+    """
+
+    BATCH = 4096  # lines
+
+    def __init__(self, buffer: mmap.mmap, sizes: tuple[int, int, int], binary=(False,) * 3):
+        self.buffer, self.binary = buffer, binary
+        starts = (0, sizes[0], sizes[0] + sizes[1])
+        self.regions = [
+            [start, start, start + size, []] for start, size in zip(starts, sizes, strict=True)
+        ]
+
+    def write(self, which: int, lines: list[str]):
+        if not lines:
+            return
+        binary = self.binary[which]
+        data = b"".join(lines) if binary else b"\n".join(map(str.encode, lines)) + b"\n"
+        region = self.regions[which]
+        start, pos, end, spill = region
+        if spill or pos + len(data) > end:
+            spill.append(data)  # does not fit: carried back the slow way
+        else:
+            self.buffer[pos : pos + len(data)] = data
+            region[1] = pos + len(data)
+        lines.clear()
+
+    def parts(self):
+        return [(start, pos - start, spill) for start, pos, _, spill in self.regions]
+
+
 @dataclass
 class _Chunk:
     index: int
-    tickets: object  # bytes (COPY text) on PostgreSQL, a list of tuples on SQLite
+    tickets: object  # PostgreSQL: (offset, length, spilled bytes) in the buffer; SQLite: rows
     events: object
     assignments: object
     counters: dict
@@ -600,14 +703,14 @@ class _Chunk:
     seconds: float  # CPU time spent making it
 
 
-def _generate(plan: _Plan, task: _Task) -> _Chunk:
+def _generate(plan: _Plan, task: _Task, out: _Out | None) -> _Chunk:
     started = time.process_time()
     rng = random.Random(plan.seed * 1_000_003 + task.index)
     r = rng.random
     person, demand_text = synthetic.person, synthetic.demand_text
-    iso, naive = _clock()
     pg = not plan.sqlite
-    store = iso if pg else naive
+    hms, iso_days = _seconds_of_day(), _Days("T")
+    naive = None if pg else _naive_clock()
     deadline = _Deadlines()
     sha256 = hashlib.sha256
     N = plan.null
@@ -624,8 +727,14 @@ def _generate(plan: _Plan, task: _Task) -> _Chunk:
     register_data, callback_data = plan.register_data, plan.callback_data
     base, counters = plan.counters, {}
     tickets, events, assignments = [], [], []
+    n_events = n_assignments = 0
+    flush_at = _Out.BATCH
     pk = plan.first_id + task.first
-    sample = None
+    sample, sample_rows = None, []
+    binary, join, INT8, ROW_HEAD = plan.binary_events, b"".join, _INT8, ROW_HEAD_
+    register_fields = {k: _binary_jsonb(v) for k, v in register_data.items()}
+    callback_fields = {k: _binary_jsonb(v) for k, v in callback_data.items()}
+    callback_fields[""] = varying_fields = None
     for w_start, w_end, count, day in task.windows:
         if not count:
             continue
@@ -639,13 +748,7 @@ def _generate(plan: _Plan, task: _Task) -> _Chunk:
                 status = closed_ if r() < 0.96 else invalid_
             else:
                 status = recent[bisect_(recent_cum, r() * recent_total)]
-            path, delays = combo.paths[status]
-            times, at = [created], created
-            for delay in delays:
-                x = created + int(delay * (0.5 + 1.1 * r()))
-                if x > at:
-                    at = x
-                times.append(at if at < now else now)
+            path = combo.paths[status]
             key = code6 + day
             seqno = counters.get(key)
             if seqno is None:
@@ -658,51 +761,101 @@ def _generate(plan: _Plan, task: _Task) -> _Chunk:
             urgency = "critical" if r() < 0.01 else ("urgent" if r() < 0.08 else "normal")
             channel = channels[bisect_(channel_cum, r() * channel_total)]
             confidential = "1" if r() < 0.03 else "0"
-            isos = [iso(t) for t in times]
-            stamps = isos if pg else [naive(t) for t in times]
             i_dispatch, i_ack, i_reply, i_closed = positions[status]
-            tid = str(pk)
-            if i_dispatch >= 0:
-                ack_value, ack_unit, handle_value, handle_unit = combo.policies[urgency]
-                start = times[i_dispatch]
-                ack_deadline = store(deadline(start, ack_value, ack_unit))
-                handle_deadline = store(deadline(start, handle_value, handle_unit))
-                lead = combo.lead
-                dispatched = stamps[i_dispatch]
-                acknowledged = stamps[i_ack] if i_ack >= 0 else N
-                row = (tid, lead, "lead", N, "1", dispatched, acknowledged)
-                assignments.append("\t".join(row) if pg else row)
-            else:
-                lead = dispatched = ack_deadline = handle_deadline = acknowledged = N
             if i_reply >= 0:
                 reply = f"经核查，{title}一事已由{combo.lead_name}现场处理，相关问题已整改完毕，感谢您的监督。"
                 reply_data = '{"body":' + jstr(reply) + "}"
-                replied = stamps[i_reply]
             else:
-                reply, reply_data, replied = "", None, N
+                reply, reply_data = "", None
             if status == closed_:
                 satisfaction = sats[bisect_(sat_cum, r() * sat_total)]
                 resolved = "0" if satisfaction == unsatisfied else "1"
                 callback = callback_data[satisfaction]
             else:
                 satisfaction, resolved, callback = "", N, None
-            closed = stamps[i_closed] if i_closed >= 0 else N
+            # The history: each step's time, its hashed form, its row.
+            tid = str(pk)
             quoted = '"' + number + '"'
-            prev = GENESIS
             varying = (None, register_data[channel], reply_data, callback)
-            for (head, data, kind, line, cols), moment, stamp in zip(
-                path, isos, stamps, strict=True
-            ):
+            prev, prev_bytes, at, times, stamps = GENESIS, GENESIS_BYTES, created, [], []
+            if binary:
+                row_head = ROW_HEAD(11, 8, pk)
+                reply_fields = reply_data and _binary_jsonb(reply_data)
+                varying_fields = (
+                    None,
+                    register_fields[channel],
+                    reply_fields,
+                    callback_fields[satisfaction],
+                )
+            sampling = sample is None
+            for delay, head, data, kind, line, cols, fields, data_fields in path:
+                if delay:
+                    t = created + int(delay * (0.5 + 1.1 * r()))
+                    if t > at:
+                        at = t
+                    t = at if at < now else now
+                else:
+                    t = created
+                s, us = divmod(t, US)
+                d, x = divmod(s, 86400)
+                moment = f"{iso_days[d]}{hms[x]}.{us:06d}+00:00"
                 if data is None:
                     data = varying[kind]
+                    data_fields = varying_fields[kind]
                 digest = sha256(f'[{quoted},{head}{data},"{moment}","{prev}"]'.encode()).hexdigest()
-                if esc is not None:
-                    data = esc(data)
-                if pg:
-                    events.append(f"{tid}\t{line}\t{data}\t{stamp}\t{prev}\t{digest}")
+                if binary:
+                    digest_bytes = digest.encode()
+                    events.append(
+                        join(
+                            (
+                                row_head,
+                                fields,
+                                data_fields,
+                                INT8(8, t - PG_EPOCH),
+                                LENGTH_64,
+                                prev_bytes,
+                                LENGTH_64,
+                                digest_bytes,
+                            )
+                        )
+                    )
+                    prev_bytes = digest_bytes
+                    stamps.append(moment)
+                elif pg:
+                    stored = data if esc is None else esc(data)
+                    events.append(f"{tid}\t{line}\t{stored}\t{moment}\t{prev}\t{digest}")
+                    stamps.append(moment)
                 else:
+                    stamp = naive(t)
                     events.append((tid, *cols, data, stamp, prev, digest))
+                    stamps.append(stamp)
+                if sampling:
+                    sample_rows.append((tid, *cols, data, None, prev, digest))
+                times.append(t)
                 prev = digest
+            n_events += len(path)
+            if i_dispatch >= 0:
+                ack_value, ack_unit, handle_value, handle_unit = combo.policies[urgency]
+                start = times[i_dispatch]
+                ack_deadline = deadline(start, ack_value, ack_unit)
+                handle_deadline = deadline(start, handle_value, handle_unit)
+                if pg:
+                    s, us = divmod(ack_deadline, US)
+                    d, x = divmod(s, 86400)
+                    ack_deadline = f"{iso_days[d]}{hms[x]}.{us:06d}+00:00"
+                    s, us = divmod(handle_deadline, US)
+                    d, x = divmod(s, 86400)
+                    handle_deadline = f"{iso_days[d]}{hms[x]}.{us:06d}+00:00"
+                else:
+                    ack_deadline, handle_deadline = naive(ack_deadline), naive(handle_deadline)
+                lead = combo.lead
+                dispatched = stamps[i_dispatch]
+                acknowledged = stamps[i_ack] if i_ack >= 0 else N
+                row = (tid, lead, "lead", N, "1", dispatched, acknowledged)
+                assignments.append("\t".join(row) if pg else row)
+                n_assignments += 1
+            else:
+                lead = dispatched = ack_deadline = handle_deadline = acknowledged = N
             if esc is not None:
                 name, title, content, address, reply = map(
                     esc, (name, title, content, address, reply)
@@ -735,8 +888,8 @@ def _generate(plan: _Plan, task: _Task) -> _Chunk:
                 ack_deadline,
                 acknowledged,
                 handle_deadline,
-                replied,
-                closed,
+                stamps[i_reply] if i_reply >= 0 else N,
+                stamps[i_closed] if i_closed >= 0 else N,
                 reply,
                 resolved,
                 satisfaction,
@@ -750,14 +903,20 @@ def _generate(plan: _Plan, task: _Task) -> _Chunk:
                 str(len(path)),
             )
             tickets.append("\t".join(row) if pg else row)
-            if sample is None:
-                sample = (number, times, events[-len(path) :])
+            if sampling:
+                sample = (number, times, sample_rows)
             pk += 1
+            if out is not None and len(events) >= flush_at:
+                out.write(0, tickets)
+                out.write(1, events)
+                out.write(2, assignments)
     if sample is not None:
         _check_sample(plan, *sample)
-    n_events, n_assignments = len(events), len(assignments)
-    if pg:
-        tickets, events, assignments = map(_copy_text, (tickets, events, assignments))
+    if out is not None:
+        for which, lines in enumerate((tickets, events, assignments)):
+            if lines:
+                out.write(which, lines)
+        tickets, events, assignments = out.parts()
     return _Chunk(
         task.index,
         tickets,
@@ -771,12 +930,6 @@ def _generate(plan: _Plan, task: _Task) -> _Chunk:
     )
 
 
-def _copy_text(rows: list) -> bytes:
-    if not rows:
-        return b""
-    return ("\n".join(rows) + "\n").encode()
-
-
 def _check_sample(plan: _Plan, number, times, rows):
     """Re-hash one ticket's events with history.event_hash: the fast form must not drift."""
     prev = GENESIS
@@ -784,8 +937,6 @@ def _check_sample(plan: _Plan, number, times, rows):
         if isinstance(row, str):
             row = row.split("\t")
         _, seq, action, from_status, to_status, actor, unit, data, _, prev_hash, digest = row
-        if plan.null is not None and not plan.clean:
-            data = data.replace("\\\\", "\\")  # undo COPY's escaping of the JSON's escapes
         expected = event_hash(
             number=number,
             seq=int(seq),
@@ -806,10 +957,23 @@ def _check_sample(plan: _Plan, number, times, rows):
 # ---------------------------------------------------------------------------------------
 # Feeding the database.
 
+# The state a forked worker inherits: the plan and the shared buffers, one per chunk in flight.
+_PLAN: _Plan | None = None
+_BUFFERS: list = []
+_SIZES: tuple[int, int, int] = (0, 0, 0)
+# Room per ticket in a buffer (bytes of COPY text); a chunk that needs more still works.
+ROOM = (2048, 4096, 512)
 
-def _work(task: _Task) -> _Chunk:
+
+def _out(plan: _Plan, slot: int) -> _Out | None:
+    if plan.sqlite:
+        return None
+    return _Out(_BUFFERS[slot], _SIZES, (False, plan.binary_events, False))
+
+
+def _work(task: _Task, slot: int) -> _Chunk:
     """A worker process's job: one chunk. A worker never uses the parent's connection."""
-    chunk = _generate(_PLAN, task)
+    chunk = _generate(_PLAN, task, _out(_PLAN, slot))
     if connection.connection is not None:  # its own, if the calendar had to be re-read
         connection.close()
     return chunk
@@ -822,117 +986,148 @@ class _Producer:
         self.plan, self.tasks, self.workers = plan, tasks, workers
         self.pool = None
         self.waited = 0.0
+        self.slots = workers + 2 if workers > 1 else 1
 
     def __enter__(self):
-        global _PLAN
+        global _PLAN, _BUFFERS, _SIZES
+        _PLAN = self.plan
+        if not self.plan.sqlite:
+            most = max(task.size for task in self.tasks)
+            _SIZES = tuple(most * room + (1 << 16) for room in ROOM)
+            _BUFFERS = [mmap.mmap(-1, sum(_SIZES)) for _ in range(self.slots)]
         if self.workers > 1:
             # The children must not share the parent's socket: close it before forking
             # (the parent reconnects on its next query).
             connection.close()
-            _PLAN = self.plan
             self.pool = multiprocessing.get_context("fork").Pool(self.workers)
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        global _PLAN
+        global _PLAN, _BUFFERS
         if self.pool is not None:
             if exc_type is None:
                 self.pool.close()
             else:
                 self.pool.terminate()
             self.pool.join()
-            _PLAN = None
+        for buffer in _BUFFERS:
+            buffer.close()
+        _PLAN, _BUFFERS = None, []
 
     def __iter__(self):
+        """Yields each chunk once; the caller writes it before asking for the next one."""
         if self.pool is None:
             for task in self.tasks:
                 started = time.perf_counter()
-                chunk = _generate(self.plan, task)
+                chunk = _generate(self.plan, task, _out(self.plan, 0))
                 self.waited += time.perf_counter() - started
                 yield chunk
             return
+        # Chunk k is made in buffer k % slots; it is handed out only after chunk k - slots
+        # has been written, so a buffer is never overwritten before it was read.
         pending, tasks = deque(), iter(self.tasks)
         for task in tasks:
-            pending.append(self.pool.apply_async(_work, (task,)))
-            if len(pending) > self.workers:
+            pending.append(self.pool.apply_async(_work, (task, task.index % self.slots)))
+            if len(pending) == self.slots:
                 break
         while pending:
             started = time.perf_counter()
             chunk = pending.popleft().get()
             self.waited += time.perf_counter() - started
+            yield chunk
             task = next(tasks, None)
             if task is not None:
-                pending.append(self.pool.apply_async(_work, (task,)))
-            yield chunk
+                pending.append(self.pool.apply_async(_work, (task, task.index % self.slots)))
 
 
-def _write(chunk: _Chunk):
+def _write(chunk: _Chunk, plan: _Plan):
     tables = (
-        (Ticket, TICKET_COLUMNS, chunk.tickets),
-        (TicketEvent, EVENT_COLUMNS, chunk.events),
-        (Assignment, ASSIGNMENT_COLUMNS, chunk.assignments),
+        (Ticket, TICKET_COLUMNS, chunk.tickets, False),
+        (TicketEvent, EVENT_COLUMNS, chunk.events, plan.binary_events),
+        (Assignment, ASSIGNMENT_COLUMNS, chunk.assignments, False),
     )
     with connection.cursor() as cursor:
-        for model, columns, data in tables:
-            if not data:
-                continue
+        for model, columns, data, binary in tables:
             table, cols = model._meta.db_table, ", ".join(columns)
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                    copy.write(memoryview(data))
-            else:
+            if not plan.sqlite:
+                offset, length, spill = data
+                if not length and not spill:
+                    continue
+                buffer = memoryview(_BUFFERS[chunk.index % len(_BUFFERS)])
+                options = " WITH (FORMAT binary)" if binary else ""
+                with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN{options}") as copy:
+                    if binary:
+                        copy.write(BINARY_HEADER)
+                    if length:
+                        copy.write(buffer[offset : offset + length])
+                    for part in spill:
+                        copy.write(part)
+                    if binary:
+                        copy.write(BINARY_TRAILER)
+                buffer.release()
+            elif data:
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", data)
 
 
 class _Rebuild:
-    """The non-unique indexes and foreign keys of the bulk tables, dropped and recreated."""
+    """The secondary indexes and the constraints of the bulk tables, dropped and recreated.
+
+    Everything but the primary keys and the check constraints: the indexes that back no
+    constraint (pg_get_indexdef), the unique constraints no foreign key relies on and the
+    foreign keys (pg_get_constraintdef), each recreated under its own name, exactly as it
+    was. Recreating a unique constraint or a foreign key checks every row.
+    """
 
     MODELS = (Ticket, TicketEvent, Assignment)
 
     def __init__(self, cursor, times: dict):
         self.cursor, self.times = cursor, times
-        tables = [m._meta.db_table for m in self.MODELS]
+        self.tables = [m._meta.db_table for m in self.MODELS]
         cursor.execute(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
-            "FROM pg_index i WHERE i.indrelid = ANY(%s::regclass[]) "
-            "AND NOT i.indisunique AND NOT i.indisprimary "
+            "FROM pg_index i WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary "
             "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
             "ORDER BY 1",
-            [tables],
+            [self.tables],
         )
         self.indexes = cursor.fetchall()
         cursor.execute(
-            "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) "
-            "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
-            "ORDER BY 1, 2",
-            [tables],
+            "SELECT c.contype, c.conrelid::regclass::text, quote_ident(c.conname), "
+            "pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "WHERE c.contype IN ('u', 'f') AND c.conrelid = ANY(%s::regclass[]) "
+            "AND NOT (c.contype = 'u' AND EXISTS (SELECT 1 FROM pg_constraint f "
+            "WHERE f.contype = 'f' AND f.conindid = c.conindid)) "
+            "ORDER BY 1 DESC, 2, 3",
+            [self.tables],
         )
-        self.foreign_keys = cursor.fetchall()
-        self.tables = tables
+        rows = cursor.fetchall()
+        self.uniques = [row[1:] for row in rows if row[0] == "u"]
+        self.foreign_keys = [row[1:] for row in rows if row[0] == "f"]
 
     def drop(self):
         started = time.perf_counter()
-        for table, name, _ in self.foreign_keys:
+        for table, name, _ in self.foreign_keys + self.uniques:
             self.cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
         for name, _ in self.indexes:
             self.cursor.execute(f"DROP INDEX {name}")
         self.times["drop_s"] = time.perf_counter() - started
 
     def restore(self):
+        self.cursor.execute("SET LOCAL maintenance_work_mem = '64MB'")
         started = time.perf_counter()
-        self.cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for table, name, definition in self.uniques:
+            self.cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
         for _, definition in self.indexes:
             self.cursor.execute(definition)
         self.times["indexes_s"] = time.perf_counter() - started
         started = time.perf_counter()
-        # Fresh statistics first: they also give the foreign key checks below a good plan.
-        self.cursor.execute(f"ANALYZE {', '.join(self.tables)}")
-        self.times["analyze_s"] = time.perf_counter() - started
-        started = time.perf_counter()
         for table, name, definition in self.foreign_keys:
             self.cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
         self.times["foreign_keys_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        self.cursor.execute(f"ANALYZE {', '.join(self.tables)}")
+        self.times["analyze_s"] = time.perf_counter() - started
 
 
 def load(
@@ -1001,7 +1196,7 @@ def load(
 
     def feed(chunk: _Chunk):
         t = time.perf_counter()
-        _write(chunk)
+        _write(chunk, plan)
         totals["write_s"] += time.perf_counter() - t
         totals["events"] += chunk.n_events
         totals["assignments"] += chunk.n_assignments

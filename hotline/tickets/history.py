@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from hotline.exchange.models import OutboxMessage
 
+from . import fastinsert
 from .models import Ticket, TicketEvent
 
 GENESIS = "0" * 64
@@ -128,8 +129,9 @@ def append(ticket: Ticket, **kwargs) -> TicketEvent:
 
 def save(ticket: Ticket, event: TicketEvent) -> None:
     """Insert a built event and its outbox row (the ticket must be saved already)."""
-    event.save(force_insert=True)
-    build_outbox(ticket, event).save(force_insert=True)
+    event.ticket_id = ticket.pk
+    fastinsert.insert(event)
+    fastinsert.insert(build_outbox(ticket, event))
 
 
 @dataclass

@@ -15,7 +15,7 @@ from hotline.catalog.policies import deadlines, policy_for
 from hotline.errors import IllegalTransition, InvalidInput
 from hotline.orgs.models import UNIT_ROLES, Role, Unit
 
-from . import guards, history
+from . import fastinsert, guards, history
 from .guards import at_center, in_unit, require_status, text
 from .models import (
     Assignment,
@@ -94,7 +94,7 @@ def register(*, by, data: RegisterInput) -> tuple[Ticket, bool]:
     )
     try:
         with transaction.atomic():
-            ticket.save(force_insert=True)
+            fastinsert.insert(ticket)
             history.save(ticket, event)
     except IntegrityError:
         if data.external_ref:
@@ -129,7 +129,7 @@ def resolve_at_intake(*, by, data: RegisterInput, reply: str, article: str = "")
         at=ticket.created_at,
     )
     with transaction.atomic():
-        ticket.save(force_insert=True)
+        fastinsert.insert(ticket)
         history.save(ticket, event)
     return ticket
 

@@ -88,15 +88,18 @@ def next_number(code6: str, at) -> str:
     """
     day = timezone.localtime(at).strftime("%Y%m%d")
     key = code6 + day
+    upsert = (
+        "INSERT INTO tickets_numbercounter (key, value) VALUES (%s, 1) "
+        "ON CONFLICT (key) DO UPDATE SET value = tickets_numbercounter.value + 1 "
+        "RETURNING value"
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        cursor.execute(
-            "INSERT INTO tickets_numbercounter (key, value) VALUES (%s, 1) "
-            "ON CONFLICT (key) DO UPDATE SET value = tickets_numbercounter.value + 1 "
-            "RETURNING value",
-            [key],
-        )
+            # One round trip for both statements; the result is the second one's.
+            cursor.execute("SET LOCAL synchronous_commit TO OFF; " + upsert, [key])
+            cursor.cursor.nextset()
+        else:
+            cursor.execute(upsert, [key])
         (value,) = cursor.fetchone()
     return f"{key}{value:06d}"
 
