@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/hotline
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres install lint format bench clean
+.PHONY: run test test-sqlite test-postgres install browser lint format bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,23 +16,34 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-install: $(STAMP)
+# Front-end libraries (htmx) from the npm registry, exactly as locked; served from node_modules/.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+install: $(STAMP) node_modules/.package-lock.json
+
+# The browser tests drive Debian's Chromium; without a CJK font every Chinese character is a box.
+# With CI=true a failed install fails here (and the tests fail rather than skip).
+browser:
+	@(command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "Noto Sans CJK") || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk) || \
+		{ [ "$$CI" != true ] || exit 1; echo "chromium not installed: browser tests will be skipped"; }
 
 run: install
 	$(BIN)/hotline migrate --noinput
 	$(BIN)/hotline demo --tickets $${DEMO_TICKETS:-300}
 	$(BIN)/hotline serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install browser
 	$(BIN)/ruff check .
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
-test-sqlite: install
+test-sqlite: install browser
 	env -u HOTLINE_DATABASE_URL $(BIN)/pytest
 
 # With CI=true a missing PostgreSQL fails the run; elsewhere it is reported and skipped.
-test-postgres: install
+test-postgres: install browser
 	@$(BIN)/python -m hotline.pgcheck "$(PG_URL)" || exit 1
 	@if $(BIN)/python -m hotline.pgcheck --quiet "$(PG_URL)"; then \
 		HOTLINE_DATABASE_URL="$(PG_URL)" $(BIN)/pytest; fi
@@ -46,4 +57,4 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info node_modules

@@ -105,9 +105,15 @@ def _http_error(request, exc: HttpError):
 
 
 def _register_routers():
+    from hotline.knowledge.api import router as knowledge_router
+    from hotline.routing.api import router as routing_router
+    from hotline.screening.api import router as screening_router
     from hotline.tickets.api import router as tickets_router
 
     api.add_router("/", tickets_router)
+    api.add_router("/knowledge", knowledge_router)
+    api.add_router("/", screening_router)
+    api.add_router("/", routing_router)
 
 
 _register_routers()

@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 
 from hotline.api import api
+from hotline.web.urls import auth_urlpatterns
 
 
 def api_not_found(request, rest=""):
@@ -22,5 +23,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
+    path("", include(auth_urlpatterns)),
     path("", include("hotline.web.urls")),
 ]

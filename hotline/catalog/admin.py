@@ -2,9 +2,17 @@
 
 Policies, categories (their utility flag) and calendar days are cached in every process for
 the hot path, so each save and delete here drops the cache of this process at once.
+
+Categories and the calendar are the province's: staff who are not superusers may read them
+but not change them. Time-limit policies: they change those of the regions they administer
+(an override for their region), and read the province defaults.
 """
 
 from django.contrib import admin
+from django.db.models import Q
+
+from hotline.orgs.admin import admin_region_q
+from hotline.orgs.models import Region
 
 from . import calendar, policies
 from .models import CalendarDay, Category, TimeLimitPolicy
@@ -28,8 +36,21 @@ class _InvalidatingAdmin(admin.ModelAdmin):
         self.invalidate()
 
 
+class _ProvinceWideAdmin(_InvalidatingAdmin):
+    """Shared by the whole province: only a superuser changes it."""
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
 @admin.register(Category)
-class CategoryAdmin(_InvalidatingAdmin):
+class CategoryAdmin(_ProvinceWideAdmin):
     # The utility flag decides which policy applies, hence the policy cache.
     invalidate = staticmethod(policies.invalidate)
     list_display = ["code", "full_name", "level", "is_utility", "is_active"]
@@ -43,6 +64,31 @@ class CategoryAdmin(_InvalidatingAdmin):
 @admin.register(TimeLimitPolicy)
 class TimeLimitPolicyAdmin(_InvalidatingAdmin):
     invalidate = staticmethod(policies.invalidate)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        q = admin_region_q(request.user, "region__path")
+        return qs if q is None else qs.filter(q | Q(region__isnull=True))
+
+    def _own(self, request, obj):
+        if obj is None or request.user.is_superuser:
+            return True
+        q = admin_region_q(request.user, "region__path")
+        return obj.region_id is not None and type(obj).objects.filter(q, pk=obj.pk).exists()
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._own(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._own(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        q = admin_region_q(request.user, "path")
+        if db_field.name == "region" and q is not None:
+            kwargs["queryset"] = Region.objects.filter(q)
+            kwargs["required"] = True
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     list_display = [
         "__str__",
         "region",
@@ -74,7 +120,7 @@ class TimeLimitPolicyAdmin(_InvalidatingAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(_InvalidatingAdmin):
+class CalendarDayAdmin(_ProvinceWideAdmin):
     invalidate = staticmethod(calendar.invalidate)
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]

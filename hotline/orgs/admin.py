@@ -1,12 +1,48 @@
 """Django admin for regions, units, users, memberships and API tokens (in Chinese).
 
-Scope rules for staff who are not superusers come later; for now staff see every row.
+Staff who are not superusers administer their own region only (rule 2 for the admin): the
+regions of their administrator (系统管理员) memberships and everything below them. Rows
+outside are not listed and their pages are 404; choices in forms are limited the same way.
 """
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Q
 
-from .models import ApiToken, Membership, Region, Unit, User
+from . import scope
+from .models import ApiToken, Membership, Region, Role, Unit, User
+
+
+def admin_region_q(user, field: str) -> Q | None:
+    """None for a superuser (no limit); else a Q on `field` (a region path) for the staff
+    user's administered regions, matching nothing when there are none."""
+    if user.is_superuser:
+        return None
+    q = Q(pk__in=[])
+    for m in scope.memberships(user):
+        if m.role == Role.ADMIN:
+            q |= Q(**{f"{field}__startswith": m.unit.region.path})
+    return q
+
+
+class RegionScopedAdmin(admin.ModelAdmin):
+    """Limits rows (and foreign-key choices) to the regions the staff user administers."""
+
+    region_path = "region__path"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        q = admin_region_q(request.user, self.region_path)
+        return qs if q is None else qs.filter(q).distinct()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        limits = {Region: "path", Unit: "region__path", User: "memberships__unit__region__path"}
+        field = limits.get(db_field.related_model)
+        q = admin_region_q(request.user, field) if field else None
+        if q is not None:
+            kwargs["queryset"] = db_field.related_model.objects.filter(q).distinct()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 admin.site.site_header = "12345 一张网 · 管理后台"
 admin.site.site_title = "12345 一张网"
@@ -14,7 +50,8 @@ admin.site.index_title = "系统管理"
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(RegionScopedAdmin):
+    region_path = "path"
     list_display = ["code", "name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -25,7 +62,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(RegionScopedAdmin):
     list_display = ["code", "name", "kind", "level", "function", "region", "parent", "is_active"]
     list_filter = ["kind", "level", "is_active"]
     search_fields = ["code", "name", "function"]
@@ -42,9 +79,15 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["unit"]
     fields = ["unit", "role", "is_active"]
 
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        q = admin_region_q(request.user, "unit__region__path")
+        return qs if q is None else qs.filter(q)
+
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(RegionScopedAdmin, BaseUserAdmin):
+    region_path = "memberships__unit__region__path"
     list_display = ["username", "full_name", "phone", "is_active", "is_staff", "is_superuser"]
     search_fields = ["username", "full_name", "phone", "email"]
     fieldsets = (
@@ -69,7 +112,8 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(RegionScopedAdmin):
+    region_path = "unit__region__path"
     list_display = ["user", "unit", "role", "is_active"]
     list_filter = ["role", "is_active", "unit__kind", "unit__level"]
     search_fields = ["user__username", "user__full_name", "unit__code", "unit__name"]
@@ -78,7 +122,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(RegionScopedAdmin):
     """Tokens are issued by `orgs.services.issue_token`, which shows the key once; here only
     the prefix and the hash are shown, and a token can be renamed or switched off."""
 
@@ -88,6 +132,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     fields = ["user", "name", "prefix", "key_hash", "created_at", "last_used_at", "is_active"]
     readonly_fields = ["user", "prefix", "key_hash", "created_at", "last_used_at"]
     list_select_related = ["user"]
+    region_path = "user__memberships__unit__region__path"
 
     def has_add_permission(self, request):
         return False

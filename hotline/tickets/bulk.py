@@ -6,26 +6,33 @@ for the demo and the benchmarks. Every history it writes passes `hotline check-c
 writes no outbox rows: these changes happened before any subscriber existed and must not be
 published as news.
 
-How it is fast (a million tickets in about a minute on two cores):
+How it is fast (a million tickets in under a minute on two cores, on PostgreSQL):
 
 * Tickets are made in chunks of whole local days, oldest first. A ticket number's sequence
-  runs per region and local day, so no two chunks share a counter and the chunks can be
-  made in any order, by other processes (`workers`), while this one feeds the database.
-* A chunk is made as text in the database's own input format; every constant piece (the
-  JSON of an event's data, an actor's id, an action and its statuses) is serialised once,
-  and each event's hashed form is spliced from those pieces (see history.canonical_json).
-  A sample of each chunk is re-hashed with history.event_hash, so the two cannot drift.
-* On PostgreSQL, a large load (`rebuild`, by default from REBUILD_MIN tickets) runs in one
-  transaction that drops the non-unique indexes and the foreign keys of the three tables,
-  loads, then recreates them with their exact definitions (a sorted index build and one
-  join per foreign key are far cheaper than millions of row-by-row checks), and ANALYZEs.
-  Recreating a foreign key checks every row, so integrity is checked as before, only at
-  once; and PostgreSQL's DDL is transactional, so a failure (or a crash) at any point
+  runs per region and local day, so no two chunks share a counter: the chunks are made by
+  forked worker processes (`workers`) while this process feeds the database, and the
+  result does not depend on how many there are (same seed, same rows).
+* Every constant piece of a ticket's history (an event's data as JSON, its actor, its
+  action and statuses, their hashed forms) is serialised once per county and template,
+  and each event's hashed form is spliced from those pieces and the event's own (see
+  history.canonical_json). The first ticket of each chunk is re-hashed with
+  history.event_hash, so the two ways cannot drift apart unnoticed.
+* Rows are made directly in the database's input format — COPY text for tickets and
+  assignments, COPY binary for events — into a buffer shared with this process, which
+  hands it to COPY as it is: nothing is pickled or piped.
+* A large load (`rebuild`: from REBUILD_MIN tickets, if it at least quarters the table)
+  runs in one transaction that drops the secondary indexes, and on PostgreSQL also the
+  unique constraints and the foreign keys, of the three tables, loads, then recreates each
+  one from the database's own definition of it, under the same name, and ANALYZEs. A
+  sorted index build and one join per constraint cost far less than millions of row-by-row
+  updates and checks; recreating a unique constraint or a foreign key checks every row, so
+  nothing goes in unchecked. The DDL is transactional, so a failure or a crash at any point
   rolls everything back, indexes and constraints included. It locks the three tables and
   the tables they reference for the whole load: meant for the demo and the benchmarks.
 """
 
 import bisect
+import contextlib
 import hashlib
 import json
 import mmap
@@ -123,12 +130,12 @@ CHANNEL_MIX = [
 ]
 # Older tickets than this are all finished (closed, or a few invalid).
 SETTLED_AFTER = timedelta(days=12)
-# From this many tickets, a PostgreSQL load rebuilds indexes and foreign keys (see above).
-REBUILD_MIN = 200_000
+# From this many tickets, a load rebuilds indexes and constraints (see above).
+REBUILD_MIN = 20_000
 # From this many tickets, chunks are made by worker processes.
 PARALLEL_MIN = 20_000
 # The texts of events, as the lifecycle writes them.
-REPLY_TEXT = "经核查，{title}一事已由{lead}现场处理，相关问题已整改完毕，感谢您的监督。"
+REPLY = ("经核查，", "一事已由", "现场处理，相关问题已整改完毕，感谢您的监督。")  # title, unit
 # The steps whose data varies per ticket.
 VARYING = {"register": 1, "reply": 2, "callback": 3}
 INVALID_REASON = "重复来电，无实际诉求"
@@ -298,7 +305,8 @@ def _check_columns():
 class _Step(NamedTuple):
     """One event of a path, for one county and template, with its constant pieces."""
 
-    delay: float  # microseconds after registration, before jitter
+    low: float  # earliest and latest-minus-earliest time after registration, in µs
+    span: float
     head: str  # the hashed form from seq up to (not including) the data
     data: str | None  # its data as canonical JSON, or None if it varies per ticket...
     kind: int  # ...and then which: 1 register, 2 reply, 3 callback
@@ -418,7 +426,7 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
         return "null" if value is None else str(int(value))
 
     texts = [t.title for t in TEMPLATES] + [t.content for t in TEMPLATES]
-    texts += [REPLY_TEXT, INVALID_REASON, RETURN_REASON]
+    texts += [*REPLY, INVALID_REASON, RETURN_REASON]
     texts += synthetic.ESTATES + synthetic.ROADS + synthetic.GIVEN + [synthetic.SURNAMES]
     rows = []
     for c in counties:
@@ -429,6 +437,8 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
         per_template = []
         for template in TEMPLATES:
             lead = c.departments.get(template.function) or c.fallback
+            if lead is None:
+                raise RuntimeError(f"{c.region.name}: no {template.function} unit, no fallback")
             texts += [lead.name, lead.code]
             category = categories.get(template.category)
             policies = {}
@@ -476,7 +486,7 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
                     kind = VARYING.get(step, 0)
                     data = None if kind else canonical_json(data)
                     line = "\t".join(cols) if null else ""
-                    delay = DELAY_HOURS[step] * 3600 * US
+                    delay = DELAY_HOURS[step] * 3600 * US  # jittered by 0.5 to 1.6
                     fields = b"".join(
                         [
                             _INT4(4, seq),
@@ -488,7 +498,19 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
                         ]
                     )
                     data_fields = None if data is None else _binary_jsonb(data)
-                    path.append(_Step(delay, head, data, kind, line, cols, fields, data_fields))
+                    path.append(
+                        _Step(
+                            delay * 0.5,
+                            delay * 1.1,
+                            head,
+                            data,
+                            kind,
+                            line,
+                            cols,
+                            fields,
+                            data_fields,
+                        )
+                    )
                     previous = to_status
                 paths[status] = tuple(path)
             per_template.append(
@@ -533,7 +555,7 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
         positions=positions,
         register_data={ch: canonical_json({"channel": ch}) for ch, _ in CHANNEL_MIX},
         callback_data={
-            s: canonical_json(
+            str(s): canonical_json(
                 {"satisfaction": str(s), "resolved": s != Satisfaction.UNSATISFIED, "note": ""}
             )
             for s, _ in SATISFACTION_MIX
@@ -621,17 +643,14 @@ def _naive_clock():
 
 
 class _Deadlines:
-    """catalog.calendar's deadlines, remembered where they depend on the local day only."""
+    """catalog.calendar's deadlines as stored text, remembered where only the day matters."""
 
-    def __init__(self):
+    def __init__(self, store):
+        self.store = store  # integer microseconds -> the stored text
         self.local_days: dict[int, object] = {}
-        self.by_day: dict[tuple, int] = {}
+        self.by_day: dict[tuple, str] = {}
 
-    def __call__(self, start: int, value: int, unit: str) -> int:
-        if unit == LimitUnit.MINUTES:
-            return start + value * 60 * US
-        if unit == LimitUnit.HOURS:
-            return start + value * 3600 * US
+    def __call__(self, start: int, value: int, unit: str) -> str:
         if unit == LimitUnit.WORKING_DAYS and value:
             # The day of receipt does not count; the limit ends when the office closes on
             # the value-th working day after it: a function of the local day alone.
@@ -642,9 +661,14 @@ class _Deadlines:
             key = (value, day)
             deadline = self.by_day.get(key)
             if deadline is None:
-                deadline = self.by_day[key] = _us(calendar.add_limit(_dt(start), value, unit))
+                moment = calendar.add_limit(_dt(start), value, unit)
+                deadline = self.by_day[key] = self.store(_us(moment))
             return deadline
-        return _us(calendar.add_limit(_dt(start), value, unit))
+        if unit == LimitUnit.MINUTES:
+            return self.store(start + value * 60 * US)
+        if unit == LimitUnit.HOURS:
+            return self.store(start + value * 3600 * US)
+        return self.store(_us(calendar.add_limit(_dt(start), value, unit)))
 
 
 def _cumulative(mix):
@@ -711,7 +735,13 @@ def _generate(plan: _Plan, task: _Task, out: _Out | None) -> _Chunk:
     pg = not plan.sqlite
     hms, iso_days = _seconds_of_day(), _Days("T")
     naive = None if pg else _naive_clock()
-    deadline = _Deadlines()
+
+    def iso(t: int) -> str:
+        s, us = divmod(t, US)
+        d, x = divmod(s, 86400)
+        return f"{iso_days[d]}{hms[x]}.{us:06d}+00:00"
+
+    deadline = _Deadlines(iso if pg else naive)
     sha256 = hashlib.sha256
     N = plan.null
     esc = None if (plan.sqlite or plan.clean) else _copy_escape
@@ -725,6 +755,7 @@ def _generate(plan: _Plan, task: _Task, out: _Out | None) -> _Chunk:
     bisect_ = bisect.bisect
     closed_, invalid_, unsatisfied = str(Status.CLOSED), str(Status.INVALID), "unsatisfied"
     register_data, callback_data = plan.register_data, plan.callback_data
+    reply_a, reply_b, reply_c = REPLY
     base, counters = plan.counters, {}
     tickets, events, assignments = [], [], []
     n_events = n_assignments = 0
@@ -734,7 +765,8 @@ def _generate(plan: _Plan, task: _Task, out: _Out | None) -> _Chunk:
     binary, join, INT8, ROW_HEAD = plan.binary_events, b"".join, _INT8, ROW_HEAD_
     register_fields = {k: _binary_jsonb(v) for k, v in register_data.items()}
     callback_fields = {k: _binary_jsonb(v) for k, v in callback_data.items()}
-    callback_fields[""] = varying_fields = None
+    callback_fields[""] = None
+    varying_fields = (None,) * 4
     for w_start, w_end, count, day in task.windows:
         if not count:
             continue
@@ -763,7 +795,7 @@ def _generate(plan: _Plan, task: _Task, out: _Out | None) -> _Chunk:
             confidential = "1" if r() < 0.03 else "0"
             i_dispatch, i_ack, i_reply, i_closed = positions[status]
             if i_reply >= 0:
-                reply = f"经核查，{title}一事已由{combo.lead_name}现场处理，相关问题已整改完毕，感谢您的监督。"
+                reply = f"{reply_a}{title}{reply_b}{combo.lead_name}{reply_c}"
                 reply_data = '{"body":' + jstr(reply) + "}"
             else:
                 reply, reply_data = "", None
@@ -788,9 +820,9 @@ def _generate(plan: _Plan, task: _Task, out: _Out | None) -> _Chunk:
                     callback_fields[satisfaction],
                 )
             sampling = sample is None
-            for delay, head, data, kind, line, cols, fields, data_fields in path:
-                if delay:
-                    t = created + int(delay * (0.5 + 1.1 * r()))
+            for low, span, head, data, kind, line, cols, fields, data_fields in path:
+                if span:
+                    t = created + int(low + span * r())
                     if t > at:
                         at = t
                     t = at if at < now else now
@@ -839,15 +871,6 @@ def _generate(plan: _Plan, task: _Task, out: _Out | None) -> _Chunk:
                 start = times[i_dispatch]
                 ack_deadline = deadline(start, ack_value, ack_unit)
                 handle_deadline = deadline(start, handle_value, handle_unit)
-                if pg:
-                    s, us = divmod(ack_deadline, US)
-                    d, x = divmod(s, 86400)
-                    ack_deadline = f"{iso_days[d]}{hms[x]}.{us:06d}+00:00"
-                    s, us = divmod(handle_deadline, US)
-                    d, x = divmod(s, 86400)
-                    handle_deadline = f"{iso_days[d]}{hms[x]}.{us:06d}+00:00"
-                else:
-                    ack_deadline, handle_deadline = naive(ack_deadline), naive(handle_deadline)
                 lead = combo.lead
                 dispatched = stamps[i_dispatch]
                 acknowledged = stamps[i_ack] if i_ack >= 0 else N
@@ -962,7 +985,7 @@ _PLAN: _Plan | None = None
 _BUFFERS: list = []
 _SIZES: tuple[int, int, int] = (0, 0, 0)
 # Room per ticket in a buffer (bytes of COPY text); a chunk that needs more still works.
-ROOM = (2048, 4096, 512)
+ROOM = (1536, 3072, 256)
 
 
 def _out(plan: _Plan, slot: int) -> _Out | None:
@@ -986,7 +1009,7 @@ class _Producer:
         self.plan, self.tasks, self.workers = plan, tasks, workers
         self.pool = None
         self.waited = 0.0
-        self.slots = workers + 2 if workers > 1 else 1
+        self.slots = workers + 2 if workers else 1
 
     def __enter__(self):
         global _PLAN, _BUFFERS, _SIZES
@@ -995,7 +1018,7 @@ class _Producer:
             most = max(task.size for task in self.tasks)
             _SIZES = tuple(most * room + (1 << 16) for room in ROOM)
             _BUFFERS = [mmap.mmap(-1, sum(_SIZES)) for _ in range(self.slots)]
-        if self.workers > 1:
+        if self.workers:
             # The children must not share the parent's socket: close it before forking
             # (the parent reconnects on its next query).
             connection.close()
@@ -1011,7 +1034,8 @@ class _Producer:
                 self.pool.terminate()
             self.pool.join()
         for buffer in _BUFFERS:
-            buffer.close()
+            with contextlib.suppress(BufferError):  # still viewed from a traceback
+                buffer.close()
         _PLAN, _BUFFERS = None, []
 
     def __iter__(self):
@@ -1053,18 +1077,19 @@ def _write(chunk: _Chunk, plan: _Plan):
                 offset, length, spill = data
                 if not length and not spill:
                     continue
-                buffer = memoryview(_BUFFERS[chunk.index % len(_BUFFERS)])
                 options = " WITH (FORMAT binary)" if binary else ""
                 with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN{options}") as copy:
                     if binary:
                         copy.write(BINARY_HEADER)
                     if length:
-                        copy.write(buffer[offset : offset + length])
+                        # Straight from the buffer the rows were made in: no copy here.
+                        buffer = _BUFFERS[chunk.index % len(_BUFFERS)]
+                        with memoryview(buffer) as view, view[offset : offset + length] as rows:
+                            copy.write(rows)
                     for part in spill:
                         copy.write(part)
                     if binary:
                         copy.write(BINARY_TRAILER)
-                buffer.release()
             elif data:
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", data)
@@ -1073,17 +1098,30 @@ def _write(chunk: _Chunk, plan: _Plan):
 class _Rebuild:
     """The secondary indexes and the constraints of the bulk tables, dropped and recreated.
 
-    Everything but the primary keys and the check constraints: the indexes that back no
-    constraint (pg_get_indexdef), the unique constraints no foreign key relies on and the
-    foreign keys (pg_get_constraintdef), each recreated under its own name, exactly as it
-    was. Recreating a unique constraint or a foreign key checks every row.
+    PostgreSQL: everything but the primary keys and the check constraints, that is the
+    indexes that back no constraint (pg_get_indexdef), the unique constraints no foreign key
+    relies on and the foreign keys (pg_get_constraintdef), each recreated under its own
+    name, exactly as it was; recreating a unique constraint or a foreign key checks every
+    row. SQLite: the indexes created by CREATE INDEX (sqlite_master.sql); its foreign keys
+    and inline unique constraints stay and check every row as it comes.
     """
 
     MODELS = (Ticket, TicketEvent, Assignment)
 
     def __init__(self, cursor, times: dict):
         self.cursor, self.times = cursor, times
+        self.pg = connection.vendor == "postgresql"
         self.tables = [m._meta.db_table for m in self.MODELS]
+        self.uniques, self.foreign_keys = [], []
+        if not self.pg:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                "AND tbl_name IN (%s, %s, %s) ORDER BY name",
+                self.tables,
+            )
+            quote = connection.ops.quote_name
+            self.indexes = [(quote(name), sql) for name, sql in cursor.fetchall()]
+            return
         cursor.execute(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
             "FROM pg_index i WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary "
@@ -1114,13 +1152,18 @@ class _Rebuild:
         self.times["drop_s"] = time.perf_counter() - started
 
     def restore(self):
-        self.cursor.execute("SET LOCAL maintenance_work_mem = '64MB'")
+        if self.pg:
+            # More sort memory makes these builds slower, not faster (measured: 64MB beats
+            # 128MB to 1GB with two parallel workers); fix it rather than inherit it.
+            self.cursor.execute("SET LOCAL maintenance_work_mem = '64MB'")
         started = time.perf_counter()
         for table, name, definition in self.uniques:
             self.cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
         for _, definition in self.indexes:
             self.cursor.execute(definition)
         self.times["indexes_s"] = time.perf_counter() - started
+        if not self.pg:
+            return
         started = time.perf_counter()
         for table, name, definition in self.foreign_keys:
             self.cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
@@ -1144,10 +1187,11 @@ def load(
     """Write `n` synthetic tickets registered over the last `days` days; returns n.
 
     `batch`: tickets per chunk (whole local days, so a chunk may be larger). `workers`:
-    processes that make chunks (default: one per CPU; from PARALLEL_MIN tickets, outside a
-    transaction). `rebuild`: drop and recreate indexes and foreign keys around the load
-    (PostgreSQL only; default from REBUILD_MIN tickets). `stats`, if given, is filled with
-    counts and timings.
+    processes that make the chunks while this one writes them (0: this one makes them too;
+    default: one per CPU on PostgreSQL, whose server does the writing, one less on SQLite;
+    only from PARALLEL_MIN tickets and outside a transaction). `rebuild`: drop and recreate
+    indexes and constraints around the load (default: from REBUILD_MIN tickets, if that
+    at least quarters the table). `stats`, if given, is filled with counts and timings.
     """
     started = time.perf_counter()
     times = stats if stats is not None else {}
@@ -1162,8 +1206,13 @@ def load(
         Category.objects.filter(code__in={t.category for t in TEMPLATES}).values_list("code", "id")
     )
     counters = dict(NumberCounter.objects.values_list("key", "value"))
-    pg = connection.vendor == "postgresql"
-    rebuild = pg and (n >= REBUILD_MIN if rebuild is None else rebuild)
+    if rebuild is None:
+        # Rebuilding costs in proportion to the rows already there; keeping the indexes
+        # costs in proportion to the rows added (several times more per row).
+        # Not inside the caller's transaction: what it has pending would block the DDL.
+        rebuild = (
+            n >= REBUILD_MIN and n * 4 >= Ticket.objects.count() and not connection.in_atomic_block
+        )
     first_id = _reserve_ids(Ticket, n)
     plan = _plan(
         seed=seed,
@@ -1175,19 +1224,20 @@ def load(
     )
     tasks = _tasks(n, plan.now - days * 86400 * US, plan.now, batch)
     if workers is None:
-        workers = min(os.cpu_count() or 1, 8)
+        cpus = min(os.cpu_count() or 1, 8)
+        workers = cpus if connection.vendor == "postgresql" else cpus - 1
     parallel = (
-        workers > 1
+        workers > 0
         and len(tasks) > 1
         and n >= PARALLEL_MIN
         and not connection.in_atomic_block
         and "fork" in multiprocessing.get_all_start_methods()
-        and not (not pg and connection.is_in_memory_db())
+        and not (connection.vendor == "sqlite" and connection.is_in_memory_db())
     )
     times.update(
         tickets=n,
         chunks=len(tasks),
-        workers=workers if parallel else 1,
+        workers=workers if parallel else 0,
         rebuild=rebuild,
         prepare_s=time.perf_counter() - started,
     )
@@ -1197,6 +1247,8 @@ def load(
     def feed(chunk: _Chunk):
         t = time.perf_counter()
         _write(chunk, plan)
+        if not rebuild:  # each chunk commits on its own, with the numbers it took
+            _save_counters(chunk.counters)
         totals["write_s"] += time.perf_counter() - t
         totals["events"] += chunk.n_events
         totals["assignments"] += chunk.n_assignments
@@ -1204,7 +1256,7 @@ def load(
         for key, value in chunk.counters.items():
             final[key] = max(value, final.get(key, 0))
 
-    with _Producer(plan, tasks, workers if parallel else 1) as chunks:
+    with _Producer(plan, tasks, workers if parallel else 0) as chunks:
         if rebuild:
             with transaction.atomic(), connection.cursor() as cursor:
                 schema = _Rebuild(cursor, times)
@@ -1219,8 +1271,6 @@ def load(
             for chunk in chunks:
                 with transaction.atomic():
                     feed(chunk)
-            with transaction.atomic():
-                _save_counters(final)
         times["wait_s"] = chunks.waited
     times.update(totals)
     times["total_s"] = time.perf_counter() - started

@@ -36,6 +36,9 @@ def build(*, tickets: int, password: str = DEMO_PASSWORD, seed: int = 7) -> dict
     load_default_policies()
     load_calendar()
     accounts = build_demo_province(password=password)
+    from hotline.knowledge.demo import load_demo_articles  # the knowledge app owns its demo
+
+    load_demo_articles(by=User.objects.get(username="prov_admin"))
     live = min(tickets, 40)
     if tickets > live:
         bulk.load(tickets - live, seed=seed, now=timezone.now() - timezone.timedelta(hours=1))

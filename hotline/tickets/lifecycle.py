@@ -81,7 +81,11 @@ def register(*, by, data: RegisterInput) -> tuple[Ticket, bool]:
 
     The unique (channel, external_ref) constraint detects a repeat, rather than a lookup
     first: repeats are rare and the lookup would cost every registration a query."""
+    from hotline.screening import services as screening  # screening imports tickets
+
     ticket, membership = new_ticket(by=by, data=data)
+    # Screening first: a red risk makes the ticket 特急 before any deadline is computed.
+    screened = screening.screen_new(ticket)
     # The event is built first so that the ticket row goes in once, with its chain head.
     event = history.build_event(
         ticket,
@@ -89,13 +93,14 @@ def register(*, by, data: RegisterInput) -> tuple[Ticket, bool]:
         from_status="",
         actor=by,
         actor_unit=membership.unit,
-        data={"channel": ticket.channel},
+        data={"channel": ticket.channel, **screened.event_data},
         at=ticket.created_at,
     )
     try:
         with transaction.atomic():
             fastinsert.insert(ticket)
             history.save(ticket, event)
+            screening.record_new(ticket, screened)
     except IntegrityError:
         if data.external_ref:
             found = Ticket.objects.filter(
@@ -117,6 +122,9 @@ def resolve_at_intake(*, by, data: RegisterInput, reply: str, article: str = "")
     ticket, membership = new_ticket(by=by, data=data, status=Status.CLOSED)
     if membership.role != Role.AGENT:
         raise guards._forbidden("resolve_at_intake", {Role.AGENT}, "热线中心")
+    from hotline.screening import services as screening  # screening imports tickets
+
+    screened = screening.screen_new(ticket)
     ticket.reply = reply
     ticket.closed_at = ticket.replied_at = ticket.created_at
     event = history.build_event(
@@ -125,12 +133,13 @@ def resolve_at_intake(*, by, data: RegisterInput, reply: str, article: str = "")
         from_status="",
         actor=by,
         actor_unit=membership.unit,
-        data={"channel": ticket.channel, "reply": reply, "article": article},
+        data={"channel": ticket.channel, "reply": reply, "article": article, **screened.event_data},
         at=ticket.created_at,
     )
     with transaction.atomic():
         fastinsert.insert(ticket)
         history.save(ticket, event)
+        screening.record_new(ticket, screened)
     return ticket
 
 
@@ -242,6 +251,9 @@ def dispatch(*, ticket: Ticket, by, to_unit: Unit, assisting=(), note: str = "")
         at=now,
         data={"lead": to_unit.code, "assisting": [u.code for u in assisting], "note": note},
     )
+    from hotline.routing.services import record_dispatch  # lazy: routing imports tickets
+
+    record_dispatch(ticket=t, to_unit=to_unit, by=by)
     return t
 
 
@@ -528,7 +540,12 @@ def reply(*, ticket: Ticket, by, body: str) -> Ticket:
     t = _lock(ticket)
     require_status(t, {Status.IN_PROGRESS}, "reply")
     m = in_unit(by, t.lead_unit, LEAD_ROLES, "reply")
-    t.reply = text(body, "body", "答复内容", min_len=5, max_len=5000)
+    body = text(body, "body", "答复内容", min_len=5, max_len=5000)
+    from hotline.screening import services as screening  # screening imports tickets
+
+    # A reply the automatic check blocks is refused whole: the handler fixes it and replies.
+    review = screening.review_reply(ticket=t, body=body, by=by)
+    t.reply = body
     t.replied_at = timezone.now()
     t.status = Status.REPLIED
     _commit(
@@ -538,7 +555,7 @@ def reply(*, ticket: Ticket, by, body: str) -> Ticket:
         actor=by,
         unit=m.unit,
         at=t.replied_at,
-        data={"body": t.reply},
+        data={"body": t.reply, "review": review.verdict},
     )
     return t
 
@@ -550,6 +567,9 @@ def approve_reply(*, ticket: Ticket, by, note: str = "") -> Ticket:
     require_status(t, {Status.REPLIED}, "approve_reply")
     m = at_center(by, t, {Role.REVIEWER}, "approve_reply")
     note = text(note, "note", "审核意见", min_len=0, max_len=1000)
+    from hotline.screening import services as screening  # screening imports tickets
+
+    screening.require_approvable(t)
     t.status = Status.REVIEWED
     _commit(
         t,

@@ -1,10 +1,35 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import callback, dispatch, inbox, intake, review, shell, suggestions, supervisor, ticket
+
+app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", shell.home, name="home"),
+    path("switch/", shell.switch, name="switch"),
+    path("nav/", shell.nav_counts, name="nav"),
+    path("intake/", intake.intake, name="intake"),
+    path("intake/history/", intake.history, name="intake_history"),
+    path("intake/categories/", intake.categories, name="intake_categories"),
+    path("intake/regions/", intake.regions, name="intake_regions"),
+    path("intake/kb/", intake.kb_search, name="intake_kb"),
+    path("intake/suggest/", suggestions.suggest, name="intake_suggest"),
+    path("dispatch/", dispatch.queue, name="dispatch"),
+    path("dispatch/bulk/", dispatch.bulk, name="dispatch_bulk"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("review/", review.queue, name="review"),
+    path("review/<str:number>/", review.decide, name="review_decide"),
+    path("callback/", callback.queue, name="callback"),
+    path("callback/<str:number>/", callback.record, name="callback_record"),
+    path("supervise/", supervisor.board, name="supervise"),
+    path("supervise/export.xlsx", supervisor.export, name="supervise_export"),
+    path("t/<str:number>/", ticket.detail, name="ticket"),
+    path("t/<str:number>/<str:action>/", ticket.act, name="act"),
+]
+
+# The login pages keep their un-namespaced names (LOGIN_URL, templates use them).
+auth_urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

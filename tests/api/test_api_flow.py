@@ -694,6 +694,25 @@ PATHS = {
     "/api/v1/tickets/{number}": {"get"},
     "/api/v1/tickets/{number}/chain": {"get"},
     **{f"/api/v1/tickets/{{number}}/{path}": {"post"} for path in ACTION_IDS},
+    # the knowledge base (hotline/knowledge/api.py)
+    "/api/v1/knowledge/search": {"get"},
+    "/api/v1/knowledge/articles": {"post"},
+    "/api/v1/knowledge/articles/{article_id}": {"get", "put"},
+    "/api/v1/knowledge/articles/{article_id}/retire": {"post"},
+    "/api/v1/knowledge/articles/{article_id}/uses": {"post"},
+    # screening (hotline/screening/api.py)
+    "/api/v1/screening/screen": {"post"},
+    "/api/v1/screening/tickets/{number}/risk": {"get"},
+    "/api/v1/screening/tickets/{number}/duplicates": {"get"},
+    "/api/v1/screening/tickets/{number}/reply-check": {"post"},
+    "/api/v1/screening/tickets/{number}/reply-review": {"post"},
+    "/api/v1/screening/tickets/{number}/handover": {"post"},
+    "/api/v1/screening/risk-board": {"get"},
+    "/api/v1/screening/repeats": {"get"},
+    "/api/v1/screening/lexicon": {"get", "post"},
+    # intelligent dispatch (hotline/routing/api.py)
+    "/api/v1/routing/suggest": {"post"},
+    "/api/v1/tickets/{number}/suggestions": {"get"},
 }
 
 

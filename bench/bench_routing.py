@@ -1,0 +1,109 @@
+"""Routing: accuracy, training time, throughput on one core, latency of a suggestion, model size.
+
+    .venv/bin/python bench/bench_routing.py
+
+Needs the real data (HOTLINE_DATA_DIR, default ../shared/data). Trains a fresh model on the
+seed split (not saved), evaluates it and the shipped model on the validation split, then
+classifies every real message (labelled and unlabelled) in batches on one thread, and times
+single suggestions (classifier + jurisdiction + units) and the API on a fresh SQLite database
+holding the demo province with all its towns.
+"""
+
+import os
+
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "1"  # one core, as the goal says
+
+import csv  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+from common import fresh_database, percentile, setup_django  # noqa: E402
+
+
+def main():
+    setup_django(fresh_database(None, "routing"))
+    from django.conf import settings
+    from django.test import Client
+
+    from hotline.orgs.demo import build_demo_province
+    from hotline.orgs.models import User
+    from hotline.routing import services, store, training
+    from hotline.routing.classifier import TextClassifier
+
+    data = settings.DATA_DIR
+    examples = training.seed_examples()
+    if not examples:
+        raise SystemExit(f"no seed data in {data}")
+    train, valid = training.split(examples)
+
+    t0 = time.perf_counter()
+    model = TextClassifier().fit(
+        [e.title for e in train], [e.content for e in train], [e.label for e in train]
+    )
+    train_s = time.perf_counter() - t0
+    fresh = training.evaluate(model, valid)
+    version, shipped = store.classifier()
+    report = training.evaluate(shipped, valid)
+    size = (store.store_dir() / f"classifier-{version}.joblib").stat().st_size
+
+    print(f"数据 {data}: 训练 {len(train)} 条，验证 {len(valid)} 条（分层抽样，seed 42）")
+    print(f"训练用时（含概率校准）: {train_s:.1f} s；新训练模型 macro-F1 = {fresh['macro_f1']}")
+    print(f"随产品发布的模型 {version}: {size / 1e6:.2f} MB")
+    print(f"  macro-F1 = {report['macro_f1']}  accuracy = {report['accuracy']}")
+    for label, m in report["labels"].items():
+        print(
+            f"  {label:<8} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f}"
+            f" n={m['support']}"
+        )
+
+    texts = [(e.title, e.content) for e in examples]
+    with open(data / "messages_unlabeled.csv", encoding="utf-8", newline="") as f:
+        texts += [(r["title"], r["content"]) for r in csv.DictReader(f)]
+    chars = sum(len(t) + len(c) for t, c in texts)
+    # CPU time as well as wall time: on a shared machine the wall clock counts other people's work.
+    t0, c0 = time.perf_counter(), time.process_time()
+    for i in range(0, len(texts), 256):
+        shipped.predict_many(texts[i : i + 256])
+    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(
+        f"批量分类（含关键词理由）: {len(texts)} 条（平均 {chars / len(texts):.0f} 字）"
+        f" 墙钟 {secs:.2f} s = {len(texts) / secs:.0f} 条/秒；"
+        f"CPU {cpu:.2f} s = {len(texts) / cpu:.0f} 条/秒（单线程）"
+    )
+
+    t0 = time.perf_counter()
+    build_demo_province(password="bench-pass-123", towns=True)
+    print(f"演示省份（含全部乡镇）建库 {time.perf_counter() - t0:.1f} s")
+    services.suggest(title="预热", content="福州市鼓楼区")  # caches: regions, units, mapping
+    sample = texts[:500]
+    laps = []
+    c0 = time.process_time()
+    for title, content in sample:
+        t0 = time.perf_counter()
+        services.suggest(title=title, content=content, address="福州市鼓楼区")
+        laps.append((time.perf_counter() - t0) * 1000)
+    print(
+        f"单条推荐（分类+属地+单位）: p50 {statistics.median(laps):.2f} ms,"
+        f" p95 {percentile(laps, 95):.2f} ms, max {max(laps):.2f} ms;"
+        f" CPU 平均 {(time.process_time() - c0) / len(sample) * 1000:.2f} ms"
+    )
+
+    client = Client()
+    client.force_login(User.objects.get(username="fz_dispatcher"))
+    laps = []
+    for title, content in sample[:200]:
+        body = json.dumps({"title": title, "content": content, "address": "福州市台江区"})
+        t0 = time.perf_counter()
+        r = client.post("/api/v1/routing/suggest", body, content_type="application/json")
+        laps.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200, r.content
+    print(
+        f"API POST /routing/suggest（进程内）: p50 {statistics.median(laps):.2f} ms,"
+        f" p95 {percentile(laps, 95):.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""Routing operations: suggest, record a dispatcher's decision, dispatch automatically.
+
+Routing never writes a ticket: automatic dispatch goes through `lifecycle.dispatch` as the
+center's system dispatcher, like a person would.
+"""
+
+import logging
+from dataclasses import asdict, dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from hotline.orgs.models import Membership, Role, Unit
+
+from . import jurisdiction, recommender, store, taxonomy
+from .classifier import Prediction
+from .models import DispatchDecision
+from .textprep import title_content
+
+log = logging.getLogger(__name__)
+SYSTEM_PREFIX = "system-dispatch-"
+
+
+@dataclass
+class Suggestion:
+    category: list[str | None]  # codes of level 1, 2, 3 (None where not confident)
+    category_names: list[str | None]
+    confidence: float
+    reasons: list[str]
+    region: dict | None  # {code, name, words} when the text says where
+    units: list[dict] = field(default_factory=list)
+    model_version: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _names(codes: list[str | None]) -> list[str | None]:
+    nodes = taxonomy.tree()
+    return [nodes[c].name if c and c in nodes else None for c in codes]
+
+
+def classify_many(
+    items: list[tuple[str | None, str | None]],
+) -> tuple[str | None, list[Prediction]]:
+    """Predictions for (title, content) pairs with the current model; empty without one."""
+    loaded = store.classifier()
+    if loaded is None:
+        return None, [Prediction([], []) for _ in items]
+    version, model = loaded
+    return version, model.predict_many(items)
+
+
+def suggest(
+    *,
+    title: str | None,
+    content: str | None,
+    address: str | None = "",
+    default_region_id: int | None = None,
+    region=None,
+) -> Suggestion:
+    """Category, region and top-3 units for one demand.
+
+    `region` (a Region the agent recorded) beats what the text says; `default_region_id` (the
+    center's) is used for the units only when neither gives one, and is not reported.
+    """
+    version, predictions = classify_many([(title, content)])
+    prediction = predictions[0]
+    level1 = taxonomy.level1_codes().get(prediction.label or "")
+    deeper = (None, None)
+    if level1:
+        t, c = title_content(title, content)
+        deeper = taxonomy.deeper(prediction.label, prediction.confidence, t, c)
+    codes = [level1, *deeper] if level1 else [None, None, None]
+    if region is not None:
+        found = {"code": region.code, "name": region.name, "words": []}
+        region_id = region.id
+    else:
+        match = jurisdiction.resolve(address=address, title=title, content=content)
+        found = None
+        if match.region is not None:
+            found = {"code": match.region.code, "name": match.region.name, "words": match.words}
+        region_id = match.region.id if match.region else default_region_id
+    units = recommender.recommend(prediction, region_id=region_id, deeper=deeper) if level1 else []
+    return Suggestion(
+        category=codes,
+        category_names=_names(codes),
+        confidence=prediction.confidence if level1 else 0.0,
+        reasons=prediction.reasons,
+        region=found,
+        units=[asdict(u) for u in units],
+        model_version=version,
+    )
+
+
+def suggest_for_ticket(ticket) -> Suggestion:
+    """Suggestions for a ticket: its recorded region first, else what its text says."""
+    return suggest(
+        title=ticket.title,
+        content=ticket.content,
+        address=ticket.address,
+        default_region_id=ticket.center.region_id,
+        region=ticket.region,
+    )
+
+
+# ---- learning: every dispatcher decision is kept -------------------------------------------
+
+
+def record_dispatch(*, ticket, to_unit: Unit, by) -> DispatchDecision | None:
+    """Store what routing suggested and where the dispatcher sent the ticket.
+
+    Called by `lifecycle.dispatch` inside its transaction. A routing failure must never stop a
+    dispatch, so it is logged and swallowed inside a savepoint.
+    """
+    try:
+        with transaction.atomic():
+            s = suggest_for_ticket(ticket)
+            codes = [u["code"] for u in s.units]
+            return DispatchDecision.objects.create(
+                ticket=ticket,
+                center=ticket.center,
+                final_unit=to_unit,
+                suggested=[{"code": u["code"], "confidence": u["confidence"]} for u in s.units],
+                category=s.category_names[0] or "",
+                confidence=s.confidence if s.category[0] else None,
+                region=(s.region or {}).get("code", ""),
+                accepted=bool(codes) and codes[0] == to_unit.code,
+                in_suggestions=to_unit.code in codes,
+                automatic=by.username.startswith(SYSTEM_PREFIX),
+                model_version=s.model_version or "",
+                decided_by=by,
+            )
+    except Exception:  # noqa: BLE001 - see docstring
+        log.exception("routing: could not record the dispatch of ticket %s", ticket.pk)
+        return None
+
+
+# ---- automatic dispatch -------------------------------------------------------------------
+
+
+def system_dispatcher(center: Unit):
+    """The center's system account (`system-dispatch-{center code}`), created on first use.
+
+    It has an unusable password (nobody logs in as it) and one dispatcher membership at the
+    center, so `lifecycle.dispatch` checks it like any dispatcher and the history names it.
+    """
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=f"{SYSTEM_PREFIX}{center.code}",
+        defaults={"full_name": f"{center.name}智能派单", "is_active": True},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    Membership.objects.update_or_create(
+        user=user, unit=center, role=Role.DISPATCHER, defaults={"is_active": True}
+    )
+    return get_user_model().objects.get(pk=user.pk)  # fresh: no stale membership cache
+
+
+def auto_dispatch(ticket) -> bool:
+    """Dispatch a pending ticket when its category allows it and the top unit is sure enough.
+
+    Needs a region the demand itself names (or the ticket's own), never the center's default.
+    """
+    from hotline.errors import HotlineError
+    from hotline.tickets import lifecycle
+    from hotline.tickets.models import Status
+
+    if ticket.status != Status.PENDING_DISPATCH:
+        return False
+    s = suggest_for_ticket(ticket)
+    rule = recommender.auto_rule([c for c in s.category if c])
+    if rule is None or not rule.auto_dispatch or not s.units or s.region is None:
+        return False
+    top = s.units[0]
+    if top["confidence"] < rule.auto_threshold:
+        return False
+    unit = Unit.objects.filter(code=top["code"]).first()
+    try:
+        lifecycle.dispatch(
+            ticket=ticket,
+            by=system_dispatcher(ticket.center),
+            to_unit=unit,
+            note=f"智能派单：{top['reason']}，置信度 {top['confidence']:.2f}",
+        )
+    except HotlineError as exc:  # outside the center's region, state changed meanwhile …
+        log.info("routing: auto-dispatch of %s refused: %s", ticket.number, exc.message_en)
+        return False
+    return True
+
+
+def auto_dispatch_pending(limit: int = 500) -> int:
+    """Sweep the tickets waiting for dispatch; return how many were dispatched automatically."""
+    from hotline.tickets.models import Status, Ticket
+
+    if not recommender.tables().mapping or not any(
+        r.auto_dispatch for r in recommender.tables().rules.values()
+    ):
+        return 0  # the switch is off everywhere: nothing to do
+    done = 0
+    pending = Ticket.objects.filter(status=Status.PENDING_DISPATCH).select_related(
+        "center__region", "region"
+    )
+    for ticket in pending.order_by("id")[:limit]:
+        done += auto_dispatch(ticket)
+    return done

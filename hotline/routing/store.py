@@ -1,0 +1,105 @@
+"""Versioned model files: `classifier-vN.joblib` with `classifier-vN.json` (its metrics), and
+`current.json` naming the one in use. The classifier is loaded once per process, lazily.
+
+The directory is `settings.ROUTING_MODEL_DIR` or env `HOTLINE_ROUTING_MODEL_DIR`, else the
+`models_store/` folder shipped in the package (so a fresh machine classifies out of the box).
+Files are pickles: load only what this product wrote into its own directory.
+"""
+
+import json
+import os
+import re
+import threading
+from pathlib import Path
+
+import joblib
+from django.conf import settings
+
+from .classifier import TextClassifier
+
+PACKAGE_DIR = Path(__file__).resolve().parent / "models_store"
+_VERSION = re.compile(r"^classifier-v(\d+)\.(joblib|json)$")
+
+_lock = threading.Lock()
+_loaded: tuple[Path, str, TextClassifier] | None = None
+
+
+def store_dir() -> Path:
+    configured = getattr(settings, "ROUTING_MODEL_DIR", None) or os.environ.get(
+        "HOTLINE_ROUTING_MODEL_DIR"
+    )
+    return Path(configured) if configured else PACKAGE_DIR
+
+
+def current_version(directory: Path | None = None) -> str | None:
+    pointer = (directory or store_dir()) / "current.json"
+    if not pointer.exists():
+        return None
+    return json.loads(pointer.read_text(encoding="utf-8")).get("version")
+
+
+def metrics(version: str, directory: Path | None = None) -> dict:
+    path = (directory or store_dir()) / f"classifier-{version}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def load(version: str, directory: Path | None = None) -> TextClassifier:
+    return joblib.load((directory or store_dir()) / f"classifier-{version}.joblib")
+
+
+def next_version(directory: Path | None = None) -> str:
+    d = directory or store_dir()
+    numbers = [int(m.group(1)) for p in d.glob("classifier-v*") if (m := _VERSION.match(p.name))]
+    return f"v{max(numbers, default=0) + 1}"
+
+
+def save(model: TextClassifier, report: dict, *, make_current: bool, keep: int = 2) -> str:
+    """Write a new version with its metrics; point `current.json` at it if asked."""
+    d = store_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    version = next_version(d)
+    joblib.dump(model, d / f"classifier-{version}.joblib", compress=3)
+    report = {**report, "version": version}
+    (d / f"classifier-{version}.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    if make_current:
+        (d / "current.json").write_text(json.dumps({"version": version}), encoding="utf-8")
+        reset()
+    _prune(d, keep, current_version(d))
+    return version
+
+
+def _prune(d: Path, keep: int, current: str | None) -> None:
+    """Keep the newest `keep` model files (and the current one): the repository ships them.
+
+    Metrics files stay: they are the small history of what each version scored.
+    """
+    versions = sorted(
+        (int(m.group(1)) for p in d.glob("classifier-v*.joblib") if (m := _VERSION.match(p.name))),
+        reverse=True,
+    )
+    for n in versions[keep:]:
+        if f"v{n}" != current:
+            (d / f"classifier-v{n}.joblib").unlink(missing_ok=True)
+
+
+def classifier() -> tuple[str, TextClassifier] | None:
+    """The current classifier and its version, loaded on first use; None without a model."""
+    global _loaded
+    d = store_dir()
+    if _loaded is not None and _loaded[0] == d:
+        return _loaded[1], _loaded[2]
+    with _lock:
+        if _loaded is None or _loaded[0] != d:
+            version = current_version(d)
+            if version is None:
+                return None
+            _loaded = (d, version, load(version, d))
+    return _loaded[1], _loaded[2]
+
+
+def reset() -> None:
+    """Forget the loaded model (after training, or when a test points elsewhere)."""
+    global _loaded
+    _loaded = None

@@ -1,0 +1,85 @@
+"""The category tree as routing reads it, and the keyword rule for the second and third level.
+
+The tree comes from the catalog's fixture (the same file the catalog loads), so classifying
+needs no database. Levels 2 and 3 are never guessed: a node is named only when words of its
+own name occur in the demand and no sibling's words tie with it.
+"""
+
+import csv
+import functools
+import re
+from dataclasses import dataclass
+
+from hotline.catalog.services import CATEGORIES_CSV
+
+# Compound names ("住房保障与房地产") split into their parts; "其他" is never evidence.
+_SPLIT = re.compile(r"[与和及、/()（）]")
+MIN_LEVEL1_CONFIDENCE = 0.6
+
+
+@dataclass(frozen=True)
+class Node:
+    code: str
+    name: str
+    level: int
+    parent: str
+    keywords: tuple[str, ...]
+
+
+@functools.cache
+def tree() -> dict[str, Node]:
+    with open(CATEGORIES_CSV, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    nodes = {}
+    for r in rows:
+        words = tuple(w for w in _SPLIT.split(r["name"]) if len(w) >= 2 and w != "其他")
+        nodes[r["code"]] = Node(r["code"], r["name"], int(r["level"]), r["parent_code"], words)
+    return nodes
+
+
+@functools.cache
+def level1_codes() -> dict[str, str]:
+    """Level-1 name → code (城乡建设 → 01)."""
+    return {n.name: n.code for n in tree().values() if n.level == 1}
+
+
+@functools.cache
+def _children(code: str) -> tuple[Node, ...]:
+    return tuple(n for n in tree().values() if n.parent == code)
+
+
+def _best(nodes, title: str, content: str) -> Node | None:
+    scored = []
+    for n in nodes:
+        score = sum(2 * title.count(w) + content.count(w) for w in n.keywords)
+        if score:
+            scored.append((score, n))
+    scored.sort(key=lambda s: -s[0])
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+        return None  # nothing, or a tie: unknown rather than invented
+    return scored[0][1]
+
+
+def deeper(
+    level1: str, confidence: float, title: str, content: str
+) -> tuple[str | None, str | None]:
+    """Codes of level 2 and level 3 under `level1` found by their names in the text, or None."""
+    code = level1_codes().get(level1)
+    if code is None or confidence < MIN_LEVEL1_CONFIDENCE:
+        return None, None
+    level2 = _children(code)
+    leaf = _best([n for n2 in level2 for n in _children(n2.code)], title, content)
+    if leaf is not None:
+        return leaf.parent, leaf.code
+    node = _best(level2, title, content)
+    return (node.code if node else None), None
+
+
+def path(code: str | None) -> list[str]:
+    """The codes from the root down to `code` (["01", "0102", "010203"])."""
+    out = []
+    nodes = tree()
+    while code:
+        out.append(code)
+        code = nodes[code].parent if code in nodes else ""
+    return out[::-1]

@@ -1,0 +1,137 @@
+"""The duplicate index in the database: store a demand's signature and band keys, and find
+the demands sharing band keys with it, in a bounded number of index reads.
+
+On PostgreSQL registration does both in one statement (two data-modifying CTEs and the
+lookup, which does not see the rows it inserts); each key reads only its PER_KEY newest rows
+through a LATERAL subquery on the (key, created_at) index. SQLite runs the same lookup as a
+UNION ALL of per-key subqueries and inserts through the ORM.
+"""
+
+from django.db import connection
+
+from .duplicates import Signature
+from .models import DuplicateBand, DuplicateSignature
+
+PER_KEY = 50  # newest rows read per band key: bounds a lookup in a hot-topic surge
+# A bucket that grew since the last ANALYZE looks small to the planner, which then reads all
+# of it by bitmap and sorts (thousands of rows in a surge), and a young signature table looks
+# small enough to scan whole for the join. Without bitmap and sequential scans it walks the
+# (key, created_at) index backwards, stops after PER_KEY, and joins the few candidates by
+# primary key. SET LOCAL ends with the transaction (the statement's own one in autocommit).
+NO_BITMAP = "SET LOCAL enable_bitmapscan TO off; SET LOCAL enable_seqscan TO off; "
+CANDIDATES = 50
+AT_REGISTRATION = 20  # enough for the repeat check; the agent's view asks for CANDIDATES
+MIN_SIMILARITY = 0.5
+
+BAND = DuplicateBand._meta.db_table
+SIGS = DuplicateSignature._meta.db_table
+# What registration needs of each candidate for the repeat check, in the same round trip.
+TICKET_COLUMNS = (
+    "k.number, k.status, k.resolved, k.citizen_phone, k.created_at, h.case_id "
+    "FROM {sigs} s JOIN tickets_ticket k ON k.id = s.ticket_id "
+    "LEFT JOIN screening_repeathit h ON h.ticket_id = s.ticket_id"
+)
+
+
+def _lookup_pg(limit: int, tickets: bool = False) -> str:
+    select = (
+        "SELECT t.ticket_id, s.signature, " + TICKET_COLUMNS.format(sigs=SIGS)
+        if tickets
+        else f"SELECT t.ticket_id, s.signature FROM {SIGS} s"
+    )
+    return (
+        f"c AS (SELECT l.ticket_id FROM unnest(%s::bigint[]) AS q(key) CROSS JOIN LATERAL "
+        f"(SELECT ticket_id FROM {BAND} WHERE key = q.key AND created_at >= %s "
+        f"ORDER BY created_at DESC LIMIT {PER_KEY}) AS l), "
+        f"t AS (SELECT ticket_id, COUNT(*) AS n FROM c GROUP BY ticket_id "
+        f"ORDER BY n DESC, ticket_id DESC LIMIT {int(limit) + 1}) "
+        f"{select} JOIN t ON s.ticket_id = t.ticket_id"
+    )
+
+
+def _lookup_generic(n_keys: int, limit: int, tickets: bool = False) -> str:
+    part = (
+        f"SELECT * FROM (SELECT ticket_id FROM {BAND} WHERE key = %s AND created_at >= %s "
+        f"ORDER BY created_at DESC LIMIT {PER_KEY}) AS k{{i}}"
+    )
+    union = " UNION ALL ".join(part.format(i=i) for i in range(n_keys))
+    select = (
+        "SELECT t.ticket_id, s.signature, " + TICKET_COLUMNS.format(sigs=SIGS)
+        if tickets
+        else f"SELECT t.ticket_id, s.signature FROM {SIGS} s"
+    )
+    return (
+        f"{select} JOIN (SELECT ticket_id, COUNT(*) AS n FROM ({union}) "
+        f"AS c GROUP BY ticket_id ORDER BY n DESC, ticket_id DESC LIMIT {int(limit) + 1}) AS t "
+        f"ON s.ticket_id = t.ticket_id"
+    )
+
+
+def _rank(sig: Signature, rows, exclude, limit) -> list[tuple]:
+    """(ticket id, similarity, *the other columns) at MIN_SIMILARITY or more, best first."""
+    out = []
+    for pk, packed, *rest in rows:
+        if pk == exclude:
+            continue
+        similarity = round(sig.similarity(Signature.unpack(packed)), 3)
+        if similarity >= MIN_SIMILARITY:
+            out.append((pk, similarity, *rest))
+    out.sort(key=lambda x: (-x[1], -x[0]))
+    return out[:limit]
+
+
+def find_similar(sig: Signature, keys: list[int], *, since, exclude=None, limit=CANDIDATES):
+    """[(ticket id, similarity)] of the newest demands sharing a band key, most similar first.
+    At most len(keys) × PER_KEY index entries are read, however large a bucket grows."""
+    if not keys:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(NO_BITMAP + "WITH " + _lookup_pg(limit), [keys, since])
+            cursor.cursor.nextset()
+            cursor.cursor.nextset()  # the rows are the third statement's
+        else:
+            params = []
+            for k in keys:
+                params += [k, since]
+            cursor.execute(_lookup_generic(len(keys), limit), params)
+        rows = cursor.fetchall()
+    return [(pk, similarity) for pk, similarity in _rank(sig, rows, exclude, limit)]
+
+
+def store_and_find(ticket, sig: Signature, scope: str, keys: list[int], *, since):
+    """Index a new ticket's signature and return its near-duplicates (itself excluded) as
+    (id, similarity, number, status, resolved, citizen_phone, created_at, repeat case id)."""
+    at = ticket.created_at
+    if not keys:  # a text too short to have a complete band: stored, matched with nothing
+        DuplicateSignature.objects.create(
+            ticket=ticket, signature=sig.pack(), scope=scope, created_at=at
+        )
+        return []
+    if connection.vendor != "postgresql":
+        params = []
+        for k in keys:
+            params += [k, since]
+        with connection.cursor() as cursor:
+            cursor.execute(_lookup_generic(len(keys), AT_REGISTRATION, tickets=True), params)
+            rows = cursor.fetchall()
+        DuplicateSignature.objects.create(
+            ticket=ticket, signature=sig.pack(), scope=scope, created_at=at
+        )
+        DuplicateBand.objects.bulk_create(
+            [DuplicateBand(ticket=ticket, key=k, created_at=at) for k in keys]
+        )
+        return _rank(sig, rows, ticket.pk, AT_REGISTRATION)
+    sql = NO_BITMAP + (
+        f"WITH s AS (INSERT INTO {SIGS} (ticket_id, signature, scope, created_at) "
+        f"VALUES (%s, %s, %s, %s)), "
+        f"b AS (INSERT INTO {BAND} (ticket_id, key, created_at) "
+        f"SELECT %s, k, %s FROM unnest(%s::bigint[]) AS k), " + _lookup_pg(AT_REGISTRATION, True)
+    )
+    params = [ticket.pk, sig.pack(), scope, at, ticket.pk, at, keys, keys, since]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        cursor.cursor.nextset()
+        cursor.cursor.nextset()  # the rows are the third statement's
+        rows = cursor.fetchall()
+    return _rank(sig, rows, ticket.pk, AT_REGISTRATION)

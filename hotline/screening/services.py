@@ -1,0 +1,236 @@
+"""Screening services: the only code that writes the screening tables.
+
+`tickets/lifecycle.py` calls in here (lazily, screening imports tickets) at registration and
+at reply; nothing here writes a ticket row: the lifecycle applies what screening decides.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hotline.catalog.models import Urgency
+from hotline.errors import IllegalTransition, InvalidInput
+from hotline.orgs.models import Role
+
+from . import dupindex, duplicates, lexicon, reply_review
+from .dupindex import find_similar  # noqa: F401  (part of the services' interface)
+from .duplicates import Signature
+from .matcher import Result
+from .models import (
+    AlertKind,
+    Level,
+    RepeatCase,
+    RepeatHit,
+    ReplyReview,
+    RiskAlert,
+    RiskAssessment,
+    Verdict,
+)
+
+DUPLICATE_WINDOW_DAYS = getattr(settings, "HOTLINE_DUPLICATE_WINDOW_DAYS", 30)
+REPEAT_WINDOW_DAYS = getattr(settings, "HOTLINE_REPEAT_WINDOW_DAYS", 90)
+REPEAT_TIMES = 3
+REPEAT_SIMILARITY = 0.6  # counted as the same demand again
+
+
+@dataclass
+class Screened:
+    """What registration learnt from screening, before the ticket row exists."""
+
+    result: Result
+    signature: Signature | None
+    scope: str
+    version: int
+    event_data: dict = field(default_factory=dict)
+
+
+def screen_demand(title: str, content: str) -> Result:
+    """Screen a demand's text against the current lexicons (no database write)."""
+    return lexicon.matcher().screen(title, content)
+
+
+def screen_new(ticket) -> Screened:
+    """Screen a ticket about to be registered; a red risk makes it 特急 before any deadline."""
+    m = lexicon.matcher()
+    result = m.screen(ticket.title, ticket.content)
+    screened = Screened(
+        result=result,
+        signature=duplicates.signature(ticket.title, ticket.content),
+        scope=duplicates.scope_of(ticket.region),
+        version=m.version,
+    )
+    if result.level != Level.NONE:
+        ticket.risk_level = result.level
+        screened.event_data = {"risk": str(result.level), "flags": result.flags}
+        if result.level == Level.RED and ticket.urgency != Urgency.CRITICAL:
+            ticket.urgency = Urgency.CRITICAL
+            screened.event_data["urgency"] = Urgency.CRITICAL.value
+    return screened
+
+
+def record_new(ticket, screened: Screened) -> None:
+    """Inside the registration's transaction: the assessment, the red alert, the signature
+    and the repeat check. Ordinary demands cost one lookup and two inserts."""
+    r = screened.result
+    if r.level != Level.NONE:
+        RiskAssessment.objects.create(
+            ticket=ticket,
+            level=r.level,
+            flags=r.flags,
+            hits=[h.as_dict() for h in r.hits],
+            lexicon_version=screened.version,
+            created_at=ticket.created_at,
+        )
+    if r.level == Level.RED:
+        words = "、".join(dict.fromkeys(h.term for h in r.hits if h.level == Level.RED))
+        _alert(ticket, AlertKind.RED_DEMAND, ticket.center, Role.SUPERVISOR,
+               f"红色风险诉求（{words}）：工单{ticket.number}，已转特急，请值班督查立即处置")  # fmt: skip
+    if screened.signature is None:
+        return
+    since = ticket.created_at - timedelta(days=REPEAT_WINDOW_DAYS)
+    keys = duplicates.band_keys(screened.signature, screened.scope)
+    similar = dupindex.store_and_find(ticket, screened.signature, screened.scope, keys, since=since)
+    same = [row for row in similar if row[1] >= REPEAT_SIMILARITY]
+    if len(same) >= REPEAT_TIMES - 1 and ticket.citizen_phone:
+        _repeat(ticket, same, screened.scope)
+
+
+def _alert(ticket, kind, unit, role, message) -> None:
+    """One alert per ticket and kind; a retry or a second sweep does not repeat it."""
+    try:
+        with transaction.atomic():
+            RiskAlert.objects.create(
+                ticket=ticket,
+                kind=kind,
+                unit=unit,
+                role=role,
+                message=message[:300],
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        pass
+
+
+def _repeat(ticket, similar: list[tuple], scope: str) -> None:
+    """`similar`: (id, similarity, number, status, resolved, citizen_phone, created_at, case id)
+    of the near-duplicates, as the duplicate lookup returned them (no further query)."""
+    from hotline.tickets.models import Status, Ticket
+
+    earlier = sorted(
+        (
+            (pk, number, status, resolved, phone, created_at, case_id)
+            for pk, _, number, status, resolved, phone, created_at, case_id in similar
+            # The same caller again: many callers about one thing are a hot topic, not a repeat.
+            if phone == ticket.citizen_phone
+            and status not in (Status.MERGED, Status.INVALID)
+            and not (status == Status.CLOSED and resolved)
+        ),
+        key=lambda r: (r[5], r[0]),
+    )
+    if len(earlier) < REPEAT_TIMES - 1:
+        return
+    known = next((r[6] for r in reversed(earlier) if r[6]), None)
+    if known is not None:  # one more of an open case: one insert, no lock
+        RepeatHit.objects.create(case_id=known, ticket=ticket, created_at=ticket.created_at)
+        return
+    first_id = earlier[0][0]
+    try:
+        with transaction.atomic():
+            case = RepeatCase.objects.create(
+                first_ticket_id=first_id,
+                scope=scope,
+                first_at=earlier[0][5],
+                created_at=ticket.created_at,
+            )
+    except IntegrityError:  # a registration of the same demand created it a moment ago
+        case = RepeatCase.objects.get(first_ticket_id=first_id)
+    RepeatHit.objects.bulk_create(
+        [RepeatHit(case=case, ticket_id=r[0], created_at=r[5]) for r in earlier]
+        + [RepeatHit(case=case, ticket=ticket, created_at=ticket.created_at)],
+        ignore_conflicts=True,  # a ticket already counted elsewhere stays there
+    )
+    first = Ticket.objects.select_related("center").get(pk=first_id)
+    latest = Ticket.objects.select_related("lead_unit", "center").get(pk=earlier[-1][0])
+    unit = latest.lead_unit or latest.center
+    role = Role.LEADER if latest.lead_unit_id else Role.SUPERVISOR
+    times = len(earlier) + 1
+    _alert(first, AlertKind.REPEAT, unit, role,
+           f"反复投诉未解决：同一诉求90天内已{times}次（首件{first.number}），请分管领导督办")  # fmt: skip
+
+
+# ---- replies ------------------------------------------------------------------------------
+
+
+def check_reply(ticket, body: str) -> reply_review.Review:
+    """Review a reply against the ticket's demand (no database write)."""
+    from hotline.orgs.models import Region
+
+    regions = ()
+    if ticket.region_id:
+        codes = [c for c in ticket.region.path.split("/") if c]
+        regions = tuple(Region.objects.filter(code__in=codes).values_list("name", flat=True))
+    return reply_review.review(
+        body,
+        title=ticket.title,
+        content=ticket.content,
+        citizen_phone=ticket.citizen_phone,
+        matcher=lexicon.matcher(),
+        regions=regions,
+        districts=_districts(),
+    )
+
+
+_district_cache: dict = {"at": -1e9, "names": ()}
+
+
+def _districts() -> tuple[str, ...]:
+    """County names (鼓楼区, 闽侯县 …) to find in replies; refreshed every ten minutes."""
+    import time
+
+    from hotline.orgs.models import Region, RegionLevel
+
+    now = time.monotonic()
+    if now - _district_cache["at"] > 600:
+        names = Region.objects.filter(level=RegionLevel.COUNTY).values_list("name", flat=True)
+        _district_cache.update(at=now, names=tuple(n for n in set(names) if len(n) >= 2))
+    return _district_cache["names"]
+
+
+def review_reply(*, ticket, body: str, by) -> ReplyReview:
+    """Called by lifecycle.reply: a blocked reply is refused whole (nothing changes), any other
+    verdict is stored for the reviewer."""
+    review = check_reply(ticket, body)
+    if review.verdict == Verdict.BLOCK:
+        zh = "；".join(r.message_zh for r in review.reasons if r.severity == Verdict.BLOCK)
+        en = "; ".join(r.message_en for r in review.reasons if r.severity == Verdict.BLOCK)
+        raise InvalidInput(f"答复未通过自动审查，请修改后再提交：{zh}",
+                           f"the reply is blocked by the automatic check: {en}", field="body")  # fmt: skip
+    return store_review(ticket=ticket, body=body, review=review, by=by)
+
+
+def store_review(*, ticket, body: str, review, by) -> ReplyReview:
+    return ReplyReview.objects.create(
+        ticket=ticket,
+        verdict=review.verdict,
+        score=review.score,
+        reasons=[r.as_dict() for r in review.reasons],
+        body=body,
+        created_at=timezone.now(),
+        created_by=by,
+    )
+
+
+def latest_review(ticket) -> ReplyReview | None:
+    return ReplyReview.objects.filter(ticket=ticket).order_by("-id").first()
+
+
+def require_approvable(ticket) -> None:
+    """Called by lifecycle.approve_reply: a reply whose latest check is "block" cannot pass."""
+    last = latest_review(ticket)
+    if last is not None and last.verdict == Verdict.BLOCK:
+        zh = "；".join(r["message_zh"] for r in last.reasons if r["severity"] == Verdict.BLOCK)
+        raise IllegalTransition(f"答复自动审查结论为“拦截”，不能审核通过，请退回承办单位修改：{zh}",
+                                "the reply is blocked by the automatic check; send it back")  # fmt: skip

@@ -1,0 +1,215 @@
+"""Which transitions this user may take on a ticket, and taking one from a form.
+
+The offer mirrors the checks of `tickets/lifecycle.py` so that a page shows only what the user
+may do; the lifecycle still decides, and its refusal (HotlineError) is shown in Chinese.
+"""
+
+from django.db.models import Q
+from django.utils.html import format_html_join
+
+from hotline.errors import InvalidInput
+from hotline.orgs import scope
+from hotline.orgs.models import UNIT_ROLES, Role, Unit, UnitKind
+from hotline.tickets import lifecycle
+from hotline.tickets.models import (
+    AssignmentRole,
+    RequestKind,
+    RequestState,
+    Status,
+    Ticket,
+)
+
+DISPATCH = {Role.DISPATCHER}
+CENTER_KINDS = [UnitKind.CENTER, UnitKind.SUBCENTER]
+
+
+def _lead_parent_unit(t: Ticket):
+    lead = (
+        t.assignments.filter(is_active=True, role=AssignmentRole.LEAD, unit=t.lead_unit)
+        .select_related("parent__unit")
+        .first()
+    )
+    return lead.parent.unit if lead is not None and lead.parent_id else None
+
+
+def pending_request(t: Ticket, kind: str):
+    return t.requests.filter(kind=kind, state=RequestState.PENDING).first()
+
+
+def available(user, t: Ticket) -> set[str]:
+    """The names of the transitions offered to `user` on `t` right now."""
+    can = set()
+    at_center = lambda roles: scope.center_membership(user, t.center, roles) is not None  # noqa: E731
+    in_lead = scope.unit_membership(user, t.lead_unit, UNIT_ROLES) is not None
+    s = t.status
+    if s == Status.PENDING_DISPATCH and at_center(DISPATCH):
+        can.add("dispatch")
+    if s == Status.REGISTERED and at_center({Role.AGENT, Role.DISPATCHER}):
+        can.add("accept")
+    if s == Status.DISPATCHED and in_lead:
+        can |= {"acknowledge", "request_return"}
+    if s in (Status.DISPATCHED, Status.IN_PROGRESS) and not in_lead:
+        assist = t.assignments.filter(
+            is_active=True,
+            role=AssignmentRole.ASSIST,
+            acknowledged_at__isnull=True,
+            unit__memberships__user=user,
+            unit__memberships__role__in=UNIT_ROLES,
+            unit__memberships__is_active=True,
+        )
+        if assist.exists():
+            can.add("acknowledge")
+    if s == Status.IN_PROGRESS and in_lead:
+        can |= {"sub_dispatch", "request_extension", "request_return", "reply"}
+    if s == Status.RETURN_REQUESTED:
+        parent = _lead_parent_unit(t)
+        decider = (
+            scope.unit_membership(user, parent, UNIT_ROLES) is not None
+            if parent
+            else at_center(DISPATCH)
+        )
+        if decider:
+            can.add("decide_return")
+    if pending_request(t, RequestKind.EXTENSION) and at_center(DISPATCH | {Role.SUPERVISOR}):
+        can.add("decide_extension")
+    if s == Status.REPLIED and at_center({Role.REVIEWER}):
+        can.add("review")
+    if s == Status.REVIEWED and at_center({Role.CALLBACK}):
+        can.add("callback")
+    if s == Status.CLOSED and at_center({Role.CALLBACK, Role.AGENT, Role.DISPATCHER}):
+        can.add("reopen")
+    if s not in (Status.CLOSED, Status.MERGED, Status.INVALID) and not t.is_supervised:
+        region = t.region or t.center.region
+        if scope.region_membership(user, region, {Role.SUPERVISOR}):
+            can.add("supervise")
+    return can
+
+
+def dispatch_targets(center: Unit):
+    """Units a dispatcher of `center` may send to, in tree order (the center excluded)."""
+    return (
+        Unit.objects.filter(is_active=True, region__path__startswith=center.region.path)
+        .exclude(pk=center.pk)
+        .order_by("path")
+    )
+
+
+def sub_dispatch_targets(lead: Unit):
+    """Units below the lead unit, in the tree or in the regions below its own."""
+    return (
+        Unit.objects.filter(is_active=True)
+        .filter(
+            Q(path__startswith=lead.path)
+            | (Q(region__path__startswith=lead.region.path) & ~Q(region_id=lead.region_id))
+        )
+        .exclude(pk=lead.pk)
+        .exclude(kind__in=CENTER_KINDS)
+        .order_by("path")
+    )
+
+
+def tree_options(units, root_depth=0):
+    """The units as <option>s, indented by depth so that a plain <select> shows the tree and
+    keeps type-ahead. Built once as one string: a province has thousands of units, and the
+    page shows the list twice (lead and assisting)."""
+    return format_html_join(
+        "",
+        '<option value="{}">{}{}</option>',
+        (
+            (u.code, "\u3000" * max(0, u.path.count("/") - 1 - root_depth), u.name)
+            for u in units.only("code", "name", "path")
+        ),
+    )
+
+
+def _unit(code, field) -> Unit:
+    unit = Unit.objects.select_related("region").filter(code=code or "").first()
+    if unit is None:
+        raise InvalidInput("请选择单位", f"unknown unit {code!r}", field=field)
+    return unit
+
+
+def _int(value, field, label) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{label}须为整数", f"{field} must be an integer", field=field) from None
+
+
+def perform(user, t: Ticket, action: str, post) -> Ticket:
+    """Call the one lifecycle function behind `action` with the form's fields."""
+    g = post.get
+    if action == "dispatch":
+        assisting = [_unit(c, "assisting") for c in post.getlist("assisting") if c]
+        return lifecycle.dispatch(
+            ticket=t,
+            by=user,
+            to_unit=_unit(g("to_unit"), "to_unit"),
+            assisting=assisting,
+            note=g("note", ""),
+        )
+    if action == "accept":
+        return lifecycle.accept(ticket=t, by=user, note=g("note", ""))
+    if action == "acknowledge":
+        return lifecycle.acknowledge(ticket=t, by=user)
+    if action == "sub_dispatch":
+        return lifecycle.sub_dispatch(
+            ticket=t, by=user, to_unit=_unit(g("to_unit"), "to_unit"), note=g("note", "")
+        )
+    if action == "request_return":
+        return lifecycle.request_return(ticket=t, by=user, reason=g("reason", ""))
+    if action == "request_extension":
+        return lifecycle.request_extension(
+            ticket=t, by=user, days=_int(g("days"), "days", "延期天数"), reason=g("reason", "")
+        )
+    if action == "reply":
+        return lifecycle.reply(ticket=t, by=user, body=g("body", ""))
+    if action == "approve_return":
+        return lifecycle.approve_return(ticket=t, by=user, note=g("note", ""))
+    if action == "reject_return":
+        return lifecycle.reject_return(ticket=t, by=user, reason=g("reason", ""))
+    if action == "approve_extension":
+        return lifecycle.approve_extension(ticket=t, by=user, note=g("note", ""))
+    if action == "reject_extension":
+        return lifecycle.reject_extension(ticket=t, by=user, reason=g("reason", ""))
+    if action == "approve_reply":
+        return lifecycle.approve_reply(ticket=t, by=user, note=g("note", ""))
+    if action == "reject_reply":
+        return lifecycle.reject_reply(ticket=t, by=user, reason=g("reason", ""))
+    if action == "callback":
+        resolved = {"yes": True, "no": False}.get(g("resolved", ""))
+        return lifecycle.callback(
+            ticket=t,
+            by=user,
+            satisfaction=g("satisfaction", ""),
+            resolved=resolved,
+            note=g("note", ""),
+        )
+    if action == "close":
+        return lifecycle.close(ticket=t, by=user, reason=g("reason", ""))
+    if action == "reopen":
+        return lifecycle.reopen(ticket=t, by=user, reason=g("reason", ""))
+    if action == "supervise":
+        return lifecycle.supervise(ticket=t, by=user, reason=g("reason", ""))
+    raise InvalidInput("未知操作", f"unknown action {action!r}", field="action")
+
+
+ACTIONS = {
+    "dispatch",
+    "accept",
+    "acknowledge",
+    "sub_dispatch",
+    "request_return",
+    "request_extension",
+    "reply",
+    "approve_return",
+    "reject_return",
+    "approve_extension",
+    "reject_extension",
+    "approve_reply",
+    "reject_reply",
+    "callback",
+    "close",
+    "reopen",
+    "supervise",
+}

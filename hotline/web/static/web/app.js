@@ -1,0 +1,57 @@
+// Workbench behaviour: live countdowns, Ctrl+Enter to submit, citing a knowledge article.
+(function () {
+  "use strict";
+
+  function pad(n) { return n < 10 ? "0" + n : "" + n; }
+
+  // Remaining time in Chinese; the server's colour class stays until the deadline passes.
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
+      var left = Math.floor((Date.parse(el.dataset.deadline) - now) / 1000);
+      var late = left < 0;
+      var s = Math.abs(left);
+      var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+      var text = (d ? d + "天" : "") + pad(h) + "时" + pad(m) + "分" + pad(s % 60) + "秒";
+      el.textContent = late ? "已超期 " + text : "剩余 " + text;
+      if (late) {
+        el.classList.remove("state-on_time", "state-due_soon");
+        el.classList.add("state-overdue");
+      }
+    });
+  }
+  setInterval(tick, 1000);
+  document.addEventListener("DOMContentLoaded", tick);
+  document.addEventListener("htmx:afterSwap", tick);
+
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      var form = e.target.closest && e.target.closest("form");
+      if (form) {
+        e.preventDefault();
+        var primary = form.querySelector("button[type=submit]");
+        form.requestSubmit(primary || undefined);
+      }
+    }
+  });
+
+  // "采用": a suggestion fills the field it names.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest("button.fill");
+    if (!btn) return;
+    var field = document.getElementById(btn.dataset.target);
+    if (field) { field.value = btn.dataset.value; field.focus(); }
+  });
+
+  // "引用此条答复": the article's text becomes the reply, its reference goes with it.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest("button.cite");
+    if (!btn) return;
+    var body = document.getElementById(btn.dataset.body);
+    var reply = document.getElementById("reply");
+    var article = document.getElementById("article");
+    if (reply && body) reply.value = body.innerHTML.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&").trim();
+    if (article) article.value = btn.dataset.ref;
+    if (reply) reply.focus();
+  });
+})();
