@@ -105,15 +105,21 @@ def _http_error(request, exc: HttpError):
 
 
 def _register_routers():
+    from hotline.exchange.api import router as exchange_router
+    from hotline.evaluation.api import router as evaluation_router
     from hotline.knowledge.api import router as knowledge_router
     from hotline.routing.api import router as routing_router
     from hotline.screening.api import router as screening_router
+    from hotline.supervision.api import router as supervision_router
     from hotline.tickets.api import router as tickets_router
 
     api.add_router("/", tickets_router)
     api.add_router("/knowledge", knowledge_router)
     api.add_router("/", screening_router)
     api.add_router("/", routing_router)
+    api.add_router("/", supervision_router)
+    api.add_router("/", evaluation_router)
+    api.add_router("/", exchange_router)
 
 
 _register_routers()

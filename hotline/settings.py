@@ -31,9 +31,12 @@ INSTALLED_APPS = [
     "hotline.catalog",
     "hotline.tickets",
     "hotline.exchange",
+    "hotline.open311",
     "hotline.routing",
     "hotline.screening",
     "hotline.knowledge",
+    "hotline.supervision",
+    "hotline.evaluation",
     "hotline.web",
 ]
 

@@ -22,6 +22,7 @@ def api_not_found(request, rest=""):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("hotline.open311.urls")),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("", include(auth_urlpatterns)),
     path("", include("hotline.web.urls")),

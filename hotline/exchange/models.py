@@ -1,5 +1,6 @@
-"""The transactional outbox: one row per ticket change, written with the change itself."""
+"""The transactional outbox, the systems connected to the exchange and their webhooks."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -17,3 +18,80 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.topic} #{self.pk}"
+
+
+class ConnectedSystem(models.Model):
+    """A sub-center or city system that pushes its work orders in and receives changes back.
+
+    It registers at `unit` (a center or sub-center) as `service_user`, who must hold an agent
+    or dispatcher role there; what it may read is that user's scope (rule 2).
+    """
+
+    code = models.SlugField("系统编码", max_length=24, unique=True)
+    name = models.CharField("系统名称", max_length=100)
+    unit = models.ForeignKey("orgs.Unit", models.PROTECT, verbose_name="受理中心")
+    service_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="服务账号"
+    )
+    # HMAC needs the clear secret on both sides, so it cannot be stored as a hash.
+    secret = models.CharField("签名密钥", max_length=128)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接入系统"
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Subscription(models.Model):
+    """A webhook of a connected system; `cursor` is the last outbox id queued for it."""
+
+    system = models.ForeignKey(
+        ConnectedSystem, models.CASCADE, related_name="subscriptions", verbose_name="接入系统"
+    )
+    url = models.URLField("回调地址", max_length=500)
+    secret = models.CharField("签名密钥", max_length=128)
+    is_active = models.BooleanField("启用", default=True)
+    max_attempts = models.PositiveSmallIntegerField("最大重试次数", default=8)
+    cursor = models.BigIntegerField("已排队至", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事件订阅"
+
+    def __str__(self):
+        return f"{self.system.code} → {self.url}"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "待投递"
+    DELIVERED = "delivered", "已投递"
+    DEAD = "dead", "死信"
+
+
+class Delivery(models.Model):
+    """One outbox message owed to one subscription; its state lives here, not in the worker."""
+
+    subscription = models.ForeignKey(Subscription, models.CASCADE, related_name="deliveries")
+    message = models.ForeignKey(OutboxMessage, models.CASCADE, related_name="+")
+    # Copied from the message so that per-ticket ordering needs no join.
+    ticket_id = models.BigIntegerField()
+    state = models.CharField(
+        max_length=12, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "投递记录"
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "message"], name="uniq_delivery")
+        ]
+        indexes = [
+            models.Index(fields=["subscription", "state", "message"], name="delivery_queue"),
+        ]
+
+    def __str__(self):
+        return f"{self.subscription_id}:{self.message_id} {self.state}"

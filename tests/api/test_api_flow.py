@@ -713,6 +713,17 @@ PATHS = {
     # intelligent dispatch (hotline/routing/api.py)
     "/api/v1/routing/suggest": {"post"},
     "/api/v1/tickets/{number}/suggestions": {"get"},
+    # supervision ledger and notifications (hotline/supervision/api.py)
+    "/api/v1/supervision/items": {"get", "post"},
+    "/api/v1/supervision/items/{item_id}": {"get"},
+    "/api/v1/supervision/items/{item_id}/answer": {"post"},
+    "/api/v1/supervision/items/{item_id}/clear": {"post"},
+    "/api/v1/supervision/items/{item_id}/escalate": {"post"},
+    "/api/v1/notifications": {"get"},
+    "/api/v1/notifications/unread-count": {"get"},
+    "/api/v1/notifications/read": {"post"},
+    # scorecards (hotline/evaluation/api.py)
+    "/api/v1/evaluation/scorecards": {"get"},
 }
 
 

@@ -1,0 +1,106 @@
+"""Exchange API: inbound batches from connected systems and the pull feed of ticket events."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
+from pydantic import Field
+
+from hotline.orgs import scope
+from hotline.tickets.schemas import ErrorOut
+
+from . import delivery, services, signing
+from .models import ConnectedSystem, OutboxMessage
+from .schemas import BatchIn, BatchOut, EventPage
+
+router = Router(tags=["数据交换 exchange"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+
+
+class SystemSignature(APIKeyHeader):
+    """X-Hotline-System + X-Hotline-Timestamp + X-Hotline-Signature (HMAC over the body)."""
+
+    param_name = signing.SIGNATURE_HEADER
+
+    def authenticate(self, request, key):
+        code = request.headers.get(signing.SYSTEM_HEADER)
+        if not code:
+            return None  # not a system: let the next method (a user's token) try
+        system = (
+            ConnectedSystem.objects.select_related("unit", "service_user")
+            .filter(code=code, is_active=True)
+            .first()
+        )
+        if system is None:
+            raise signing.SignatureRefused(
+                "接入系统不存在或已停用",
+                "unknown or inactive system",
+                field=signing.SYSTEM_HEADER,
+            )
+        signing.check(
+            system.secret, request.headers.get(signing.TIMESTAMP_HEADER), key, request.body
+        )
+        return system
+
+
+class UserToken(HttpBearer):
+    """The API's per-user bearer token, looked up late: hotline.api imports this module."""
+
+    def authenticate(self, request, token):
+        from hotline.api import TokenAuth
+
+        return TokenAuth().authenticate(request, token)
+
+
+def _reader(auth):
+    """The user whose scope (rule 2) bounds what is read: a system reads as its service user."""
+    return auth.service_user if isinstance(auth, ConnectedSystem) else auth
+
+
+@router.post(
+    "/exchange/tickets",
+    response={200: BatchOut, **ERRORS},
+    auth=SystemSignature(),
+    summary="接收分中心工单（单条或批量） / receive work orders",
+)
+def receive_tickets(request, payload: BatchIn):
+    """Each item is answered created / existing / rejected; a retried batch creates nothing
+    twice, since (system, external id) is the ticket's reference."""
+    return services.ingest(system=request.auth, items=payload.tickets)
+
+
+class EventFilters(Schema):
+    after: int = Field(0, ge=0, description="游标：上一页最后一个事件的 id")
+    limit: int = Field(100, ge=1, le=1000)
+
+
+@router.get(
+    "/exchange/events",
+    response={200: EventPage, **ERRORS},
+    auth=[SystemSignature(), UserToken(), django_auth],
+    summary="拉取工单事件 / pull ticket events",
+)
+def events(request, filters: Query[EventFilters]):
+    """Ticket events after the cursor, oldest first, within the reader's scope."""
+    user = _reader(request.auth)
+    # Rows younger than the settle time may still have older ids committing behind them.
+    settled_before = timezone.now() - timedelta(seconds=delivery.settle_seconds())
+    window = list(
+        OutboxMessage.objects.filter(id__gt=filters.after)
+        .order_by("id")
+        .values_list("id", "created_at")[: filters.limit]
+    )
+    ids = []
+    for msg_id, created_at in window:
+        if created_at > settled_before:
+            break
+        ids.append(msg_id)
+    rows = (
+        OutboxMessage.objects.filter(id__in=ids, ticket__in=scope.visible_tickets(user))
+        .order_by("id")
+        .values_list("id", "topic", "payload")
+    )
+    out = [{"id": i, "topic": topic, **payload} for i, topic, payload in rows]
+    # The cursor moves past rows outside the scope too, so that a page is never empty forever.
+    return {"events": out, "next_after": ids[-1] if ids else filters.after}

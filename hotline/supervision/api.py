@@ -1,0 +1,144 @@
+"""Supervision API: the ledger (督办台账) and the notification bell."""
+
+from datetime import datetime
+
+from django.http import Http404
+from ninja import Router, Schema
+from ninja import Status as HttpStatus
+
+from hotline.errors import InvalidInput
+from hotline.orgs import scope
+from hotline.orgs.models import Unit
+from hotline.tickets.schemas import ErrorOut
+
+from . import notify, services
+from .models import ItemLevel, ItemState, Notification, SupervisionItem
+
+router = Router(tags=["督办 supervision"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class ItemOut(Schema):
+    id: int
+    ticket: str
+    target_unit: str
+    source: str
+    level: str
+    state: str
+    reason: str
+    deadline: datetime
+    opened_at: datetime
+    answer: str
+    close_note: str
+    escalated_from: int | None
+
+    @staticmethod
+    def from_item(i: SupervisionItem) -> "ItemOut":
+        return ItemOut(
+            id=i.pk, ticket=i.ticket.number, target_unit=i.target_unit.code, source=i.source,
+            level=i.level, state=i.state, reason=i.reason, deadline=i.deadline,
+            opened_at=i.opened_at, answer=i.answer, close_note=i.close_note,
+            escalated_from=i.escalated_from_id,
+        )  # fmt: skip
+
+
+class OpenIn(Schema):
+    ticket: str
+    reason: str
+    level: str = ItemLevel.CENTER
+    target_unit: str | None = None
+    deadline: datetime | None = None
+
+
+class TextIn(Schema):
+    text: str = ""
+
+
+class NotificationOut(Schema):
+    id: int
+    title: str
+    body: str
+    link: str
+    created_at: datetime
+    read: bool
+
+
+class ReadIn(Schema):
+    ids: list[int] | None = None  # none: mark every notification read
+
+
+class BellOut(Schema):
+    unread: int
+
+
+@router.get("/supervision/items", response={200: list[ItemOut], **ERRORS})
+def list_items(request, state: str | None = None):
+    qs = services.visible_items(request.auth).order_by("-opened_at", "-id")
+    if state is not None:
+        if state not in ItemState.values:
+            raise InvalidInput("状态无效", f"unknown state {state}", field="state")
+        qs = qs.filter(state=state)
+    return [ItemOut.from_item(i) for i in qs[:500]]
+
+
+@router.post("/supervision/items", response={201: ItemOut, **ERRORS})
+def open_item(request, payload: OpenIn):
+    ticket = scope.visible_tickets(request.auth).filter(number=payload.ticket).first()
+    if ticket is None:
+        raise Http404
+    target = None
+    if payload.target_unit:
+        target = Unit.objects.filter(code=payload.target_unit, is_active=True).first()
+        if target is None:
+            raise InvalidInput("督办对象单位不存在", "unknown target_unit", field="target_unit")
+    item = services.open_item(
+        ticket=ticket, by=request.auth, reason=payload.reason, level=payload.level,
+        target_unit=target, deadline=payload.deadline,
+    )  # fmt: skip
+    return HttpStatus(201, ItemOut.from_item(item))
+
+
+@router.get("/supervision/items/{item_id}", response={200: ItemOut, **ERRORS})
+def get_item(request, item_id: int):
+    return ItemOut.from_item(services.get_item(request.auth, item_id))
+
+
+@router.post("/supervision/items/{item_id}/answer", response={200: ItemOut, **ERRORS})
+def answer(request, item_id: int, payload: TextIn):
+    item = services.get_item(request.auth, item_id)
+    return ItemOut.from_item(services.answer(item=item, by=request.auth, body=payload.text))
+
+
+@router.post("/supervision/items/{item_id}/clear", response={200: ItemOut, **ERRORS})
+def clear(request, item_id: int, payload: TextIn):
+    item = services.get_item(request.auth, item_id)
+    return ItemOut.from_item(services.clear(item=item, by=request.auth, note=payload.text))
+
+
+@router.post("/supervision/items/{item_id}/escalate", response={200: ItemOut, **ERRORS})
+def escalate(request, item_id: int, payload: TextIn):
+    item = services.get_item(request.auth, item_id)
+    return ItemOut.from_item(services.escalate(item=item, by=request.auth, reason=payload.text))
+
+
+@router.get("/notifications", response={200: list[NotificationOut], **ERRORS})
+def notifications(request, unread: bool = False):
+    qs = Notification.objects.filter(recipient=request.auth).order_by("-created_at", "-id")
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    return [
+        NotificationOut(id=n.pk, title=n.title, body=n.body, link=n.link,
+                        created_at=n.created_at, read=n.read_at is not None)  # fmt: skip
+        for n in qs[:100]
+    ]
+
+
+@router.get("/notifications/unread-count", response={200: BellOut, **ERRORS})
+def unread_count(request):
+    return BellOut(unread=notify.unread_count(request.auth))
+
+
+@router.post("/notifications/read", response={200: BellOut, **ERRORS})
+def mark_read(request, payload: ReadIn):
+    notify.mark_read(user=request.auth, ids=payload.ids)
+    return BellOut(unread=notify.unread_count(request.auth))

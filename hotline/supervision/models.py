@@ -1,0 +1,143 @@
+"""Deadline warnings (预警), in-app notifications and the supervision ledger (督办台账)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class WarningKind(models.TextChoices):
+    ACK = "ack", "签收"
+    HANDLE = "handle", "办理"
+
+
+class WarningLevel(models.TextChoices):
+    YELLOW = "yellow", "黄色预警（临期）"
+    RED = "red", "红色预警（超期）"
+
+
+class Warning(models.Model):  # noqa: A001 - the domain's word; never used beside the builtin
+    """One warning of one ticket for one deadline; the unique key makes every sweep idempotent."""
+
+    ticket = models.ForeignKey("tickets.Ticket", models.CASCADE, related_name="warnings")
+    kind = models.CharField("类别", max_length=8, choices=WarningKind.choices)
+    level = models.CharField("级别", max_length=8, choices=WarningLevel.choices)
+    # The deadline warned about: an approved extension moves it, and the new one warns anew.
+    deadline = models.DateTimeField("时限")
+    unit = models.ForeignKey("orgs.Unit", models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField("预警时间")
+    # The sweep that inserted the row: how a worker learns which rows are its own after an
+    # INSERT … ON CONFLICT DO NOTHING that another worker may have won.
+    sweep = models.UUIDField(db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "时限预警"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "kind", "level", "deadline"], name="uniq_warning"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind} {self.level}"
+
+
+class Notification(models.Model):
+    """An in-app message; the bell counts the unread ones."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    link = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间")
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "站内通知"
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self):
+        return self.title
+
+
+class NotificationPreference(models.Model):
+    """Which channels besides in-app a user wants; in-app is always on."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="notification_preference"
+    )
+    email = models.BooleanField("邮件", default=False)
+    sms = models.BooleanField("短信", default=False)
+    webhook_url = models.URLField("Webhook 地址", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通知偏好"
+
+    def __str__(self):
+        return str(self.user)
+
+
+class ItemState(models.TextChoices):
+    OPEN = "open", "督办中"
+    ANSWERED = "answered", "已反馈"
+    CLEARED = "cleared", "已销号"
+    ESCALATED = "escalated", "已升级"
+
+
+class ItemLevel(models.TextChoices):
+    CENTER = "center", "热线中心督办"
+    OFFICE = "office", "效能办督办"
+
+
+class ItemSource(models.TextChoices):
+    MANUAL = "manual", "人工督办"
+    OVERDUE = "overdue", "超期自动督办"
+    REOPENED = "reopened", "多次重办自动督办"
+    RED_RISK = "red_risk", "红色风险未推进"
+
+
+class SupervisionItem(models.Model):
+    """One line of the supervision ledger: opened, answered by the unit, cleared or escalated."""
+
+    ticket = models.ForeignKey("tickets.Ticket", models.PROTECT, related_name="supervision_items")
+    target_unit = models.ForeignKey(
+        "orgs.Unit", models.PROTECT, related_name="supervision_items", verbose_name="督办对象"
+    )
+    source = models.CharField("来源", max_length=16, choices=ItemSource.choices)
+    level = models.CharField("督办级别", max_length=8, choices=ItemLevel.choices)
+    state = models.CharField("状态", max_length=12, choices=ItemState.choices, db_index=True)
+    reason = models.TextField("督办事由")
+    deadline = models.DateTimeField("反馈时限")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    opened_at = models.DateTimeField("督办时间")
+    answer = models.TextField("反馈内容", blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_note = models.TextField("销号/升级说明", blank=True)
+    escalated_from = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="escalations"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "督办台账"
+        constraints = [
+            # A rule opens one item per ticket, however often it is swept.
+            models.UniqueConstraint(
+                fields=["ticket", "source"],
+                condition=~Q(source="manual"),
+                name="uniq_auto_supervision",
+            )
+        ]
+        indexes = [models.Index(fields=["target_unit", "opened_at"], name="supervision_unit")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.get_state_display()}"

@@ -1,0 +1,230 @@
+"""The supervision ledger (督办台账): open, answer, clear (销号), escalate; and the auto rules.
+
+Opening an item marks the ticket through `lifecycle.supervise`, the only way a ticket changes.
+"""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.utils import timezone
+
+from hotline.catalog.calendar import add_limit, working_days_between
+from hotline.catalog.models import LimitUnit
+from hotline.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
+from hotline.orgs import scope
+from hotline.orgs.models import Membership, Role, Unit
+from hotline.tickets import lifecycle
+from hotline.tickets.deadlines import HANDLING
+from hotline.tickets.guards import text
+from hotline.tickets.models import OPEN_STATUSES, Status, Ticket
+
+from . import notify
+from .models import ItemLevel, ItemSource, ItemState, SupervisionItem
+
+# Rules: overdue by this many working days; reopened this often; red risk untouched this long.
+OVERDUE_WORKING_DAYS = 3
+REOPEN_TIMES = 2
+RED_RISK_STALL = timedelta(hours=2)
+# The unit answers within this many working days unless the supervisor sets a deadline.
+ANSWER_WORKING_DAYS = 3
+UNIT_ROLES = {Role.HANDLER, Role.LEADER}
+
+
+def _supervisor(user, ticket: Ticket) -> Membership:
+    m = scope.region_membership(user, ticket.region or ticket.center.region, {Role.SUPERVISOR})
+    if m is None:
+        raise Forbidden(
+            "只有辖区效能督查人员可以督办", "only a supervisor of the region may do this",
+            field=None,
+        )  # fmt: skip
+    return m
+
+
+def visible_items(user):
+    """Ledger items the user may see: those whose ticket is in scope (rule 2)."""
+    return SupervisionItem.objects.filter(
+        ticket__in=scope.visible_tickets(user).values("pk")
+    ).select_related("ticket", "target_unit")
+
+
+def get_item(user, item_id: int) -> SupervisionItem:
+    item = visible_items(user).filter(pk=item_id).first()
+    if item is None:
+        raise NotFound("督办事项不存在", "no such supervision item", field="item_id")
+    return item
+
+
+def _notify_unit(item: SupervisionItem, title: str):
+    users = Membership.objects.filter(
+        unit=item.target_unit, role__in=UNIT_ROLES, is_active=True
+    ).values_list("user_id", flat=True)
+    body = f"工单{item.ticket.number}：{item.reason}"
+    notify.send_batch({uid: (title, body, f"/t/{item.ticket.number}/") for uid in set(users)})
+
+
+def open_item(*, ticket: Ticket, by, reason: str, level: str = ItemLevel.CENTER,
+              target_unit: Unit | None = None, deadline=None, now=None) -> SupervisionItem:  # fmt: skip
+    """A supervisor opens a ledger item and marks the ticket supervised."""
+    now = now or timezone.now()
+    if not scope.is_visible(by, ticket):
+        raise NotFound("工单不存在", "no such ticket", field="ticket")
+    _supervisor(by, ticket)
+    reason = text(reason, "reason", "督办事由", min_len=2, max_len=1000)
+    if level not in ItemLevel.values:
+        raise InvalidInput("督办级别须为 center 或 office", "level must be center or office",
+                           field="level")  # fmt: skip
+    target = target_unit or ticket.lead_unit
+    if target is None or not target.is_active:
+        raise InvalidInput("请指定督办对象单位", "target_unit is required", field="target_unit")
+    if deadline is None:
+        deadline = add_limit(now, ANSWER_WORKING_DAYS, LimitUnit.WORKING_DAYS)
+    elif deadline <= now:
+        raise InvalidInput("反馈时限须晚于当前时间", "deadline must be in the future",
+                           field="deadline")  # fmt: skip
+    with transaction.atomic():
+        lifecycle.supervise(ticket=ticket, by=by, reason=reason, level=level)
+        item = SupervisionItem.objects.create(
+            ticket=ticket, target_unit=target, source=ItemSource.MANUAL, level=level,
+            state=ItemState.OPEN, reason=reason, deadline=deadline, opened_by=by, opened_at=now,
+        )  # fmt: skip
+        _notify_unit(item, "督办通知：请按时反馈办理情况")
+    return item
+
+
+def _lock(item: SupervisionItem) -> SupervisionItem:
+    return SupervisionItem.objects.select_for_update().select_related("ticket").get(pk=item.pk)
+
+
+def _require(item, states, action):
+    if item.state not in states:
+        raise IllegalTransition(
+            f"督办事项当前为「{item.get_state_display()}」，不能{action}",
+            f"item is {item.state}; cannot {action}",
+            field="state",
+        )
+
+
+def answer(*, item: SupervisionItem, by, body: str, now=None) -> SupervisionItem:
+    """The target unit answers: what it did and when it will finish."""
+    body = text(body, "body", "反馈内容", min_len=4, max_len=2000)
+    with transaction.atomic():
+        item = _lock(item)
+        if scope.unit_membership(by, item.target_unit, UNIT_ROLES) is None:
+            raise Forbidden("只有被督办单位可以反馈", "only the target unit may answer")
+        _require(item, {ItemState.OPEN}, "反馈")
+        item.state, item.answer = ItemState.ANSWERED, body
+        item.answered_by, item.answered_at = by, now or timezone.now()
+        item.save()
+    return item
+
+
+def clear(*, item: SupervisionItem, by, note: str = "", now=None) -> SupervisionItem:
+    """The supervisor accepts the answer and clears the item (销号)."""
+    with transaction.atomic():
+        item = _lock(item)
+        _supervisor(by, item.ticket)
+        _require(item, {ItemState.ANSWERED}, "销号")
+        item.state, item.close_note = ItemState.CLEARED, note.strip()[:1000]
+        item.closed_by, item.closed_at = by, now or timezone.now()
+        item.save()
+    return item
+
+
+def escalate(*, item: SupervisionItem, by, reason: str, now=None) -> SupervisionItem:
+    """Escalate to 效能办: the item closes as escalated and a new office-level item opens."""
+    now = now or timezone.now()
+    reason = text(reason, "reason", "升级理由", min_len=2, max_len=1000)
+    with transaction.atomic():
+        item = _lock(item)
+        _supervisor(by, item.ticket)
+        _require(item, {ItemState.OPEN, ItemState.ANSWERED}, "升级")
+        if item.level == ItemLevel.OFFICE:
+            raise IllegalTransition("效能办督办已是最高级别", "office level is the top level",
+                                    field="level")  # fmt: skip
+        item.state, item.close_note, item.closed_by, item.closed_at = (
+            ItemState.ESCALATED, reason, by, now)  # fmt: skip
+        item.save()
+        if item.ticket.status in OPEN_STATUSES:
+            lifecycle.supervise(ticket=item.ticket, by=by, reason=reason, level=ItemLevel.OFFICE)
+        new = SupervisionItem.objects.create(
+            ticket=item.ticket, target_unit=item.target_unit, source=ItemSource.MANUAL,
+            level=ItemLevel.OFFICE, state=ItemState.OPEN, reason=reason,
+            deadline=add_limit(now, ANSWER_WORKING_DAYS, LimitUnit.WORKING_DAYS),
+            opened_by=by, opened_at=now, escalated_from=item,
+        )  # fmt: skip
+        _notify_unit(new, "效能办督办通知：请按时反馈办理情况")
+    return new
+
+
+def _system_supervisor(ticket: Ticket):
+    """The supervisor the rules act as: one of the ticket's center or a center above it."""
+    paths = [p for p in ticket.center.path.split("/") if p]
+    return (
+        Membership.objects.filter(
+            role=Role.SUPERVISOR, is_active=True, user__is_active=True, unit__code__in=paths
+        )
+        .select_related("user")
+        .order_by(Length("unit__path").desc(), "id")  # the nearest center first
+        .first()
+    )
+
+
+def _rule_hits(now):
+    overdue = Ticket.objects.filter(status__in=HANDLING, handle_deadline__lt=now)
+    reopened = Ticket.objects.filter(status__in=OPEN_STATUSES, reopen_count__gte=REOPEN_TIMES)
+    stalled = Ticket.objects.filter(
+        risk_level="red",
+        status__in=[Status.REGISTERED, Status.PENDING_DISPATCH, Status.DISPATCHED],
+        created_at__lt=now - RED_RISK_STALL,
+    )
+    for source, qs in [
+        (ItemSource.OVERDUE, overdue),
+        (ItemSource.REOPENED, reopened),
+        (ItemSource.RED_RISK, stalled),
+    ]:
+        for t in qs.exclude(supervision_items__source=source).select_related("center"):
+            if source == ItemSource.OVERDUE and (
+                working_days_between(t.handle_deadline, now) < OVERDUE_WORKING_DAYS
+            ):
+                continue
+            yield source, t
+
+
+REASONS = {
+    ItemSource.OVERDUE: f"超期{OVERDUE_WORKING_DAYS}个工作日以上未办结",
+    ItemSource.REOPENED: f"重办{REOPEN_TIMES}次以上",
+    ItemSource.RED_RISK: "红色风险诉求未及时推进",
+}
+
+
+def apply_rules(*, now=None) -> int:
+    """Open the automatic ledger items the rules call for; idempotent per (ticket, rule)."""
+    now = now or timezone.now()
+    opened = 0
+    for source, t in _rule_hits(now):
+        m = _system_supervisor(t)
+        target = t.lead_unit or t.center
+        try:
+            with transaction.atomic():
+                item = SupervisionItem.objects.create(
+                    ticket=t, target_unit=target, source=source, level=ItemLevel.CENTER,
+                    state=ItemState.OPEN, reason=REASONS[source], opened_at=now,
+                    deadline=add_limit(now, ANSWER_WORKING_DAYS, LimitUnit.WORKING_DAYS),
+                    opened_by=m.user if m else None,
+                )  # fmt: skip
+                if m is not None:
+                    lifecycle.supervise(ticket=t, by=m.user, reason=REASONS[source])
+                _notify_unit(item, f"自动督办：{REASONS[source]}")
+        except IntegrityError:  # another worker opened it first
+            continue
+        opened += 1
+    return opened
+
+
+def state_counts(user) -> dict:
+    qs = visible_items(user)
+    return {s: qs.filter(state=s).count() for s in ItemState.values} | {
+        "overdue": qs.filter(Q(state=ItemState.OPEN) & Q(deadline__lt=timezone.now())).count()
+    }

@@ -1,0 +1,142 @@
+"""The deadline sweep: yellow at due soon, red at overdue, once each per ticket and deadline.
+
+The sweep works by state, not by time window: every open ticket past its threshold that has no
+warning row yet gets one, so a worker that was stopped for a day catches up on its next run.
+Rows are inserted with ON CONFLICT DO NOTHING against the unique (ticket, kind, level,
+deadline) key and tagged with the sweep's id; whatever another worker inserted first is not
+ours and is not notified again. Insert and notifications commit together.
+"""
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from hotline.orgs.models import Membership, Role
+from hotline.tickets.deadlines import DUE_SOON_SHARE, HANDLING
+from hotline.tickets.models import Status, Ticket
+
+from . import notify
+from .models import Warning, WarningKind, WarningLevel
+
+# (kind, statuses it applies to, deadline field)
+CHECKS = [
+    (WarningKind.ACK, (Status.DISPATCHED,), "ack_deadline"),
+    (WarningKind.HANDLE, HANDLING, "handle_deadline"),
+]
+# No time limit in the catalog is longer than this; it bounds the due-soon candidates in SQL.
+LONGEST_LIMIT = timedelta(days=120)
+UNIT_ROLES = (Role.HANDLER, Role.LEADER)
+BATCH = 5000
+
+
+@dataclass
+class SweepResult:
+    yellow: int = 0
+    red: int = 0
+    notifications: int = 0
+
+
+def _candidates(kind, statuses, field, now):
+    """(ticket id, deadline, dispatched_at, lead, center, level) still to warn."""
+    warned = Warning.objects.filter(
+        ticket=OuterRef("pk"), kind=kind, deadline=OuterRef(field)
+    )
+    base = Ticket.objects.filter(status__in=statuses, **{f"{field}__isnull": False})
+    red = base.filter(**{f"{field}__lt": now}).exclude(
+        Exists(warned.filter(level=WarningLevel.RED))
+    )
+    # Due soon needs the share of the limit left; SQL narrows to deadlines within the longest
+    # possible due-soon window, Python applies the exact share.
+    soon = base.filter(
+        **{f"{field}__gte": now, f"{field}__lt": now + LONGEST_LIMIT * DUE_SOON_SHARE}
+    ).exclude(Exists(warned.filter(level=WarningLevel.YELLOW)))
+    cols = ("pk", field, "dispatched_at", "lead_unit_id", "center_id", "number", "title")
+    for row in red.values_list(*cols).iterator(chunk_size=BATCH):
+        yield (*row, WarningLevel.RED)
+    for row in soon.values_list(*cols).iterator(chunk_size=BATCH):
+        pk, deadline, start, *_ = row
+        span = (deadline - start).total_seconds() if start else 0
+        if span > 0 and (deadline - now).total_seconds() < span * DUE_SOON_SHARE:
+            yield (*row, WarningLevel.YELLOW)
+
+
+def recipients(unit_ids, center_ids) -> tuple[dict, dict]:
+    """{unit id: [user ids]} of handlers and leaders, and of center dispatchers."""
+    units, centers = defaultdict(set), defaultdict(set)
+    rows = Membership.objects.filter(
+        is_active=True, user__is_active=True, unit_id__in=set(unit_ids) | set(center_ids)
+    ).values_list("unit_id", "role", "user_id")
+    for unit_id, role, user_id in rows:
+        if role in UNIT_ROLES and unit_id in unit_ids:
+            units[unit_id].add(user_id)
+        if role == Role.DISPATCHER and unit_id in center_ids:
+            centers[unit_id].add(user_id)
+    return units, centers
+
+
+def sweep_deadlines(*, now=None) -> SweepResult:
+    """Warn every ticket that crossed a threshold and has not been warned for it yet."""
+    now = now or timezone.now()
+    sweep_id = uuid.uuid4()
+    result = SweepResult()
+    found = []
+    for kind, statuses, field in CHECKS:
+        for pk, deadline, _start, lead, center, number, title, level in _candidates(
+            kind, statuses, field, now
+        ):
+            found.append((kind, level, pk, deadline, lead, center, number, title))
+    if not found:
+        return result
+    with transaction.atomic():
+        for i in range(0, len(found), BATCH):
+            Warning.objects.bulk_create(
+                [
+                    Warning(
+                        ticket_id=pk,
+                        kind=kind,
+                        level=level,
+                        deadline=deadline,
+                        unit_id=lead,
+                        created_at=now,
+                        sweep=sweep_id,
+                    )
+                    for kind, level, pk, deadline, lead, *_ in found[i : i + BATCH]
+                ],
+                ignore_conflicts=True,
+            )
+        mine = set(
+            Warning.objects.filter(sweep=sweep_id).values_list("ticket_id", "kind", "level")
+        )
+        won = [f for f in found if (f[2], f[0], f[1]) in mine]
+        result.yellow = sum(1 for f in won if f[1] == WarningLevel.YELLOW)
+        result.red = len(won) - result.yellow
+        result.notifications = _notify(won, now)
+    return result
+
+
+def _notify(won, now) -> int:
+    """One batch per recipient per sweep: a summary listing the recipient's tickets."""
+    units, centers = recipients({f[4] for f in won if f[4]}, {f[5] for f in won})
+    per_user = defaultdict(list)
+    for kind, level, _pk, _deadline, lead, center, number, title in won:
+        for user_id in units.get(lead, ()) | centers.get(center, ()):
+            per_user[user_id].append((kind, level, number, title))
+    messages = {}
+    for user_id, items in per_user.items():
+        red = sum(1 for i in items if i[1] == WarningLevel.RED)
+        lines = [
+            f"{'超期' if level == WarningLevel.RED else '临期'}·"
+            f"{WarningKind(kind).label}：{number} {title}"
+            for kind, level, number, title in items
+        ]
+        messages[user_id] = (
+            f"时限预警：{red} 件超期，{len(items) - red} 件临期",
+            "\n".join(lines),
+            "/supervise/",
+        )
+    return notify.send_batch(messages, now=now)

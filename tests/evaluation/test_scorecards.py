@@ -1,0 +1,153 @@
+"""Scorecards checked by hand on a small constructed province: every numerator, denominator."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from hotline.errors import InvalidInput
+from hotline.evaluation import scorecards
+from hotline.evaluation.models import ScoreWeight
+from hotline.supervision import services
+from hotline.tickets import lifecycle
+from hotline.tickets.models import Satisfaction, Status, Ticket
+
+from .conftest import local
+
+T0 = local(2025, 10, 13, 9, 30)  # a Monday in October 2025
+HOUR = dt.timedelta(hours=1)
+
+
+@pytest.fixture
+def october(province, make, at):
+    """Six tickets led by 鼓楼区住建局 in October, one in September (outside the period)."""
+    u = province.users
+    h = u["gl_housing_handler"]
+
+    def through_reply(t, ack_at, reply_at):
+        t = at(ack_at, lifecycle.acknowledge, ticket=t, by=h)
+        t = at(reply_at, lifecycle.reply, ticket=t, by=h, body="已督促物业维修，电梯已恢复运行。")
+        return at(reply_at + HOUR, lifecycle.approve_reply, ticket=t, by=u["fz_reviewer"])
+
+    def callback(t, satisfaction, resolved):
+        moment = t.replied_at + 2 * HOUR
+        return at(moment, lifecycle.callback, ticket=t, by=u["fz_callback"],
+                  satisfaction=satisfaction, resolved=resolved)  # fmt: skip
+
+    new = lambda: make(Status.DISPATCHED, T0)  # noqa: E731
+    a = through_reply(new(), T0 + HOUR, T0 + 24 * HOUR)
+    a = callback(a, Satisfaction.SATISFIED, True)
+    b = new()
+    b = through_reply(b, b.ack_deadline + HOUR, b.handle_deadline + HOUR)
+    b = callback(b, Satisfaction.BASICALLY, False)
+    c = through_reply(new(), T0 + HOUR, T0 + 24 * HOUR)
+    c = callback(c, Satisfaction.UNSATISFIED, False)  # reopens
+    c = at(c.updated_at + HOUR, lifecycle.request_extension, ticket=c, by=h, days=3,
+           reason="需协调多个部门现场处理")  # fmt: skip
+    c = at(c.updated_at + HOUR, lifecycle.approve_extension, ticket=c, by=u["fz_dispatcher"])
+    d = make(Status.DISPATCHED, T0)  # never acknowledged
+    e = through_reply(new(), T0 + HOUR, T0 + 24 * HOUR)
+    e = callback(e, Satisfaction.UNREACHABLE, None)
+    f = new()
+    at(T0 + HOUR, lifecycle.request_return, ticket=f, by=h, reason="不属于本单位职责范围")
+    at(T0 + 2 * HOUR, lifecycle.reject_return, ticket=f, by=u["fz_dispatcher"],
+       reason="属于本单位职责")  # fmt: skip
+    make(Status.DISPATCHED, local(2025, 9, 29, 10, 0))  # outside October
+    at(T0 + HOUR, services.open_item, ticket=d, by=u["fz_supervisor"], reason="请加快办理",
+       now=T0 + HOUR)  # fmt: skip
+    return province
+
+
+def test_every_numerator_and_denominator(october):
+    p = october
+    # A rated "unsatisfied" on a closed ticket arrives from sub-center imports; the lifecycle
+    # reopens instead. Set it on ticket e so the denominator rule is exercised.
+    e = Ticket.objects.get(satisfaction=Satisfaction.UNREACHABLE)
+    Ticket.objects.filter(pk=e.pk).update(satisfaction=Satisfaction.UNSATISFIED)
+
+    (card,) = scorecards.compute([p.units["gl_housing"]], "2025-10")
+
+    assert card.counts == {
+        "ack_on_time": (3, 6),  # a, c, e on time; b late; d, f never
+        # a, e on time; b late; c (reopened), d and f unreplied past a deadline inside October
+        "handle_on_time": (2, 6),
+        "response": (3, 6),  # a, b, e replied (c's reply was undone by the reopen)
+        "resolution": (1, 2),  # a resolved, b not; e unreachable gave no answer
+        "satisfaction": (2, 3),  # a 满意, b 基本满意 over a, b, e
+        "return": (1, 6),
+        "reopen": (1, 6),
+        "extension": (1, 6),
+    }
+    assert (card.unjustified_returns, card.supervision) == (1, 1)
+    assert [card.rate(n) for n in ("response", "resolution", "satisfaction")] == [
+        Decimal("50.00"), Decimal("50.00"), Decimal("66.67"),
+    ]  # fmt: skip
+    # 50 × 0.30 + 50 × 0.35 + 66.67 × 0.35 = 15 + 17.5 + 23.33
+    assert card.total == Decimal("55.83")
+
+
+def test_weights_most_specific_row_wins(october):
+    unit = october.units["gl_housing"]
+    ScoreWeight.objects.create(level="", unit_kind="department", response=20, resolution=40,
+                               satisfaction=40)  # fmt: skip
+    ScoreWeight.objects.create(level="county", unit_kind="department", response=50,
+                               resolution=25, satisfaction=25)  # fmt: skip
+
+    (card,) = scorecards.compute([unit], "2025-10")
+
+    assert card.weights == (50, 25, 25)
+    assert card.total == Decimal("62.50")  # 50×50% + 50×25% + 100×25% (e is unreachable)
+
+
+def test_ranking_stable_under_ties(province):
+    units = [province.units[k] for k in ("tj_housing", "gl_housing", "fz_housing", "fz_hrss")]
+
+    cards = scorecards.compute(units, "2025-Q4")
+
+    got = [(c.unit.code, c.rank, c.total) for c in cards]
+    # Nothing to rate is full marks; equal totals share the rank, listed by code.
+    assert sorted(got, key=lambda g: (g[1], g[0])) == [
+        ("fz_housing", 1, Decimal("100.00")),
+        ("fz_hrss", 1, Decimal("100.00")),
+        ("gl_housing", 1, Decimal("100.00")),
+        ("tj_housing", 1, Decimal("100.00")),
+    ]
+
+
+def test_rank_competition_order():
+    def card(code, total):
+        return scorecards.Card(
+            unit=type("U", (), {"code": code, "level": "county", "kind": "department"})(),
+            total=Decimal(total),
+        )
+
+    cards = [card("b", 90), card("a", 90), card("c", 95), card("d", 80)]
+    scorecards.rank(cards)
+
+    assert [(c.unit.code, c.rank) for c in sorted(cards, key=lambda c: (c.rank, c.unit.code))] == [
+        ("c", 1), ("a", 2), ("b", 2), ("d", 4),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("period", ["2025-13", "2025-Q5", "abc", "2025-Q0"])
+def test_bad_period(period):
+    with pytest.raises(InvalidInput) as exc:
+        scorecards.period_bounds(period)
+    assert exc.value.field == "period"
+
+
+def test_api_scope(client, october):
+    client.force_login(october.users["fz_supervisor"])
+    cards = client.get("/api/v1/evaluation/scorecards?period=2025-10").json()
+    gl = next(c for c in cards if c["unit"] == "gl_housing")
+    assert {r["name"]: [r["numerator"], r["denominator"]] for r in gl["rates"]}["response"] == [
+        3,
+        6,
+    ]
+    assert "xm_housing" not in {c["unit"] for c in cards}
+
+    client.force_login(october.users["gl_housing_handler"])
+    assert client.get("/api/v1/evaluation/scorecards?period=2025-10").status_code == 403
+    client.force_login(october.users["fz_supervisor"])
+    bad = client.get("/api/v1/evaluation/scorecards?period=2025-13")
+    assert (bad.status_code, bad.json()["field"]) == (400, "period")
