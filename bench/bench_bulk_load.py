@@ -260,6 +260,7 @@ def main() -> int:
             f"(overlapped with the Python), waited {stats['wait_s']:.1f} s for rows, "
             f"prepare {stats['prepare_s']:.1f} s"
             + (f"; rebuild {rebuild} s" if stats.get("rebuild") else "; indexes kept")
+            + ("; rows written frozen (COPY FREEZE)" if stats.get("frozen") else "")
         )
 
         if busy is not None:

@@ -138,3 +138,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HOTLINE_LOG_LEVEL", "WARNING")},
 }
+
+# How long a worker trusts an API token it has checked (seconds); see hotline/api.py.
+TOKEN_CACHE_SECONDS = int(os.environ.get("HOTLINE_TOKEN_CACHE_SECONDS", "10"))

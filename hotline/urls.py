@@ -25,5 +25,7 @@ urlpatterns = [
     path("open311/v2/", include("hotline.open311.urls")),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("", include(auth_urlpatterns)),
+    path("supervision/", include("hotline.supervision.urls")),
+    path("evaluation/", include("hotline.evaluation.urls")),
     path("", include("hotline.web.urls")),
 ]

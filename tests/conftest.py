@@ -120,3 +120,9 @@ def fresh():
         return User.objects.get(pk=user.pk)
 
     return _fresh
+
+
+@pytest.fixture(autouse=True)
+def _no_token_cache(settings):
+    """Tests revoke tokens and change roles between requests; the cache has its own test."""
+    settings.TOKEN_CACHE_SECONDS = 0

@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 
+from hotline.errors import HotlineError
+
 from . import services
 from .models import ConnectedSystem, Delivery, Subscription
 
@@ -17,7 +19,11 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     @admin.action(description="重放死信 / replay dead letters")
     def replay_dead(self, request, queryset):
-        total = sum(services.replay(subscription=s, by=request.user) for s in queryset)
+        try:
+            total = sum(services.replay(subscription=s, by=request.user) for s in queryset)
+        except HotlineError as exc:
+            self.message_user(request, f"{exc.message_zh} / {exc.message_en}", messages.ERROR)
+            return
         self.message_user(request, f"已重新排队 {total} 条 / re-queued {total}", messages.SUCCESS)
 
 

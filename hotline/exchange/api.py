@@ -1,6 +1,7 @@
 """Exchange API: inbound batches from connected systems and the pull feed of ticket events."""
 
 from datetime import timedelta
+from typing import Literal
 
 from django.utils import timezone
 from ninja import Query, Router, Schema
@@ -8,9 +9,9 @@ from ninja.security import APIKeyHeader, HttpBearer, django_auth
 from pydantic import Field
 
 from hotline.orgs import scope
-from hotline.tickets.schemas import ErrorOut
+from hotline.tickets.schemas import ErrorOut, TicketFilters
 
-from . import delivery, services, signing
+from . import delivery, export, services, signing
 from .models import ConnectedSystem, OutboxMessage
 from .schemas import BatchIn, BatchOut, EventPage
 
@@ -44,13 +45,16 @@ class SystemSignature(APIKeyHeader):
         return system
 
 
-class UserToken(HttpBearer):
-    """The API's per-user bearer token, looked up late: hotline.api imports this module."""
+class TokenAuth(HttpBearer):
+    """The API's per-user bearer token (same scheme, same name in OpenAPI), delegated to the
+    API's own instance and its cache; looked up late because hotline.api imports this module."""
 
     def authenticate(self, request, token):
-        from hotline.api import TokenAuth
+        from hotline.api import TokenAuth as ApiTokenAuth
+        from hotline.api import api
 
-        return TokenAuth().authenticate(request, token)
+        shared = next(a for a in api.auth if isinstance(a, ApiTokenAuth))
+        return shared.authenticate(request, token)
 
 
 def _reader(auth):
@@ -78,7 +82,7 @@ class EventFilters(Schema):
 @router.get(
     "/exchange/events",
     response={200: EventPage, **ERRORS},
-    auth=[SystemSignature(), UserToken(), django_auth],
+    auth=[SystemSignature(), TokenAuth(), django_auth],
     summary="拉取工单事件 / pull ticket events",
 )
 def events(request, filters: Query[EventFilters]):
@@ -104,3 +108,18 @@ def events(request, filters: Query[EventFilters]):
     out = [{"id": i, "topic": topic, **payload} for i, topic, payload in rows]
     # The cursor moves past rows outside the scope too, so that a page is never empty forever.
     return {"events": out, "next_after": ids[-1] if ids else filters.after}
+
+
+class ExportFormat(Schema):
+    format: Literal["csv", "xlsx"] = "xlsx"
+
+
+@router.get(
+    "/exchange/export",
+    response={200: None, **ERRORS},
+    auth=[TokenAuth(), django_auth],
+    summary="导出工单列表（CSV/Excel）/ export a filtered list",
+)
+def export_tickets(request, filters: Query[TicketFilters], fmt: Query[ExportFormat]):
+    """The filters of the ticket list (cursor and limit ignored), within the caller's scope."""
+    return export.response(request.auth, filters, fmt.format)

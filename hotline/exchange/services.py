@@ -10,7 +10,7 @@ from hotline.catalog.models import Category
 from hotline.errors import Forbidden, HotlineError, InvalidInput
 from hotline.orgs.models import Role
 from hotline.tickets import lifecycle
-from hotline.tickets.models import Channel
+from hotline.tickets.models import Channel, Ticket
 from hotline.tickets.registration import RegisterInput
 
 from .models import ConnectedSystem, Delivery, DeliveryState, Subscription
@@ -54,6 +54,31 @@ def _schema_error(index, raw, exc: pydantic.ValidationError) -> dict:
     return _rejected(index, ext, field, f"字段「{field}」无效：{msg}", f"{field}: {msg}")
 
 
+def _known(system: ConnectedSystem, items: list) -> dict:
+    """The tickets a retried batch already made, found in one query: a retry then costs no
+    registration attempt (nor a ticket number, nor screening). `register` still settles a
+    race between two deliveries of the same batch through the unique key."""
+    refs = [
+        external_ref(system, raw["external_id"])
+        for raw in items
+        if isinstance(raw, dict) and isinstance(raw.get("external_id"), str)
+    ]
+    found = Ticket.objects.filter(channel=Channel.SUBCENTER, external_ref__in=refs).only(
+        "number", "status", "external_ref"
+    )
+    return {t.external_ref: t for t in found}
+
+
+def _answer(index, external_id, ticket, *, created) -> dict:
+    return {
+        "index": index,
+        "external_id": external_id,
+        "result": "created" if created else "existing",
+        "number": ticket.number,
+        "status": ticket.status,
+    }
+
+
 def ingest(*, system: ConnectedSystem, items: list) -> dict:
     """Register each work order of a batch; answer per item created / existing / rejected.
 
@@ -63,6 +88,7 @@ def ingest(*, system: ConnectedSystem, items: list) -> dict:
     categories: dict[str, Category | None] = {}
     results = []
     user = system.service_user
+    known = _known(system, items)
     for index, raw in enumerate(items):
         if not isinstance(raw, dict):
             results.append(_rejected(index, None, None, "工单须为对象", "item must be an object"))
@@ -71,6 +97,10 @@ def ingest(*, system: ConnectedSystem, items: list) -> dict:
             item = ExchangeTicketIn.model_validate(raw)
         except pydantic.ValidationError as exc:
             results.append(_schema_error(index, raw, exc))
+            continue
+        found = known.get(external_ref(system, item.external_id))
+        if found is not None:
+            results.append(_answer(index, item.external_id, found, created=False))
             continue
         try:
             category = None
@@ -108,15 +138,8 @@ def ingest(*, system: ConnectedSystem, items: list) -> dict:
                 _rejected(index, item.external_id, exc.field, exc.message_zh, exc.message_en)
             )
             continue
-        results.append(
-            {
-                "index": index,
-                "external_id": item.external_id,
-                "result": "created" if created else "existing",
-                "number": ticket.number,
-                "status": ticket.status,
-            }
-        )
+        results.append(_answer(index, item.external_id, ticket, created=created))
+        known[data.external_ref] = ticket
     count = {k: sum(1 for r in results if r["result"] == k) for k in ("created", "existing")}
     return {**count, "rejected": len(results) - sum(count.values()), "items": results}
 

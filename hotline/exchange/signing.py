@@ -44,7 +44,9 @@ def check(secret: str, timestamp: str | None, signature: str | None, body: bytes
     """Raise SignatureRefused unless `signature` is fresh and right for `body`."""
     if not timestamp or not signature:
         raise SignatureRefused(
-            "缺少签名或时间戳", "signature and timestamp headers are required", field=SIGNATURE_HEADER
+            "缺少签名或时间戳",
+            "signature and timestamp headers are required",
+            field=SIGNATURE_HEADER,
         )
     try:
         ts = int(timestamp)

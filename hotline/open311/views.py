@@ -89,7 +89,9 @@ def requests(request, fmt):
     try:
         if request.method == "POST":
             return _create(request, fmt)
-        return respond(fmt, "service_requests", [mapping.service_request(t) for t in _list(request)])
+        return respond(
+            fmt, "service_requests", [mapping.service_request(t) for t in _list(request)]
+        )
     except Open311Error as exc:
         return error(fmt, exc.status, exc.description)
     except HotlineError as exc:

@@ -127,8 +127,14 @@ def notifications(request, unread: bool = False):
     if unread:
         qs = qs.filter(read_at__isnull=True)
     return [
-        NotificationOut(id=n.pk, title=n.title, body=n.body, link=n.link,
-                        created_at=n.created_at, read=n.read_at is not None)  # fmt: skip
+        NotificationOut(
+            id=n.pk,
+            title=n.title,
+            body=n.body,
+            link=n.link,
+            created_at=n.created_at,
+            read=n.read_at is not None,
+        )  # fmt: skip
         for n in qs[:100]
     ]
 

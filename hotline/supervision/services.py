@@ -203,6 +203,7 @@ def apply_rules(*, now=None) -> int:
     """Open the automatic ledger items the rules call for; idempotent per (ticket, rule)."""
     now = now or timezone.now()
     opened = 0
+    per_unit: dict[int, list[str]] = {}
     for source, t in _rule_hits(now):
         m = _system_supervisor(t)
         target = t.lead_unit or t.center
@@ -216,11 +217,26 @@ def apply_rules(*, now=None) -> int:
                 )  # fmt: skip
                 if m is not None:
                     lifecycle.supervise(ticket=t, by=m.user, reason=REASONS[source])
-                _notify_unit(item, f"自动督办：{REASONS[source]}")
         except IntegrityError:  # another worker opened it first
             continue
+        per_unit.setdefault(item.target_unit_id, []).append(f"{t.number}：{REASONS[source]}")
         opened += 1
+    _notify_rules(per_unit)
     return opened
+
+
+def _notify_rules(per_unit: dict[int, list[str]]) -> None:
+    """One message per person per run, however many items the rules opened (no storm)."""
+    rows = Membership.objects.filter(
+        unit_id__in=per_unit, role__in=UNIT_ROLES, is_active=True
+    ).values_list("user_id", "unit_id")
+    lines: dict[int, list[str]] = {}
+    for user_id, unit_id in rows:
+        lines.setdefault(user_id, []).extend(per_unit[unit_id])
+    notify.send_batch({
+        uid: (f"自动督办：{len(items)} 件", "\n".join(items[:50]), "/supervision/ledger/")
+        for uid, items in lines.items()
+    })  # fmt: skip
 
 
 def state_counts(user) -> dict:

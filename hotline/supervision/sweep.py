@@ -10,10 +10,9 @@ ours and is not notified again. Insert and notifications commit together.
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection, transaction
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef
 from django.utils import timezone
 
 from hotline.orgs.models import Membership, Role
@@ -28,10 +27,14 @@ CHECKS = [
     (WarningKind.ACK, (Status.DISPATCHED,), "ack_deadline"),
     (WarningKind.HANDLE, HANDLING, "handle_deadline"),
 ]
-# No time limit in the catalog is longer than this; it bounds the due-soon candidates in SQL.
-LONGEST_LIMIT = timedelta(days=120)
+# After inserting this many warnings, refresh the planner's statistics of the table: with
+# stale ones (an almost empty table) PostgreSQL picks a nested loop for the anti-join and the
+# next sweep takes minutes instead of seconds.
+ANALYZE_AFTER = 10_000
 UNIT_ROLES = (Role.HANDLER, Role.LEADER)
 BATCH = 5000
+# A catch-up sweep can warn thousands of tickets at once; the message lists the first ones.
+BODY_LINES = 50
 
 
 @dataclass
@@ -43,25 +46,29 @@ class SweepResult:
 
 def _candidates(kind, statuses, field, now):
     """(ticket id, deadline, dispatched_at, lead, center, level) still to warn."""
-    warned = Warning.objects.filter(
-        ticket=OuterRef("pk"), kind=kind, deadline=OuterRef(field)
-    )
+    warned = Warning.objects.filter(ticket=OuterRef("pk"), kind=kind, deadline=OuterRef(field))
     base = Ticket.objects.filter(status__in=statuses, **{f"{field}__isnull": False})
     red = base.filter(**{f"{field}__lt": now}).exclude(
         Exists(warned.filter(level=WarningLevel.RED))
     )
-    # Due soon needs the share of the limit left; SQL narrows to deadlines within the longest
-    # possible due-soon window, Python applies the exact share.
-    soon = base.filter(
-        **{f"{field}__gte": now, f"{field}__lt": now + LONGEST_LIMIT * DUE_SOON_SHARE}
-    ).exclude(Exists(warned.filter(level=WarningLevel.YELLOW)))
+    # Due soon: less than DUE_SOON_SHARE of the limit left, i.e. now past
+    # deadline - share × (deadline - dispatched_at), computed by the database.
+    threshold = ExpressionWrapper(
+        F(field) - (F(field) - F("dispatched_at")) * DUE_SOON_SHARE,
+        output_field=DateTimeField(),
+    )
+    soon = base.filter(**{f"{field}__gte": now}, dispatched_at__lt=F(field)).exclude(
+        Exists(warned.filter(level=WarningLevel.YELLOW))
+    )
+    exact_in_sql = connection.vendor == "postgresql"
+    if exact_in_sql:
+        soon = soon.alias(_threshold=threshold).filter(_threshold__lt=now)
     cols = ("pk", field, "dispatched_at", "lead_unit_id", "center_id", "number", "title")
     for row in red.values_list(*cols).iterator(chunk_size=BATCH):
         yield (*row, WarningLevel.RED)
     for row in soon.values_list(*cols).iterator(chunk_size=BATCH):
-        pk, deadline, start, *_ = row
-        span = (deadline - start).total_seconds() if start else 0
-        if span > 0 and (deadline - now).total_seconds() < span * DUE_SOON_SHARE:
+        # SQLite stores durations as integers and cannot scale them: the share is applied here.
+        if exact_in_sql or row[1] - now < (row[1] - row[2]) * DUE_SOON_SHARE:
             yield (*row, WarningLevel.YELLOW)
 
 
@@ -109,13 +116,14 @@ def sweep_deadlines(*, now=None) -> SweepResult:
                 ],
                 ignore_conflicts=True,
             )
-        mine = set(
-            Warning.objects.filter(sweep=sweep_id).values_list("ticket_id", "kind", "level")
-        )
+        mine = set(Warning.objects.filter(sweep=sweep_id).values_list("ticket_id", "kind", "level"))
         won = [f for f in found if (f[2], f[0], f[1]) in mine]
         result.yellow = sum(1 for f in won if f[1] == WarningLevel.YELLOW)
         result.red = len(won) - result.yellow
         result.notifications = _notify(won, now)
+    if len(won) >= ANALYZE_AFTER and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Warning._meta.db_table}")
     return result
 
 
@@ -124,7 +132,7 @@ def _notify(won, now) -> int:
     units, centers = recipients({f[4] for f in won if f[4]}, {f[5] for f in won})
     per_user = defaultdict(list)
     for kind, level, _pk, _deadline, lead, center, number, title in won:
-        for user_id in units.get(lead, ()) | centers.get(center, ()):
+        for user_id in units.get(lead, set()) | centers.get(center, set()):
             per_user[user_id].append((kind, level, number, title))
     messages = {}
     for user_id, items in per_user.items():
@@ -132,8 +140,10 @@ def _notify(won, now) -> int:
         lines = [
             f"{'超期' if level == WarningLevel.RED else '临期'}·"
             f"{WarningKind(kind).label}：{number} {title}"
-            for kind, level, number, title in items
+            for kind, level, number, title in items[:BODY_LINES]
         ]
+        if len(items) > BODY_LINES:
+            lines.append(f"……另有 {len(items) - BODY_LINES} 件，请在督查页面查看")
         messages[user_id] = (
             f"时限预警：{red} 件超期，{len(items) - red} 件临期",
             "\n".join(lines),

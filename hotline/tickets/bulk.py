@@ -1064,7 +1064,7 @@ class _Producer:
                 pending.append(self.pool.apply_async(_work, (task, task.index % self.slots)))
 
 
-def _write(chunk: _Chunk, plan: _Plan):
+def _write(chunk: _Chunk, plan: _Plan, freeze: bool = False):
     tables = (
         (Ticket, TICKET_COLUMNS, chunk.tickets, False),
         (TicketEvent, EVENT_COLUMNS, chunk.events, plan.binary_events),
@@ -1077,7 +1077,8 @@ def _write(chunk: _Chunk, plan: _Plan):
                 offset, length, spill = data
                 if not length and not spill:
                     continue
-                options = " WITH (FORMAT binary)" if binary else ""
+                options = ", ".join(["FORMAT binary"] * binary + ["FREEZE"] * freeze)
+                options = f" WITH ({options})" if options else ""
                 with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN{options}") as copy:
                     if binary:
                         copy.write(BINARY_HEADER)
@@ -1113,6 +1114,7 @@ class _Rebuild:
         self.pg = connection.vendor == "postgresql"
         self.tables = [m._meta.db_table for m in self.MODELS]
         self.uniques, self.foreign_keys = [], []
+        self.freeze = False
         if not self.pg:
             cursor.execute(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
@@ -1145,11 +1147,34 @@ class _Rebuild:
 
     def drop(self):
         started = time.perf_counter()
+        self.freeze = self.pg and self._truncate_if_empty()
         for table, name, _ in self.foreign_keys + self.uniques:
             self.cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
         for name, _ in self.indexes:
             self.cursor.execute(f"DROP INDEX {name}")
         self.times["drop_s"] = time.perf_counter() - started
+
+    def _truncate_if_empty(self) -> bool:
+        """Truncate the tables if they and all that refer to them are empty: a no-op on the
+        data that lets COPY write its rows frozen (COPY ... FREEZE), which makes every later
+        pass over them cheaper, starting with the foreign key checks below."""
+        tables, frontier = set(self.tables), list(self.tables)
+        while frontier:
+            self.cursor.execute(
+                "SELECT DISTINCT conrelid::regclass::text FROM pg_constraint "
+                "WHERE contype = 'f' AND confrelid = ANY(%s::regclass[])",
+                [frontier],
+            )
+            frontier = [t for (t,) in self.cursor.fetchall() if t not in tables]
+            tables.update(frontier)
+        names = ", ".join(sorted(tables))
+        self.cursor.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
+        for table in sorted(tables):
+            self.cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")  # noqa: S608
+            if self.cursor.fetchone()[0]:
+                return False
+        self.cursor.execute(f"TRUNCATE {names}")
+        return True
 
     def restore(self):
         if self.pg:
@@ -1244,9 +1269,9 @@ def load(
     final: dict[str, int] = {}
     totals = {"events": 0, "assignments": 0, "generate_cpu_s": 0.0, "write_s": 0.0}
 
-    def feed(chunk: _Chunk):
+    def feed(chunk: _Chunk, freeze: bool = False):
         t = time.perf_counter()
-        _write(chunk, plan)
+        _write(chunk, plan, freeze)
         if not rebuild:  # each chunk commits on its own, with the numbers it took
             _save_counters(chunk.counters)
         totals["write_s"] += time.perf_counter() - t
@@ -1261,8 +1286,9 @@ def load(
             with transaction.atomic(), connection.cursor() as cursor:
                 schema = _Rebuild(cursor, times)
                 schema.drop()
+                times["frozen"] = schema.freeze
                 for chunk in chunks:
-                    feed(chunk)
+                    feed(chunk, schema.freeze)
                 schema.restore()
                 _save_counters(final)
                 t = time.perf_counter()

@@ -724,6 +724,10 @@ PATHS = {
     "/api/v1/notifications/read": {"post"},
     # scorecards (hotline/evaluation/api.py)
     "/api/v1/evaluation/scorecards": {"get"},
+    # the exchange (hotline/exchange/api.py)
+    "/api/v1/exchange/tickets": {"post"},
+    "/api/v1/exchange/events": {"get"},
+    "/api/v1/exchange/export": {"get"},
 }
 
 
@@ -734,7 +738,12 @@ def test_openapi_lists_every_path_with_its_methods(client, province):
     doc = response.json()
     assert {path: set(ops) for path, ops in doc["paths"].items()} == PATHS
     assert doc["info"]["title"] == "12345 一张网 API"
-    assert set(doc["components"]["securitySchemes"]) == {"TokenAuth", "SessionAuth"}
+    # SystemSignature: the HMAC of connected systems (hotline/exchange/api.py)
+    assert set(doc["components"]["securitySchemes"]) == {
+        "TokenAuth",
+        "SessionAuth",
+        "SystemSignature",
+    }
     assert doc["components"]["securitySchemes"]["TokenAuth"] == {
         "type": "http",
         "scheme": "bearer",

@@ -151,3 +151,16 @@ def test_api_scope(client, october):
     client.force_login(october.users["fz_supervisor"])
     bad = client.get("/api/v1/evaluation/scorecards?period=2025-13")
     assert (bad.status_code, bad.json()["field"]) == (400, "period")
+
+
+def test_page_shows_fractions_and_rejects_bad_period(client, october):
+    client.force_login(october.users["fz_supervisor"])
+
+    page = client.get("/evaluation/scorecards/?period=2025-10").content.decode()
+    bad = client.get("/evaluation/scorecards/?period=2025-13").content.decode()
+
+    assert "鼓楼区住建局" in page
+    assert "50.00% <small>(3/6)</small>" in page
+    assert "考评周期格式应为" in bad
+    client.force_login(october.users["gl_housing_handler"])
+    assert client.get("/evaluation/scorecards/").status_code == 404

@@ -125,7 +125,9 @@ def test_an_event_after_a_failed_one_of_the_same_ticket_waits_for_it(
     other_only = list(receiver.events)
     delivery.run_once(now=t0 + timedelta(seconds=11))
 
-    assert [(e["ticket"], e["action"]) for e in other_only] == [(other_only[0]["ticket"], "register")]
+    assert [(e["ticket"], e["action"]) for e in other_only] == [
+        (other_only[0]["ticket"], "register")
+    ]
     assert other_only[0]["ticket"] != t.number
     mine = [e["action"] for e in receiver.events if e["ticket"] == t.number]
     assert mine == ["register", "accept"]

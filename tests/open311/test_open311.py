@@ -204,9 +204,7 @@ def test_get_requests_filters(client, posted, params, expected):
 
 
 def test_get_requests_defaults_to_the_last_90_days(client, posted):
-    Ticket.objects.filter(number=posted[0]).update(
-        created_at=timezone.now() - timedelta(days=91)
-    )
+    Ticket.objects.filter(number=posted[0]).update(created_at=timezone.now() - timedelta(days=91))
 
     listed = [r["service_request_id"] for r in _get(client).json()]
 

@@ -84,18 +84,43 @@ def test_escalate_opens_an_office_item(province, ticket):
 
 def test_rules_open_once_for_overdue_by_three_working_days(province, make):
     t = make(Status.IN_PROGRESS, BEFORE_HOLIDAY)
-    two_days = t.handle_deadline + dt.timedelta(days=2)  # deadline is a Friday or earlier
 
-    services.apply_rules(now=t.handle_deadline + dt.timedelta(hours=1))
+    early = services.apply_rules(now=t.handle_deadline + dt.timedelta(hours=1))
     first = services.apply_rules(now=t.handle_deadline + dt.timedelta(days=10))
     again = services.apply_rules(now=t.handle_deadline + dt.timedelta(days=11))
 
     t.refresh_from_db()
-    assert two_days > t.handle_deadline
-    assert (first, again) == (1, 0)
+    assert (early, first, again) == (0, 1, 0)
     item = t.supervision_items.get()
     assert (item.source, item.opened_by) == (ItemSource.OVERDUE, province.users["fz_supervisor"])
     assert t.is_supervised is True
+    assert list(
+        Notification.objects.values_list("recipient__username", "title").order_by("id")
+    ) == [
+        ("gl_housing_handler", "自动督办：1 件"),
+        ("two_hats", "自动督办：1 件"),
+    ]
+
+
+def test_rule_for_tickets_reopened_twice(province, make, at):
+    from hotline.tickets import lifecycle
+    from hotline.tickets.models import Satisfaction
+
+    u = province.users
+    t = make(Status.IN_PROGRESS, BEFORE_HOLIDAY)
+    for _ in range(2):
+        t = lifecycle.reply(
+            ticket=t, by=u["gl_housing_handler"], body="已督促物业维修，电梯已恢复。"
+        )
+        t = lifecycle.approve_reply(ticket=t, by=u["fz_reviewer"])
+        t = lifecycle.callback(ticket=t, by=u["fz_callback"],
+                               satisfaction=Satisfaction.UNSATISFIED, resolved=False)  # fmt: skip
+
+    opened = services.apply_rules(now=t.updated_at)
+
+    assert t.reopen_count == 2
+    assert opened == 1
+    assert t.supervision_items.get().source == ItemSource.REOPENED
 
 
 # ---- API -----------------------------------------------------------------------------------
@@ -143,7 +168,9 @@ def test_api_flow_and_errors(client, province, ticket):
 
     client.force_login(u["fz_supervisor"])
     r = client.post(
-        f"/api/v1/supervision/items/{item_id}/clear", {"text": "核实"}, content_type="application/json"
+        f"/api/v1/supervision/items/{item_id}/clear",
+        {"text": "核实"},
+        content_type="application/json",
     )
     assert r.json()["state"] == "cleared"
     listed = client.get("/api/v1/supervision/items?state=cleared").json()

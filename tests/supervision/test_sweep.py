@@ -38,7 +38,10 @@ def test_ack_warns_yellow_then_red_once_each(make):
 
     assert (first.yellow, first.red, again.yellow, again.red) == (1, 0, 0, 0)
     assert (late.yellow, late.red, later.yellow, later.red) == (0, 1, 0, 0)
-    assert warnings(t) == [(WarningKind.ACK, WarningLevel.RED), (WarningKind.ACK, WarningLevel.YELLOW)]
+    assert warnings(t) == [
+        (WarningKind.ACK, WarningLevel.RED),
+        (WarningKind.ACK, WarningLevel.YELLOW),
+    ]
 
 
 def test_on_time_ticket_does_not_warn(make):

@@ -1,11 +1,12 @@
-"""`hotline exchange deliver [--once]` runs the webhook worker; `replay` re-queues events."""
+"""`hotline exchange deliver [--once]` runs the webhook worker; `replay` re-queues events;
+`schema` writes the exchange format's JSON Schema."""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
 from hotline.errors import HotlineError
-from hotline.exchange import delivery, services
+from hotline.exchange import delivery, formats, services
 from hotline.exchange.models import Subscription
 from hotline.orgs.models import User
 
@@ -22,10 +23,20 @@ class Command(BaseCommand):
         replay.add_argument("--subscription", type=int, required=True)
         replay.add_argument("--by", required=True, help="管理员用户名 administrator")
         replay.add_argument("--from-message", type=int, default=None)
+        schema = sub.add_parser("schema", help="输出交换格式 JSON Schema / print the schema")
+        schema.add_argument("--output", default="-", help="文件路径，默认标准输出")
 
     def handle(self, *args, **opts):
         if opts["action"] == "replay":
             return self._replay(opts)
+        if opts["action"] == "schema":
+            text = formats.dumps()
+            if opts["output"] == "-":
+                self.stdout.write(text, ending="")
+            else:
+                with open(opts["output"], "w", encoding="utf-8") as out:
+                    out.write(text)
+            return
         # Killing this loop at any point loses nothing: every state is in the database.
         while True:
             totals = delivery.run_once()

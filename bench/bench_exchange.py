@@ -1,0 +1,131 @@
+"""The exchange under load: batch ingest from a sub-center, and webhook fan-out.
+
+    .venv/bin/python bench/bench_exchange.py [--sqlite] [--tickets 20000] [--batch 1000]
+
+PostgreSQL by default (a fresh database `hotline_bench_exchange`). Ingest: signed batches
+through the whole request path (Django test client: signature, JSON, per-item registration
+with screening, the outbox row), one process. Fan-out: every outbox row of the ingest to one
+subscription on a local HTTP receiver (http.server in a thread), by `delivery.run_once`.
+Prints tickets/s, events/s and the counts that prove nothing was lost or doubled.
+"""
+
+import argparse
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from common import fresh_database, setup_django
+
+
+def receiver():
+    got = {"events": 0, "posts": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got["events"] += len(json.loads(body)["events"])
+            got["posts"] += 1
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, got
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sqlite", action="store_true")
+    ap.add_argument("--tickets", type=int, default=20000)
+    ap.add_argument("--batch", type=int, default=1000)
+    args = ap.parse_args()
+    url = fresh_database(None if args.sqlite else "postgres", "hotline_bench_exchange")
+    setup_django(url)
+
+    from django.conf import settings
+    from django.test import Client
+
+    from hotline.exchange import delivery, services, signing
+    from hotline.exchange.models import Delivery, OutboxMessage, Subscription
+    from hotline.orgs.models import Membership, Role, Unit, UnitKind, User
+    from hotline.tickets import demo
+    from hotline.tickets.models import Ticket
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.HOTLINE_EXCHANGE_SETTLE_SECONDS = 0  # nothing else writes during the bench
+    demo.build(tickets=0)
+    fz = Unit.objects.get(kind=UnitKind.CENTER, region__code="350100")
+    unit = Unit.objects.create(
+        code="bench_sub", name="压测分中心", kind=UnitKind.SUBCENTER, level=fz.level,
+        region=fz.region, parent=fz, function="center",
+    )  # fmt: skip
+    bot = User.objects.create(username="bench_sub_bot")
+    Membership.objects.create(user=bot, unit=unit, role=Role.DISPATCHER)
+    system = services.connect_system(code="bench", name="压测", unit=unit, service_user=bot)
+    client = Client()
+
+    def batch(start):
+        items = [
+            {
+                "external_id": f"E{n}",
+                "appeal_type": "complaint",
+                "title": f"夜间施工噪音扰民{n}",
+                "content": f"某小区旁工地第{n}次夜间施工，噪音严重影响休息，请尽快处理。",
+                "citizen_phone": f"138{n:08d}",
+                "address": "某小区3号楼",
+            }
+            for n in range(start, min(start + args.batch, args.tickets))
+        ]
+        return json.dumps({"tickets": items}).encode()
+
+    def push(body):
+        head = signing.headers(system.code, system.secret, body)
+        extra = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in head.items()}
+        r = client.post("/api/v1/exchange/tickets", body, content_type="application/json", **extra)
+        assert r.status_code == 200, r.content[:300]
+        return r.json()
+
+    bodies = [batch(s) for s in range(0, args.tickets, args.batch)]
+    t0 = time.perf_counter()
+    created = sum(push(b)["created"] for b in bodies)
+    ingest_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    again = [push(b) for b in bodies[:2]]
+    retry_s = time.perf_counter() - t0
+    retried = sum(len(b["items"]) for b in again)
+    print(f"database: {url.split('/')[-1]} ({'SQLite' if args.sqlite else 'PostgreSQL'})")
+    print(
+        f"ingest: {created} tickets in {ingest_s:.1f} s = {created / ingest_s:,.0f} tickets/s "
+        f"(batches of {args.batch}); tickets in db {Ticket.objects.count()}"
+    )
+    print(
+        f"retry of {retried} already-registered items: {retried / retry_s:,.0f} items/s, "
+        f"created {sum(b['created'] for b in again)}"
+    )
+
+    server, got = receiver()
+    Subscription.objects.create(
+        system=system, url=f"http://127.0.0.1:{server.server_port}/hook", secret="s"
+    )
+    events = OutboxMessage.objects.count()
+    t0 = time.perf_counter()
+    totals = delivery.run_once()
+    fan_s = time.perf_counter() - t0
+    print(
+        f"fan-out: {got['events']} events in {got['posts']} POSTs in {fan_s:.1f} s = "
+        f"{got['events'] / fan_s:,.0f} events/s; outbox {events}, queued {totals['queued']}, "
+        f"delivered {totals['delivered']}, pending "
+        f"{Delivery.objects.exclude(state='delivered').count()}"
+    )
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
