@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/hotline
+# The public data and the Open311 schemas live beside the checkout (../shared); a checkout
+# elsewhere on this machine finds them at /work/shared. Only tests and benchmarks read them.
+HOTLINE_DATA_DIR ?= $(firstword $(wildcard $(CURDIR)/../shared/data /work/shared/data))
+export HOTLINE_DATA_DIR
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
