@@ -642,6 +642,13 @@ def _naive_clock():
     return naive
 
 
+_WORKING_DAYS, _MINUTES, _HOURS = (
+    str(LimitUnit.WORKING_DAYS),
+    str(LimitUnit.MINUTES),
+    str(LimitUnit.HOURS),
+)
+
+
 class _Deadlines:
     """catalog.calendar's deadlines as stored text, remembered where only the day matters."""
 
@@ -651,22 +658,21 @@ class _Deadlines:
         self.by_day: dict[tuple, str] = {}
 
     def __call__(self, start: int, value: int, unit: str) -> str:
-        if unit == LimitUnit.WORKING_DAYS and value:
+        if unit == _WORKING_DAYS and value:
             # The day of receipt does not count; the limit ends when the office closes on
             # the value-th working day after it: a function of the local day alone.
-            bucket = start // (900 * US)  # every zone's offset is a multiple of 15 minutes
+            bucket = start // 900_000_000  # every zone's offset is a multiple of 15 minutes
             day = self.local_days.get(bucket)
             if day is None:
                 day = self.local_days[bucket] = _dt(start).astimezone(calendar.LOCAL_TZ).date()
-            key = (value, day)
-            deadline = self.by_day.get(key)
+            deadline = self.by_day.get((value, day))
             if deadline is None:
                 moment = calendar.add_limit(_dt(start), value, unit)
-                deadline = self.by_day[key] = self.store(_us(moment))
+                deadline = self.by_day[(value, day)] = self.store(_us(moment))
             return deadline
-        if unit == LimitUnit.MINUTES:
+        if unit == _MINUTES:
             return self.store(start + value * 60 * US)
-        if unit == LimitUnit.HOURS:
+        if unit == _HOURS:
             return self.store(start + value * 3600 * US)
         return self.store(_us(calendar.add_limit(_dt(start), value, unit)))
 
@@ -680,7 +686,7 @@ def _cumulative(mix):
 
 
 class _Out:
-    """Where a chunk's COPY text goes: three regions of a (shared) buffer, in small batches.
+    """Where a chunk's COPY data goes: three regions of a (shared) buffer, in small batches.
 
     Encoding line by line into a buffer that is reused from chunk to chunk is several times
     cheaper than building one big string per chunk (no fresh pages to fault in), and the
@@ -1212,11 +1218,13 @@ def load(
     """Write `n` synthetic tickets registered over the last `days` days; returns n.
 
     `batch`: tickets per chunk (whole local days, so a chunk may be larger). `workers`:
-    processes that make the chunks while this one writes them (0: this one makes them too;
-    default: one per CPU on PostgreSQL, whose server does the writing, one less on SQLite;
-    only from PARALLEL_MIN tickets and outside a transaction). `rebuild`: drop and recreate
-    indexes and constraints around the load (default: from REBUILD_MIN tickets, if that
-    at least quarters the table). `stats`, if given, is filled with counts and timings.
+    forked processes that make the chunks while this one writes them (0: this one makes
+    them too; default: one per CPU on PostgreSQL, whose server does the writing, one less
+    on SQLite; only from PARALLEL_MIN tickets and outside a transaction, and the database
+    connection is closed before forking). `rebuild`: drop and recreate indexes and
+    constraints around the load, in one transaction (default: from REBUILD_MIN tickets,
+    outside a transaction, if that at least quarters the table). `stats`, if given, is
+    filled with counts and timings. The same seed, days, now and batch give the same rows.
     """
     started = time.perf_counter()
     times = stats if stats is not None else {}

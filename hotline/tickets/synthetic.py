@@ -196,18 +196,16 @@ def demand_text(rng: random.Random, template: Template, place: str) -> tuple[str
 
 # The templates' named fields, in the order demand_text passes them.
 FIELDS = ("place", "estate", "road", "n", "d", "m")
-_POSITIONAL: dict[Template, tuple[str, str]] = {}
+_POSITIONAL: dict[int, tuple[Template, str, str]] = {}
 
 
 def _positional(template: Template) -> tuple[str, str]:
     """The title and content with positional fields: str.format is faster so than with names."""
-    compiled = _POSITIONAL.get(template)
-    if compiled is None:
-        compiled = _POSITIONAL[template] = (
-            _to_positions(template.title),
-            _to_positions(template.content),
-        )
-    return compiled
+    compiled = _POSITIONAL.get(id(template))
+    if compiled is None or compiled[0] is not template:
+        compiled = (template, _to_positions(template.title), _to_positions(template.content))
+        _POSITIONAL[id(template)] = compiled
+    return compiled[1], compiled[2]
 
 
 def _to_positions(text: str) -> str:
