@@ -45,11 +45,20 @@ def require_status(ticket: Ticket, allowed, action: str) -> None:
         )
 
 
-def _forbidden(action: str, roles, where: str) -> Forbidden:
+WHERE_EN = {
+    "责任中心": "the ticket's center",
+    "承办单位": "the lead unit",
+    "热线中心": "a hotline center",
+    "辖区": "the ticket's region",
+}
+
+
+def forbidden(action: str, roles, where: str) -> Forbidden:
+    """The refusal when the actor lacks one of `roles` in the place `where` names."""
     names = "、".join(ROLE_NAMES[r] for r in roles)
     return Forbidden(
         f"只有{where}的{names}可以{ACTION_NAMES[action]}",
-        f"Only a {'/'.join(sorted(roles))} of {where and 'the responsible unit'} may '{action}'",
+        f"Only a {'/'.join(sorted(roles))} of {WHERE_EN.get(where, where)} may '{action}'",
     )
 
 
@@ -57,14 +66,14 @@ def at_center(user, ticket: Ticket, roles, action: str) -> Membership:
     """The actor's membership at the ticket's center or a center above it."""
     m = scope.center_membership(user, ticket.center, roles)
     if m is None:
-        raise _forbidden(action, roles, "责任中心")
+        raise forbidden(action, roles, "责任中心")
     return m
 
 
 def in_unit(user, unit: Unit | None, roles, action: str) -> Membership:
     m = scope.unit_membership(user, unit, roles)
     if m is None:
-        raise _forbidden(action, roles, "承办单位")
+        raise forbidden(action, roles, "承办单位")
     return m
 
 

@@ -121,7 +121,7 @@ def resolve_at_intake(*, by, data: RegisterInput, reply: str, article: str = "")
             return found
     ticket, membership = new_ticket(by=by, data=data, status=Status.CLOSED)
     if membership.role != Role.AGENT:
-        raise guards._forbidden("resolve_at_intake", {Role.AGENT}, "热线中心")
+        raise guards.forbidden("resolve_at_intake", {Role.AGENT}, "热线中心")
     from hotline.screening import services as screening  # screening imports tickets
 
     screened = screening.screen_new(ticket)
@@ -740,7 +740,7 @@ def supervise(*, ticket: Ticket, by, reason: str, level: str = "center") -> Tick
         require_status(t, set(), "supervise")
     m = guards.scope.region_membership(by, t.region or t.center.region, {Role.SUPERVISOR})
     if m is None:
-        raise guards._forbidden("supervise", {Role.SUPERVISOR}, "辖区")
+        raise guards.forbidden("supervise", {Role.SUPERVISOR}, "辖区")
     reason = text(reason, "reason", "督办事由", min_len=2, max_len=1000)
     if level not in {"center", "office"}:
         raise InvalidInput(
