@@ -136,9 +136,29 @@ def _int(value, field, label) -> int:
         raise InvalidInput(f"{label}须为整数", f"{field} must be an integer", field=field) from None
 
 
+# Transitions whose only input is one text field of the form: action → that field.
+TEXT_ACTIONS = {
+    "accept": "note",
+    "request_return": "reason",
+    "reply": "body",
+    "approve_return": "note",
+    "reject_return": "reason",
+    "approve_extension": "note",
+    "reject_extension": "reason",
+    "approve_reply": "note",
+    "reject_reply": "reason",
+    "close": "reason",
+    "reopen": "reason",
+    "supervise": "reason",
+}
+
+
 def perform(user, t: Ticket, action: str, post) -> Ticket:
     """Call the one lifecycle function behind `action` with the form's fields."""
     g = post.get
+    if action in TEXT_ACTIONS:
+        field = TEXT_ACTIONS[action]
+        return getattr(lifecycle, action)(ticket=t, by=user, **{field: g(field, "")})
     if action == "dispatch":
         assisting = [_unit(c, "assisting") for c in post.getlist("assisting") if c]
         return lifecycle.dispatch(
@@ -148,34 +168,16 @@ def perform(user, t: Ticket, action: str, post) -> Ticket:
             assisting=assisting,
             note=g("note", ""),
         )
-    if action == "accept":
-        return lifecycle.accept(ticket=t, by=user, note=g("note", ""))
     if action == "acknowledge":
         return lifecycle.acknowledge(ticket=t, by=user)
     if action == "sub_dispatch":
         return lifecycle.sub_dispatch(
             ticket=t, by=user, to_unit=_unit(g("to_unit"), "to_unit"), note=g("note", "")
         )
-    if action == "request_return":
-        return lifecycle.request_return(ticket=t, by=user, reason=g("reason", ""))
     if action == "request_extension":
         return lifecycle.request_extension(
             ticket=t, by=user, days=_int(g("days"), "days", "延期天数"), reason=g("reason", "")
         )
-    if action == "reply":
-        return lifecycle.reply(ticket=t, by=user, body=g("body", ""))
-    if action == "approve_return":
-        return lifecycle.approve_return(ticket=t, by=user, note=g("note", ""))
-    if action == "reject_return":
-        return lifecycle.reject_return(ticket=t, by=user, reason=g("reason", ""))
-    if action == "approve_extension":
-        return lifecycle.approve_extension(ticket=t, by=user, note=g("note", ""))
-    if action == "reject_extension":
-        return lifecycle.reject_extension(ticket=t, by=user, reason=g("reason", ""))
-    if action == "approve_reply":
-        return lifecycle.approve_reply(ticket=t, by=user, note=g("note", ""))
-    if action == "reject_reply":
-        return lifecycle.reject_reply(ticket=t, by=user, reason=g("reason", ""))
     if action == "callback":
         resolved = {"yes": True, "no": False}.get(g("resolved", ""))
         return lifecycle.callback(
@@ -185,12 +187,6 @@ def perform(user, t: Ticket, action: str, post) -> Ticket:
             resolved=resolved,
             note=g("note", ""),
         )
-    if action == "close":
-        return lifecycle.close(ticket=t, by=user, reason=g("reason", ""))
-    if action == "reopen":
-        return lifecycle.reopen(ticket=t, by=user, reason=g("reason", ""))
-    if action == "supervise":
-        return lifecycle.supervise(ticket=t, by=user, reason=g("reason", ""))
     raise InvalidInput("未知操作", f"unknown action {action!r}", field="action")
 
 
