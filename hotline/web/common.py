@@ -30,6 +30,18 @@ ROLE_QUEUES = {
     Role.ANALYST: ("web:supervise", "督查"),
 }
 
+# Further pages per role, after the role's queue: (url name, label). Each app adds its own
+# pages here rather than editing the shell.
+ROLE_LINKS: dict[str, list[tuple[str, str]]] = {
+    Role.SUPERVISOR: [
+        ("supervision:ledger", "督办台账"),
+        ("evaluation:scorecards", "考评"),
+    ],
+    Role.ANALYST: [
+        ("evaluation:scorecards", "考评"),
+    ],
+}
+
 
 def active_membership(request) -> Membership | None:
     """The membership the user works as: the one chosen in the session, else the first."""

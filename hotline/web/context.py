@@ -6,7 +6,7 @@ from django.utils.functional import SimpleLazyObject
 from hotline.orgs import scope
 
 from . import queues
-from .common import ROLE_QUEUES, active_membership
+from .common import ROLE_LINKS, ROLE_QUEUES, active_membership
 
 
 def _nav(request):
@@ -21,6 +21,9 @@ def _nav(request):
                 "count": queues.counts(request, active).get(name),
             }
         )
+    if active is not None:
+        for name, label in ROLE_LINKS.get(active.role, []):
+            items.append({"url": reverse(name), "label": label, "count": None})
     return {
         "active": active,
         "items": items,
