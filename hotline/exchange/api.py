@@ -13,7 +13,7 @@ from hotline.tickets.schemas import ErrorOut, TicketFilters
 
 from . import delivery, export, services, signing
 from .models import ConnectedSystem, OutboxMessage
-from .schemas import BatchIn, BatchOut, EventPage
+from .schemas import BatchIn, BatchOut, EventPage, StatusBatchIn, StatusBatchOut
 
 router = Router(tags=["数据交换 exchange"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
@@ -72,6 +72,18 @@ def receive_tickets(request, payload: BatchIn):
     """Each item is answered created / existing / rejected; a retried batch creates nothing
     twice, since (system, external id) is the ticket's reference."""
     return services.ingest(system=request.auth, items=payload.tickets)
+
+
+@router.post(
+    "/exchange/status",
+    response={200: StatusBatchOut, **ERRORS},
+    auth=SystemSignature(),
+    summary="报送自办件状态 / report the status of self-handled tickets",
+)
+def report_status(request, payload: StatusBatchIn):
+    """A system reports acknowledged / replied / closed / reopened on the tickets it sent
+    with `self_handled`; each report is answered applied / unchanged / stale / rejected."""
+    return services.report_statuses(system=request.auth, items=payload.updates)
 
 
 class EventFilters(Schema):

@@ -11,7 +11,16 @@ from pydantic.json_schema import models_json_schema
 from hotline.catalog.models import AppealType, Urgency
 from hotline.tickets.models import Channel, Satisfaction, Status
 
-from .schemas import FORMAT_VERSION, MAX_BATCH, BatchOut, EventOut, EventPage, ExchangeTicketIn
+from .schemas import (
+    FORMAT_VERSION,
+    MAX_BATCH,
+    BatchOut,
+    EventOut,
+    EventPage,
+    ExchangeTicketIn,
+    StatusBatchOut,
+    StatusUpdateIn,
+)
 
 # Where each field of a work order lands on the ticket (hotline/tickets/models.py).
 MAPPING = {
@@ -29,6 +38,7 @@ MAPPING = {
     "address": "Ticket.address",
     "latitude": "Ticket.latitude",
     "longitude": "Ticket.longitude",
+    "self_handled": "exchange.SelfHandledTicket (status moves only by POST /exchange/status)",
     "(system)": "Ticket.center = ConnectedSystem.unit; Ticket.registered_by = its service user",
 }
 
@@ -39,7 +49,17 @@ def _codes(choices) -> dict:
 
 def exchange_schema() -> dict:
     _, defs = models_json_schema(
-        [(m, "validation") for m in (ExchangeTicketIn, BatchOut, EventOut, EventPage)],
+        [
+            (m, "validation")
+            for m in (
+                ExchangeTicketIn,
+                BatchOut,
+                EventOut,
+                EventPage,
+                StatusUpdateIn,
+                StatusBatchOut,
+            )
+        ],
         ref_template="#/$defs/{model}",
     )
     defs = defs["$defs"]
@@ -55,6 +75,22 @@ def exchange_schema() -> dict:
                 "minItems": 1,
                 "maxItems": MAX_BATCH,
                 "items": {"$ref": "#/$defs/ExchangeTicketIn"},
+            },
+        },
+    }
+    defs["StatusBatch"] = {
+        "type": "object",
+        "title": "StatusBatch",
+        "description": "POST /api/v1/exchange/status：自办件状态报送，一次 1–1000 条 / "
+        "status reports on self-handled tickets",
+        "required": ["updates"],
+        "properties": {
+            "version": {"const": FORMAT_VERSION, "default": FORMAT_VERSION},
+            "updates": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_BATCH,
+                "items": {"$ref": "#/$defs/StatusUpdateIn"},
             },
         },
     }

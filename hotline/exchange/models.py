@@ -95,3 +95,27 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.subscription_id}:{self.message_id} {self.state}"
+
+
+class SelfHandledTicket(models.Model):
+    """A ticket a connected system handles itself and reports for unified statistics.
+
+    The system sent it with `self_handled: true`; its status then moves only by the
+    system's status reports (`lifecycle.report_self_handled`), which the center's
+    transitions refuse to touch. `reported_at` is the system's own time of the newest
+    report applied: an older report arriving late is ignored, never applied over it."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", models.CASCADE, primary_key=True, related_name="self_handled"
+    )
+    system = models.ForeignKey(
+        ConnectedSystem, models.PROTECT, related_name="+", verbose_name="接入系统"
+    )
+    state = models.CharField("最近报送状态", max_length=16, blank=True)
+    reported_at = models.DateTimeField("最近报送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "自办工单"
+
+    def __str__(self):
+        return f"{self.system_id}:{self.ticket_id} {self.state}"

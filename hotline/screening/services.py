@@ -21,6 +21,7 @@ from .duplicates import Signature
 from .matcher import Result
 from .models import (
     AlertKind,
+    DuplicateSignature,
     Level,
     RepeatCase,
     RepeatHit,
@@ -52,13 +53,14 @@ def screen_demand(title: str, content: str) -> Result:
     return lexicon.matcher().screen(title, content)
 
 
-def screen_new(ticket) -> Screened:
-    """Screen a ticket about to be registered; a red risk makes it 特急 before any deadline."""
+def screen_new(ticket, *, signature: bool = True) -> Screened:
+    """Screen a ticket about to be registered; a red risk makes it 特急 before any deadline.
+    Batch registration indexes its tickets later (`index_new`) and needs no signature now."""
     m = lexicon.matcher()
     result = m.screen(ticket.title, ticket.content)
     screened = Screened(
         result=result,
-        signature=duplicates.signature(ticket.title, ticket.content),
+        signature=duplicates.signature(ticket.title, ticket.content) if signature else None,
         scope=duplicates.scope_of(ticket.region),
         version=m.version,
     )
@@ -74,28 +76,49 @@ def screen_new(ticket) -> Screened:
 def record_new(ticket, screened: Screened) -> None:
     """Inside the registration's transaction: the assessment, the red alert, the signature
     and the repeat check. Ordinary demands cost one lookup and two inserts."""
+    record_risks([(ticket, screened)])
+    _index(ticket, screened.signature, screened.scope)
+
+
+def _assessment(ticket, screened: Screened) -> RiskAssessment:
     r = screened.result
-    if r.level != Level.NONE:
-        RiskAssessment.objects.create(
-            ticket=ticket,
-            level=r.level,
-            flags=r.flags,
-            hits=[h.as_dict() for h in r.hits],
-            lexicon_version=screened.version,
-            created_at=ticket.created_at,
-        )
-    if r.level == Level.RED:
-        words = "、".join(dict.fromkeys(h.term for h in r.hits if h.level == Level.RED))
-        _alert(ticket, AlertKind.RED_DEMAND, ticket.center, Role.SUPERVISOR,
-               f"红色风险诉求（{words}）：工单{ticket.number}，已转特急，请值班督查立即处置")  # fmt: skip
-    if screened.signature is None:
+    return RiskAssessment(ticket=ticket, level=r.level, flags=r.flags,
+                          hits=[h.as_dict() for h in r.hits], lexicon_version=screened.version,
+                          created_at=ticket.created_at)  # fmt: skip
+
+
+def record_risks(pairs) -> None:
+    """The risk half of `record_new` for many (ticket, Screened) pairs: one INSERT for the
+    assessments, an alert per red demand. Used by batch registration in its transaction."""
+    risky = [(t, s) for t, s in pairs if s.result.level != Level.NONE]
+    RiskAssessment.objects.bulk_create([_assessment(t, s) for t, s in risky])
+    for ticket, s in risky:
+        if s.result.level == Level.RED:
+            words = "、".join(dict.fromkeys(h.term for h in s.result.hits if h.level == Level.RED))
+            _alert(ticket, AlertKind.RED_DEMAND, ticket.center, Role.SUPERVISOR,
+                   f"红色风险诉求（{words}）：工单{ticket.number}，已转特急，请值班督查立即处置")  # fmt: skip
+
+
+def index_new(ticket) -> bool:
+    """The duplicate half of `record_new`, for a ticket registered in a batch and indexed
+    afterwards (hotline.tickets.tasks): its signature, band keys and the repeat check.
+    Idempotent: a ticket already in the index is left alone (returns False)."""
+    if DuplicateSignature.objects.filter(ticket_id=ticket.pk).exists():
+        return False
+    signature = duplicates.signature(ticket.title, ticket.content)
+    _index(ticket, signature, duplicates.scope_of(ticket.region))
+    return signature is not None
+
+
+def _index(ticket, signature, scope) -> None:
+    if signature is None:
         return
     since = ticket.created_at - timedelta(days=REPEAT_WINDOW_DAYS)
-    keys = duplicates.band_keys(screened.signature, screened.scope)
-    similar = dupindex.store_and_find(ticket, screened.signature, screened.scope, keys, since=since)
+    keys = duplicates.band_keys(signature, scope)
+    similar = dupindex.store_and_find(ticket, signature, scope, keys, since=since)
     same = [row for row in similar if row[1] >= REPEAT_SIMILARITY]
     if len(same) >= REPEAT_TIMES - 1 and ticket.citizen_phone:
-        _repeat(ticket, same, screened.scope)
+        _repeat(ticket, same, scope)
 
 
 def _alert(ticket, kind, unit, role, message) -> None:

@@ -31,6 +31,7 @@ ACTION_NAMES = {
     "absorb": "并入重复件",
     "mark_invalid": "标记无效",
     "supervise": "督办",
+    "self_report": "自办件报送",
 }
 
 ROLE_NAMES = dict(Role.choices)

@@ -86,19 +86,36 @@ def build_event(
     )
     ticket.event_count = seq
     ticket.last_event_hash = digest
-    return TicketEvent(
-        ticket=ticket,
-        seq=seq,
-        action=action,
-        from_status=from_status,
-        to_status=ticket.status,
-        actor_id=actor_id,
-        actor_unit_id=unit_id,
-        data=data,
-        created_at=at,
-        prev_hash=prev,
-        hash=digest,
+    return fastinsert.instance(
+        TicketEvent,
+        {
+            "ticket_id": ticket.pk,
+            "seq": seq,
+            "action": action,
+            "from_status": from_status,
+            "to_status": ticket.status,
+            "actor_id": actor_id,
+            "actor_unit_id": unit_id,
+            "data": data,
+            "created_at": at,
+            "prev_hash": prev,
+            "hash": digest,
+        },
+        {"ticket": ticket},
     )
+
+
+def _payload(ticket: Ticket, event: TicketEvent) -> dict:
+    return {
+        "ticket": ticket.number,
+        "external_ref": ticket.external_ref,
+        "seq": event.seq,
+        "action": event.action,
+        "from_status": event.from_status,
+        "status": event.to_status,
+        "at": event.created_at.isoformat(),
+        "data": event.data,
+    }
 
 
 def build_outbox(ticket: Ticket, event: TicketEvent) -> OutboxMessage:
@@ -106,16 +123,7 @@ def build_outbox(ticket: Ticket, event: TicketEvent) -> OutboxMessage:
         ticket=ticket,
         event=event,
         topic=f"ticket.{event.action}",
-        payload={
-            "ticket": ticket.number,
-            "external_ref": ticket.external_ref,
-            "seq": event.seq,
-            "action": event.action,
-            "from_status": event.from_status,
-            "status": event.to_status,
-            "at": event.created_at.isoformat(),
-            "data": event.data,
-        },
+        payload=_payload(ticket, event),
         created_at=event.created_at,
     )
 
@@ -132,6 +140,21 @@ def save(ticket: Ticket, event: TicketEvent) -> None:
     event.ticket_id = ticket.pk
     fastinsert.insert(event)
     fastinsert.insert(build_outbox(ticket, event))
+
+
+def save_many(pairs) -> None:
+    """`save` for many (ticket, event) pairs in multi-row INSERTs: events, then outbox rows."""
+    events = []
+    for ticket, event in pairs:
+        event.ticket_id = ticket.pk
+        events.append(event)
+    fastinsert.insert_many(events)
+    # The outbox rows as plain rows: a model instance each would cost more than its insert.
+    fastinsert.insert_rows(
+        OutboxMessage,
+        ["ticket", "event", "topic", "payload", "created_at", "published_at"],
+        [(t.pk, e.pk, f"ticket.{e.action}", _payload(t, e), e.created_at, None) for t, e in pairs],
+    )
 
 
 @dataclass

@@ -1,0 +1,156 @@
+"""Intake transitions: register, resolve at intake, accept, mark invalid, merge (并单)."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hotline.errors import IllegalTransition, InvalidInput
+from hotline.orgs.models import Role
+
+from .. import fastinsert, guards, history
+from ..guards import at_center, require_status, text
+from ..models import Status, Ticket
+from ..registration import RegisterInput, new_ticket
+from ._base import BEFORE_REPLY, INTAKE_ROLES, _commit, _lock
+
+
+def register(*, by, data: RegisterInput) -> tuple[Ticket, bool]:
+    """Register a demand; returns (ticket, created). A known external reference returns the
+    existing ticket (rule 6). A phone call taken by an agent awaits dispatch at once.
+
+    The unique (channel, external_ref) constraint detects a repeat, rather than a lookup
+    first: repeats are rare and the lookup would cost every registration a query."""
+    from hotline.screening import services as screening  # screening imports tickets
+
+    ticket, membership = new_ticket(by=by, data=data)
+    # Screening first: a red risk makes the ticket 特急 before any deadline is computed.
+    screened = screening.screen_new(ticket)
+    # The event is built first so that the ticket row goes in once, with its chain head.
+    event = history.build_event(
+        ticket,
+        action="register",
+        from_status="",
+        actor=by,
+        actor_unit=membership.unit,
+        data={"channel": ticket.channel, **screened.event_data},
+        at=ticket.created_at,
+    )
+    try:
+        with transaction.atomic():
+            fastinsert.insert(ticket)
+            history.save(ticket, event)
+            screening.record_new(ticket, screened)
+    except IntegrityError:
+        if data.external_ref:
+            found = Ticket.objects.filter(
+                channel=data.channel, external_ref=data.external_ref
+            ).first()
+            if found is not None:
+                return found, False
+        raise
+    return ticket, True
+
+
+def resolve_at_intake(*, by, data: RegisterInput, reply: str, article: str = "") -> Ticket:
+    """Register a demand the agent answered on the phone (直接办结), closed at once."""
+    reply = text(reply, "reply", "答复内容", max_len=5000)
+    if data.external_ref:
+        found = Ticket.objects.filter(channel=data.channel, external_ref=data.external_ref).first()
+        if found is not None:
+            return found
+    ticket, membership = new_ticket(by=by, data=data, status=Status.CLOSED)
+    if membership.role != Role.AGENT:
+        raise guards.forbidden("resolve_at_intake", {Role.AGENT}, "热线中心")
+    from hotline.screening import services as screening  # screening imports tickets
+
+    screened = screening.screen_new(ticket)
+    ticket.reply = reply
+    ticket.closed_at = ticket.replied_at = ticket.created_at
+    event = history.build_event(
+        ticket,
+        action="resolve_at_intake",
+        from_status="",
+        actor=by,
+        actor_unit=membership.unit,
+        data={"channel": ticket.channel, "reply": reply, "article": article, **screened.event_data},
+        at=ticket.created_at,
+    )
+    with transaction.atomic():
+        fastinsert.insert(ticket)
+        history.save(ticket, event)
+        screening.record_new(ticket, screened)
+    return ticket
+
+
+@transaction.atomic
+def accept(*, ticket: Ticket, by, note: str = "") -> Ticket:
+    """Accept a ticket that arrived from the web, a sub-center or Open311."""
+    t = _lock(ticket)
+    require_status(t, {Status.REGISTERED}, "accept")
+    m = at_center(by, t, INTAKE_ROLES, "accept")
+    t.status = Status.PENDING_DISPATCH
+    _commit(
+        t,
+        action="accept",
+        from_status=Status.REGISTERED,
+        actor=by,
+        unit=m.unit,
+        data={"note": note},
+    )
+    return t
+
+
+@transaction.atomic
+def mark_invalid(*, ticket: Ticket, by, reason: str) -> Ticket:
+    """Mark a prank, abuse or non-demand as invalid."""
+    t = _lock(ticket)
+    require_status(t, {Status.REGISTERED, Status.PENDING_DISPATCH}, "mark_invalid")
+    m = at_center(by, t, INTAKE_ROLES, "mark_invalid")
+    reason = text(reason, "reason", "原因", min_len=2, max_len=1000)
+    prior = t.status
+    t.status = Status.INVALID
+    t.closed_at = timezone.now()
+    _commit(
+        t, action="mark_invalid", from_status=prior, actor=by, unit=m.unit, data={"reason": reason}
+    )
+    return t
+
+
+@transaction.atomic
+def merge(*, ticket: Ticket, into: Ticket, by, note: str = "") -> Ticket:
+    """Merge a duplicate into the ticket that carries the demand on (并单)."""
+    if ticket.pk == into.pk:
+        raise InvalidInput("不能与自身并单", "a ticket cannot be merged into itself", field="into")
+    # Lock both rows in id order so that two opposite merges cannot deadlock.
+    first, second = sorted([ticket, into], key=lambda x: x.pk)
+    locked = {x.pk: _lock(x) for x in (first, second)}
+    t, target = locked[ticket.pk], locked[into.pk]
+    require_status(t, BEFORE_REPLY, "merge")
+    if target.status in {Status.MERGED, Status.INVALID, Status.CLOSED}:
+        raise IllegalTransition(
+            "目标工单已办结、无效或已并单", "the target ticket is not open", field="into"
+        )
+    m = at_center(by, t, INTAKE_ROLES, "merge")
+    at_center(by, target, INTAKE_ROLES, "merge")
+    note = text(note, "note", "并单说明", min_len=0, max_len=1000)
+    prior = t.status
+    t.status = Status.MERGED
+    t.merged_into = target
+    t.closed_at = timezone.now()
+    t.assignments.filter(is_active=True).update(is_active=False)
+    _commit(
+        t,
+        action="merge",
+        from_status=prior,
+        actor=by,
+        unit=m.unit,
+        data={"into": target.number, "note": note},
+    )
+    _commit(
+        target,
+        action="absorb",
+        from_status=target.status,
+        actor=by,
+        unit=m.unit,
+        data={"merged": t.number},
+    )
+    return t
