@@ -10,6 +10,7 @@ from hotline.orgs.models import READONLY_ROLES, Role, Unit
 from hotline.tickets.schemas import ErrorOut
 
 from . import scorecards
+from .figures import BY_NAME
 
 router = Router(tags=["考评 evaluation"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -21,6 +22,12 @@ class RateOut(Schema):
     numerator: int
     denominator: int
     rate: Decimal | None
+    definition: str
+
+
+class DeductionOut(Schema):
+    label: str
+    points: Decimal
 
 
 class CardOut(Schema):
@@ -31,7 +38,9 @@ class CardOut(Schema):
     rates: list[RateOut]
     unjustified_returns: int
     supervision: int
+    reply_quality: Decimal | None
     weights: list[int]
+    deductions: list[DeductionOut]
     total: Decimal
     rank: int
 
@@ -41,11 +50,13 @@ def card_out(c: scorecards.Card) -> CardOut:
         unit=c.unit.code, unit_name=c.unit.name, level=c.unit.level, kind=c.unit.kind,
         rates=[
             RateOut(name=n, label=label, numerator=c.counts[n][0], denominator=c.counts[n][1],
-                    rate=c.rate(n))
+                    rate=c.rate(n), definition=f"{BY_NAME[n].numerator} ÷ {BY_NAME[n].denominator}")
             for n, label in scorecards.RATES
         ],
         unjustified_returns=c.unjustified_returns, supervision=c.supervision,
-        weights=list(c.weights), total=c.total, rank=c.rank,
+        reply_quality=c.quality, weights=list(c.weights),
+        deductions=[DeductionOut(label=label, points=p) for label, p in c.deductions],
+        total=c.total, rank=c.rank,
     )  # fmt: skip
 
 

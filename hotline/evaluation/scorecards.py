@@ -1,52 +1,46 @@
 """Unit scorecards (考评): every figure is a numerator over a denominator, computed in SQL.
 
-The population of a unit in a period is the tickets it leads that were dispatched in the
-period. Three grouped queries (tickets, requests, ledger items) serve a whole province.
+What each figure counts is defined once in `figures.py` (shown next to the figure and used
+by the drill-down). Four grouped queries (tickets, requests, ledger items, reply reviews) serve
+a whole province; nothing is computed ticket by ticket. The tickets are counted in TicketFact,
+a narrow copy refreshed incrementally (`facts.py`), not in the wide ticket table.
 
-  签收及时率  acknowledged by the ack deadline / dispatched with an ack deadline
-  按时办结率  replied by the handling deadline / replied, or due before the period's end
-  响应率      replied / dispatched
-  解决率      resolved / called back with a resolved answer
-  满意率      满意 + 基本满意 / rated (联系不上 is not a rating)
-  退单率      return requests by the unit in the period / dispatched; rejected ones = 推诿
-  重办率      reopened at least once / dispatched
-  延期率      extended at least once / dispatched
+Total = the three weighted rates (响应率 30 / 解决率 35 / 满意率 35 by default) minus the
+deductions (the other figures), floored at 0; weights and deduction points per level and unit
+type in `ScoreWeight`. A rate with no denominator counts as full marks and deducts nothing.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q, Sum
 
 from hotline.catalog.calendar import LOCAL_TZ
 from hotline.errors import InvalidInput
 from hotline.orgs.models import Unit
 from hotline.supervision.models import SupervisionItem
-from hotline.tickets.models import RequestKind, RequestState, Satisfaction, TicketRequest
+from hotline.tickets.models import RequestKind, RequestState, TicketRequest
 
-from .models import ScoreWeight
+from . import facts
+from .figures import POPULATION, RATES, conditions
+from .models import ScoreWeight, TicketFact
 
+__all__ = ["RATES", "Card", "compute", "period_bounds", "rank", "weights_for"]
 DEFAULT_WEIGHTS = (30, 35, 35)
-RATES = [
-    ("ack_on_time", "签收及时率"),
-    ("handle_on_time", "按时办结率"),
-    ("response", "响应率"),
-    ("resolution", "解决率"),
-    ("satisfaction", "满意率"),
-    ("return", "退单率"),
-    ("reopen", "重办率"),
-    ("extension", "延期率"),
-]
+CENT = Decimal("0.01")
 
 
 @dataclass
 class Card:
     unit: Unit
-    counts: dict = field(default_factory=dict)  # rate -> (numerator, denominator)
+    # figure -> (numerator, denominator); a count has denominator None; the quality score
+    # is (sum of scores, reviews)
+    counts: dict = field(default_factory=dict)
     unjustified_returns: int = 0
     supervision: int = 0
     weights: tuple = DEFAULT_WEIGHTS
+    deductions: list = field(default_factory=list)  # (label, points)
     total: Decimal = Decimal(0)
     rank: int = 0
 
@@ -55,6 +49,16 @@ class Card:
         if not den:
             return None
         return (Decimal(num) * 100 / den).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+    @property
+    def quality(self) -> Decimal | None:
+        """The mean reply-review score (0–100), None without a reviewed reply."""
+        total, n = self.counts.get("quality", (0, 0))
+        return (Decimal(total) / n).quantize(CENT, ROUND_HALF_UP) if n else None
+
+    @property
+    def deducted(self) -> Decimal:
+        return sum((p for _, p in self.deductions), Decimal(0))
 
 
 def period_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
@@ -82,92 +86,113 @@ def period_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
     return as_dt(start), as_dt(end)
 
 
-def weights_for(unit: Unit, table=None) -> tuple[int, int, int]:
-    """The most specific weights row: level and kind, then kind, then level, then any."""
+def weights_for(unit: Unit, table=None) -> ScoreWeight:
+    """The most specific weights row: level and kind, then kind, then level, then any; an
+    unsaved row with the defaults when none matches."""
     table = table if table is not None else list(ScoreWeight.objects.all())
     by_key = {(w.level, w.unit_kind): w for w in table}
     for key in [(unit.level, unit.kind), ("", unit.kind), (unit.level, ""), ("", "")]:
         if key in by_key:
-            w = by_key[key]
-            return (w.response, w.resolution, w.satisfaction)
-    return DEFAULT_WEIGHTS
+            return by_key[key]
+    return ScoreWeight()
+
+
+def population(unit_ids, start, end):
+    """The units' population as TicketFact rows (`facts.py`; call `facts.refresh()` first)."""
+    return TicketFact.objects.filter(
+        lead_unit_id__in=unit_ids, dispatched_at__gte=start, dispatched_at__lt=end
+    )
+
+
+def returns(unit_ids, start, end):
+    return TicketRequest.objects.filter(
+        unit_id__in=unit_ids, kind=RequestKind.RETURN, requested_at__gte=start, requested_at__lt=end
+    )
+
+
+def supervision_items(unit_ids, start, end):
+    return SupervisionItem.objects.filter(
+        target_unit_id__in=unit_ids, opened_at__gte=start, opened_at__lt=end
+    )
+
+
+def reviews(unit_ids, start, end):
+    from hotline.screening.models import ReplyReview
+
+    return ReplyReview.objects.filter(
+        ticket_id__in=population(unit_ids, start, end).values("ticket_id")
+    )
+
+
+def _grouped(qs, key, **aggregates) -> dict:
+    return {r[key]: r for r in qs.values(key).annotate(**aggregates)}
 
 
 def compute(units, period: str) -> list[Card]:
     """Scorecards of `units` for `period`, ranked among peers (same level and kind)."""
-    from hotline.tickets.models import Ticket
-
     start, end = period_bounds(period)
+    facts.refresh()
     units = list(units)
     ids = [u.pk for u in units]
-    rated = [Satisfaction.SATISFIED, Satisfaction.BASICALLY, Satisfaction.UNSATISFIED]
-    rows = (
-        Ticket.objects.filter(lead_unit_id__in=ids, dispatched_at__gte=start, dispatched_at__lt=end)
-        .values("lead_unit_id")
-        .annotate(
-            dispatched=Count("id"),
-            ack_den=Count("id", filter=Q(ack_deadline__isnull=False)),
-            ack_num=Count("id", filter=Q(acknowledged_at__lte=F("ack_deadline"))),
-            handle_den=Count(
-                "id",
-                filter=Q(handle_deadline__isnull=False)
-                & (Q(replied_at__isnull=False) | Q(handle_deadline__lt=end)),
-            ),
-            handle_num=Count("id", filter=Q(replied_at__lte=F("handle_deadline"))),
-            replied=Count("id", filter=Q(replied_at__isnull=False)),
-            res_den=Count("id", filter=Q(resolved__isnull=False)),
-            res_num=Count("id", filter=Q(resolved=True)),
-            sat_den=Count("id", filter=Q(satisfaction__in=rated)),
-            sat_num=Count(
-                "id", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY])
-            ),
-            reopened=Count("id", filter=Q(reopen_count__gt=0)),
-            extended=Count("id", filter=Q(extension_count__gt=0)),
-        )
-    )
-    t = {r["lead_unit_id"]: r for r in rows}
-    returns = {
-        r["unit_id"]: r
-        for r in TicketRequest.objects.filter(
-            unit_id__in=ids, kind=RequestKind.RETURN, requested_at__gte=start, requested_at__lt=end
-        )
-        .values("unit_id")
-        .annotate(n=Count("id"), rejected=Count("id", filter=Q(state=RequestState.REJECTED)))
-    }
-    supervised = dict(
-        SupervisionItem.objects.filter(
-            target_unit_id__in=ids, opened_at__gte=start, opened_at__lt=end
-        )
-        .values("target_unit_id")
-        .annotate(n=Count("id"))
-        .values_list("target_unit_id", "n")
-    )
+    aggregates = {"n": Count("pk")}
+    for name, (num, den) in conditions(end).items():
+        aggregates[f"{name}_num"] = Count("pk", filter=num)
+        aggregates[f"{name}_den"] = Count("pk", filter=den)
+    t = _grouped(population(ids, start, end), "lead_unit_id", **aggregates)
+    ret = _grouped(
+        returns(ids, start, end), "unit_id",
+        n=Count("ticket", distinct=True),
+        rejected=Count("ticket", distinct=True, filter=Q(state=RequestState.REJECTED)),
+    )  # fmt: skip
+    sup = _grouped(supervision_items(ids, start, end), "target_unit_id", n=Count("id"))
+    rev = _grouped(reviews(ids, start, end), "ticket__lead_unit_id", n=Count("id"),
+                   s=Sum("score"))  # fmt: skip
     table = list(ScoreWeight.objects.all())
     cards = []
     for u in units:
-        r = t.get(u.pk, {})
-        d = r.get("dispatched", 0)
-        ret = returns.get(u.pk, {})
+        r, back = t.get(u.pk, {}), ret.get(u.pk, {})
+        counts = {name: (r.get(f"{name}_num", 0), r.get(f"{name}_den", 0)) for name in POPULATION}
+        counts["return"] = (back.get("n", 0), r.get("n", 0))
+        counts["unjustified"] = (back.get("rejected", 0), None)
+        counts["supervision"] = (sup.get(u.pk, {}).get("n", 0), None)
+        q = rev.get(u.pk, {})
+        counts["quality"] = (q.get("s") or 0, q.get("n", 0))
+        w = weights_for(u, table)
         card = Card(
-            unit=u,
-            counts={
-                "ack_on_time": (r.get("ack_num", 0), r.get("ack_den", 0)),
-                "handle_on_time": (r.get("handle_num", 0), r.get("handle_den", 0)),
-                "response": (r.get("replied", 0), d),
-                "resolution": (r.get("res_num", 0), r.get("res_den", 0)),
-                "satisfaction": (r.get("sat_num", 0), r.get("sat_den", 0)),
-                "return": (ret.get("n", 0), d),
-                "reopen": (r.get("reopened", 0), d),
-                "extension": (r.get("extended", 0), d),
-            },
-            unjustified_returns=ret.get("rejected", 0),
-            supervision=supervised.get(u.pk, 0),
-            weights=weights_for(u, table),
-        )
+            unit=u, counts=counts, unjustified_returns=counts["unjustified"][0],
+            supervision=counts["supervision"][0],
+            weights=(w.response, w.resolution, w.satisfaction),
+        )  # fmt: skip
+        card.deductions = _deductions(card, w)
         card.total = _total(card)
         cards.append(card)
     rank(cards)
     return cards
+
+
+def _shortfall(card, name, points, *, bad=False) -> Decimal:
+    rate = card.rate(name)
+    if rate is None:
+        return Decimal(0)
+    share = rate if bad else 100 - rate
+    return (share * points / 100).quantize(CENT, ROUND_HALF_UP)
+
+
+def _deductions(card: Card, w: ScoreWeight) -> list[tuple[str, Decimal]]:
+    quality = card.quality
+    parts = [
+        ("签收不及时", _shortfall(card, "ack_on_time", w.ack_on_time)),
+        ("未按时办结", _shortfall(card, "handle_on_time", w.handle_on_time)),
+        ("退单", _shortfall(card, "return", w.return_rate, bad=True)),
+        ("推诿", card.unjustified_returns * w.unjustified),
+        ("重办", _shortfall(card, "reopen", w.reopen, bad=True)),
+        ("延期", _shortfall(card, "extension", w.extension, bad=True)),
+        ("督办", card.supervision * w.supervision),
+        ("答复质量",
+         Decimal(0) if quality is None
+         else ((100 - quality) * w.quality / 100).quantize(CENT, ROUND_HALF_UP)),
+    ]  # fmt: skip
+    return [(label, Decimal(points).quantize(CENT)) for label, points in parts if points]
 
 
 def _total(card: Card) -> Decimal:
@@ -178,7 +203,8 @@ def _total(card: Card) -> Decimal:
         (card.rate(name) if card.rate(name) is not None else Decimal(100)) * w / 100
         for name, w in parts
     )
-    return Decimal(total).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    total = Decimal(total).quantize(CENT, ROUND_HALF_UP) - card.deducted
+    return max(total, Decimal(0)).quantize(CENT)
 
 
 def rank(cards: list[Card]) -> None:

@@ -4,4 +4,9 @@ from . import views
 
 app_name = "evaluation"
 
-urlpatterns = [path("scorecards/", views.page, name="scorecards")]
+urlpatterns = [
+    path("scorecards/", views.page, name="scorecards"),
+    path("scorecards/<str:unit_code>/<str:figure>/", views.drill, name="drill"),
+    path("accountability/", views.accountability_page, name="accountability"),
+    path("accountability.docx", views.accountability_notice, name="accountability_notice"),
+]

@@ -2,7 +2,10 @@
 
 import secrets
 
-from .models import ApiToken, User
+from .models import ApiToken, Membership, Role, Unit, User
+
+# Usernames of the system actors; ordinary usernames cannot contain a colon (Django's validator).
+SYSTEM_PREFIX = "system:"
 
 
 def issue_token(*, user: User, name: str) -> tuple[ApiToken, str]:
@@ -12,3 +15,29 @@ def issue_token(*, user: User, name: str) -> tuple[ApiToken, str]:
         user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[:8]
     )
     return token, key
+
+
+def system_actor(center: Unit) -> User:
+    """The account automatic rules act as at `center` (e.g. 自动督办): a supervisor there.
+
+    One per center, created on first use (safe beside another worker creating it too). It is
+    inactive and has no usable password, so nobody can sign in with it; the history shows it
+    as "<center>（系统）", so an automatic action is never attributed to a person.
+    """
+    if not center.is_center:
+        raise ValueError(f"{center.code} is not a hotline center")
+    user, created = User.objects.get_or_create(
+        username=f"{SYSTEM_PREFIX}{center.code}",
+        defaults={"full_name": f"{center.name}（系统）", "is_active": False},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    Membership.objects.get_or_create(
+        user=user, unit=center, role=Role.SUPERVISOR, defaults={"is_active": True}
+    )
+    return user
+
+
+def is_system_actor(user) -> bool:
+    return bool(user) and user.username.startswith(SYSTEM_PREFIX) and not user.is_active

@@ -48,6 +48,7 @@ class OpenIn(Schema):
     level: str = ItemLevel.CENTER
     target_unit: str | None = None
     deadline: datetime | None = None
+    source: str = "manual"  # or "instruction": a leader's instruction (领导批示)
 
 
 class TextIn(Schema):
@@ -93,7 +94,7 @@ def open_item(request, payload: OpenIn):
             raise InvalidInput("督办对象单位不存在", "unknown target_unit", field="target_unit")
     item = services.open_item(
         ticket=ticket, by=request.auth, reason=payload.reason, level=payload.level,
-        target_unit=target, deadline=payload.deadline,
+        target_unit=target, deadline=payload.deadline, source=payload.source,
     )  # fmt: skip
     return HttpStatus(201, ItemOut.from_item(item))
 

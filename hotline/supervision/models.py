@@ -95,6 +95,11 @@ class ItemSource(models.TextChoices):
     OVERDUE = "overdue", "超期自动督办"
     REOPENED = "reopened", "多次重办自动督办"
     RED_RISK = "red_risk", "红色风险未推进"
+    INSTRUCTION = "instruction", "领导批示督办"
+
+
+# Sources a supervisor opens by hand (any number per ticket); the rest are rules (one each).
+HAND_SOURCES = [ItemSource.MANUAL, ItemSource.INSTRUCTION]
 
 
 class SupervisionItem(models.Model):
@@ -133,7 +138,7 @@ class SupervisionItem(models.Model):
             # A rule opens one item per ticket, however often it is swept.
             models.UniqueConstraint(
                 fields=["ticket", "source"],
-                condition=~Q(source="manual"),
+                condition=~Q(source__in=["manual", "instruction"]),
                 name="uniq_auto_supervision",
             )
         ]
@@ -141,3 +146,22 @@ class SupervisionItem(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.get_state_display()}"
+
+
+class ScheduledRun(models.Model):
+    """One time slot of one periodic job, claimed by the scheduler that enqueued it.
+
+    The unique key is how several `hotline worker` processes agree that a job runs once per
+    slot: the first insert wins and enqueues the task in the same transaction.
+    """
+
+    job = models.CharField("任务", max_length=100)
+    slot = models.BigIntegerField("时段")  # seconds since the epoch // the job's period
+    enqueued_at = models.DateTimeField("入队时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "周期任务记录"
+        constraints = [models.UniqueConstraint(fields=["job", "slot"], name="uniq_scheduled_run")]
+
+    def __str__(self):
+        return f"{self.job}#{self.slot}"

@@ -3,17 +3,18 @@
 Opening an item marks the ticket through `lifecycle.supervise`, the only way a ticket changes.
 """
 
+import logging
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.db.models.functions import Length
 from django.utils import timezone
 
 from hotline.catalog.calendar import add_limit, working_days_between
 from hotline.catalog.models import LimitUnit
-from hotline.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
+from hotline.errors import Forbidden, HotlineError, IllegalTransition, InvalidInput, NotFound
 from hotline.orgs import scope
+from hotline.orgs import services as orgs_services
 from hotline.orgs.models import Membership, Role, Unit
 from hotline.tickets import lifecycle
 from hotline.tickets.deadlines import HANDLING
@@ -21,7 +22,7 @@ from hotline.tickets.guards import text
 from hotline.tickets.models import OPEN_STATUSES, Status, Ticket
 
 from . import notify
-from .models import ItemLevel, ItemSource, ItemState, SupervisionItem
+from .models import HAND_SOURCES, ItemLevel, ItemSource, ItemState, SupervisionItem
 
 # Rules: overdue by this many working days; reopened this often; red risk untouched this long.
 OVERDUE_WORKING_DAYS = 3
@@ -30,6 +31,7 @@ RED_RISK_STALL = timedelta(hours=2)
 # The unit answers within this many working days unless the supervisor sets a deadline.
 ANSWER_WORKING_DAYS = 3
 UNIT_ROLES = {Role.HANDLER, Role.LEADER}
+log = logging.getLogger("hotline.supervision")
 
 
 def _supervisor(user, ticket: Ticket) -> Membership:
@@ -65,13 +67,20 @@ def _notify_unit(item: SupervisionItem, title: str):
 
 
 def open_item(*, ticket: Ticket, by, reason: str, level: str = ItemLevel.CENTER,
-              target_unit: Unit | None = None, deadline=None, now=None) -> SupervisionItem:  # fmt: skip
-    """A supervisor opens a ledger item and marks the ticket supervised."""
+              target_unit: Unit | None = None, deadline=None, now=None,
+              source: str = ItemSource.MANUAL) -> SupervisionItem:  # fmt: skip
+    """A supervisor opens a ledger item and marks the ticket supervised; `source` instruction
+    records a leader's instruction (领导批示督办), opened at once whatever the ticket's timing."""
     now = now or timezone.now()
     if not scope.is_visible(by, ticket):
         raise NotFound("工单不存在", "no such ticket", field="ticket")
     _supervisor(by, ticket)
     reason = text(reason, "reason", "督办事由", min_len=2, max_len=1000)
+    if source not in HAND_SOURCES:
+        raise InvalidInput("督办来源须为 manual 或 instruction",
+                           "source must be manual or instruction", field="source")  # fmt: skip
+    if source == ItemSource.INSTRUCTION and not reason.startswith("领导批示"):
+        reason = f"领导批示：{reason}"
     if level not in ItemLevel.values:
         raise InvalidInput("督办级别须为 center 或 office", "level must be center or office",
                            field="level")  # fmt: skip
@@ -86,7 +95,7 @@ def open_item(*, ticket: Ticket, by, reason: str, level: str = ItemLevel.CENTER,
     with transaction.atomic():
         lifecycle.supervise(ticket=ticket, by=by, reason=reason, level=level)
         item = SupervisionItem.objects.create(
-            ticket=ticket, target_unit=target, source=ItemSource.MANUAL, level=level,
+            ticket=ticket, target_unit=target, source=source, level=level,
             state=ItemState.OPEN, reason=reason, deadline=deadline, opened_by=by, opened_at=now,
         )  # fmt: skip
         _notify_unit(item, "督办通知：请按时反馈办理情况")
@@ -158,17 +167,16 @@ def escalate(*, item: SupervisionItem, by, reason: str, now=None) -> Supervision
     return new
 
 
-def _system_supervisor(ticket: Ticket):
-    """The supervisor the rules act as: one of the ticket's center or a center above it."""
-    paths = [p for p in ticket.center.path.split("/") if p]
-    return (
-        Membership.objects.filter(
-            role=Role.SUPERVISOR, is_active=True, user__is_active=True, unit__code__in=paths
-        )
-        .select_related("user")
-        .order_by(Length("unit__path").desc(), "id")  # the nearest center first
-        .first()
-    )
+def rule_actor(ticket: Ticket):
+    """Who the automatic rules act as: the system account of the nearest center (the ticket's
+    own, or one above it) whose region covers the ticket (`orgs.services.system_actor`)."""
+    codes = [c for c in ticket.center.path.split("/") if c]
+    region = ticket.region or ticket.center.region
+    centers = Unit.objects.filter(code__in=codes, is_active=True).select_related("region")
+    for center in sorted(centers, key=lambda u: -len(u.path)):
+        if center.is_center and center.region.covers(region):
+            return orgs_services.system_actor(center)
+    return None
 
 
 def _rule_hits(now):
@@ -205,7 +213,10 @@ def apply_rules(*, now=None) -> int:
     opened = 0
     per_unit: dict[int, list[str]] = {}
     for source, t in _rule_hits(now):
-        m = _system_supervisor(t)
+        actor = rule_actor(t)
+        if actor is None:  # no active center covers the ticket: nobody to act for
+            log.warning("rule %s on %s not applied: no center", source, t.number)
+            continue
         target = t.lead_unit or t.center
         try:
             with transaction.atomic():
@@ -213,11 +224,13 @@ def apply_rules(*, now=None) -> int:
                     ticket=t, target_unit=target, source=source, level=ItemLevel.CENTER,
                     state=ItemState.OPEN, reason=REASONS[source], opened_at=now,
                     deadline=add_limit(now, ANSWER_WORKING_DAYS, LimitUnit.WORKING_DAYS),
-                    opened_by=m.user if m else None,
+                    opened_by=actor,
                 )  # fmt: skip
-                if m is not None:
-                    lifecycle.supervise(ticket=t, by=m.user, reason=REASONS[source])
+                lifecycle.supervise(ticket=t, by=actor, reason=REASONS[source])
         except IntegrityError:  # another worker opened it first
+            continue
+        except HotlineError as exc:  # e.g. the center's system account was disabled
+            log.warning("rule %s on %s not applied: %s", source, t.number, exc.message_en)
             continue
         per_unit.setdefault(item.target_unit_id, []).append(f"{t.number}：{REASONS[source]}")
         opened += 1

@@ -8,6 +8,7 @@ import pytest
 from hotline.errors import InvalidInput
 from hotline.evaluation import scorecards
 from hotline.evaluation.models import ScoreWeight
+from hotline.screening.models import ReplyReview
 from hotline.supervision import services
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Satisfaction, Status, Ticket
@@ -58,12 +59,21 @@ def october(province, make, at):
     return province
 
 
+def _score_replies(scores):
+    """Give the stored reply reviews known scores, in reply order (constructed data)."""
+    rows = list(ReplyReview.objects.order_by("id"))
+    assert len(rows) == len(scores)
+    for row, score in zip(rows, scores, strict=True):
+        ReplyReview.objects.filter(pk=row.pk).update(score=score)
+
+
 def test_every_numerator_and_denominator(october):
     p = october
     # A rated "unsatisfied" on a closed ticket arrives from sub-center imports; the lifecycle
     # reopens instead. Set it on ticket e so the denominator rule is exercised.
     e = Ticket.objects.get(satisfaction=Satisfaction.UNREACHABLE)
     Ticket.objects.filter(pk=e.pk).update(satisfaction=Satisfaction.UNSATISFIED)
+    _score_replies([100, 80, 60, 40])  # the replies of a, b, c (before its reopen), e
 
     (card,) = scorecards.compute([p.units["gl_housing"]], "2025-10")
 
@@ -74,29 +84,55 @@ def test_every_numerator_and_denominator(october):
         "response": (3, 6),  # a, b, e replied (c's reply was undone by the reopen)
         "resolution": (1, 2),  # a resolved, b not; e unreachable gave no answer
         "satisfaction": (2, 3),  # a 满意, b 基本满意 over a, b, e
-        "return": (1, 6),
-        "reopen": (1, 6),
-        "extension": (1, 6),
+        "return": (1, 6),  # f
+        "unjustified": (1, None),  # f's return was rejected
+        "reopen": (1, 6),  # c
+        "extension": (1, 6),  # c
+        "supervision": (1, None),  # d
+        "quality": (280, 4),  # 100 + 80 + 60 + 40 over four checked replies
     }
-    assert (card.unjustified_returns, card.supervision) == (1, 1)
+    assert (card.unjustified_returns, card.supervision, card.quality) == (1, 1, Decimal("70.00"))
     assert [card.rate(n) for n in ("response", "resolution", "satisfaction")] == [
         Decimal("50.00"), Decimal("50.00"), Decimal("66.67"),
     ]  # fmt: skip
-    # 50 × 0.30 + 50 × 0.35 + 66.67 × 0.35 = 15 + 17.5 + 23.33
-    assert card.total == Decimal("55.83")
+    # Default deduction points: 签收 5, 办结 10, 退单 5, 推诿 1 each, 重办 5, 延期 2,
+    # 督办 0.5 each, 质量 5 — times the shortfall (or the bad rate).
+    assert card.deductions == [
+        ("签收不及时", Decimal("2.50")),  # (100 - 50) × 5%
+        ("未按时办结", Decimal("6.67")),  # (100 - 33.33) × 10%
+        ("退单", Decimal("0.83")),  # 16.67 × 5%
+        ("推诿", Decimal("1.00")),
+        ("重办", Decimal("0.83")),  # 16.67 × 5%
+        ("延期", Decimal("0.33")),  # 16.67 × 2%
+        ("督办", Decimal("0.50")),
+        ("答复质量", Decimal("1.50")),  # (100 - 70) × 5%
+    ]
+    # 50 × 0.30 + 50 × 0.35 + 66.67 × 0.35 = 15 + 17.5 + 23.33 = 55.83, minus 14.16
+    assert card.total == Decimal("41.67")
 
 
 def test_weights_most_specific_row_wins(october):
     unit = october.units["gl_housing"]
+    none = {k: 0 for k in ("ack_on_time", "handle_on_time", "return_rate", "unjustified",
+                           "reopen", "extension", "supervision", "quality")}  # fmt: skip
     ScoreWeight.objects.create(level="", unit_kind="department", response=20, resolution=40,
-                               satisfaction=40)  # fmt: skip
+                               satisfaction=40, **none)  # fmt: skip
     ScoreWeight.objects.create(level="county", unit_kind="department", response=50,
-                               resolution=25, satisfaction=25)  # fmt: skip
+                               resolution=25, satisfaction=25, **none)  # fmt: skip
 
     (card,) = scorecards.compute([unit], "2025-10")
 
     assert card.weights == (50, 25, 25)
+    assert card.deductions == []
     assert card.total == Decimal("62.50")  # 50×50% + 50×25% + 100×25% (e is unreachable)
+
+
+def test_weights_must_add_up_to_100():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        ScoreWeight(response=30, resolution=30, satisfaction=30).clean()
+    assert "satisfaction" in exc.value.message_dict
 
 
 def test_ranking_stable_under_ties(province):
@@ -160,7 +196,11 @@ def test_page_shows_fractions_and_rejects_bad_period(client, october):
     bad = client.get("/evaluation/scorecards/?period=2025-13").content.decode()
 
     assert "鼓楼区住建局" in page
-    assert "50.00% <small>(3/6)</small>" in page
+    assert (
+        '/evaluation/scorecards/gl_housing/response/?period=2025-10&amp;part=numerator">50.00%</a>'
+        in page
+    )
+    assert "已答复的工单 ÷ 派单数" in page  # the definition next to the figure
     assert "考评周期格式应为" in bad
     client.force_login(october.users["gl_housing_handler"])
     assert client.get("/evaluation/scorecards/").status_code == 404

@@ -54,6 +54,23 @@ def test_open_refused_changes_nothing(province, ticket, user, reason, error):
     assert services.SupervisionItem.objects.count() == 0
 
 
+def test_leader_instruction_opens_at_once_and_may_repeat(province, ticket):
+    by = province.users["fz_supervisor"]
+
+    first = services.open_item(ticket=ticket, by=by, reason="市长批示：限期解决",
+                               source=ItemSource.INSTRUCTION, level=ItemLevel.OFFICE)  # fmt: skip
+    second = services.open_item(ticket=ticket, by=by, reason="领导批示：再次督促",
+                                source=ItemSource.INSTRUCTION)  # fmt: skip
+
+    assert (first.source, first.level, first.reason) == (
+        ItemSource.INSTRUCTION, ItemLevel.OFFICE, "领导批示：市长批示：限期解决",
+    )  # fmt: skip
+    assert second.reason == "领导批示：再次督促"
+    with pytest.raises(InvalidInput) as exc:
+        services.open_item(ticket=ticket, by=by, reason="请加快", source=ItemSource.OVERDUE)
+    assert exc.value.field == "source"
+
+
 def test_answer_clear_and_wrong_order(province, ticket):
     u = province.users
     item = services.open_item(ticket=ticket, by=u["fz_supervisor"], reason="请加快办理")
@@ -92,8 +109,10 @@ def test_rules_open_once_for_overdue_by_three_working_days(province, make):
     t.refresh_from_db()
     assert (early, first, again) == (0, 1, 0)
     item = t.supervision_items.get()
-    assert (item.source, item.opened_by) == (ItemSource.OVERDUE, province.users["fz_supervisor"])
+    assert (item.source, item.opened_by.username) == (ItemSource.OVERDUE, "system:fz")
     assert t.is_supervised is True
+    event = TicketEvent.objects.get(ticket=t, action="supervise")
+    assert (event.actor.username, event.actor_unit.code) == ("system:fz", "fz")
     assert list(
         Notification.objects.values_list("recipient__username", "title").order_by("id")
     ) == [
@@ -176,3 +195,51 @@ def test_api_flow_and_errors(client, province, ticket):
     listed = client.get("/api/v1/supervision/items?state=cleared").json()
     assert [i["id"] for i in listed] == [item_id]
     assert client.get("/api/v1/supervision/items?state=nope").status_code == 400
+
+
+def test_rules_act_as_the_center_system_account_even_without_supervisors(province, make):
+    from hotline.orgs.models import Membership, Role
+
+    Membership.objects.filter(role=Role.SUPERVISOR).update(is_active=False)
+    t = make(Status.IN_PROGRESS, BEFORE_HOLIDAY)
+
+    opened = services.apply_rules(now=t.handle_deadline + dt.timedelta(days=10))
+
+    t.refresh_from_db()
+    item = t.supervision_items.get()
+    system = item.opened_by
+    assert opened == 1
+    assert t.is_supervised is True
+    assert (system.username, system.full_name) == ("system:fz", "福州市12345热线中心（系统）")
+    assert (system.is_active, system.has_usable_password()) == (False, False)
+    assert system.memberships.get().role == Role.SUPERVISOR
+
+
+def test_disabled_system_account_skips_the_rule_and_changes_nothing(province, make):
+    from hotline.orgs import services as orgs_services
+    from hotline.orgs.models import Membership
+
+    Membership.objects.filter(user=orgs_services.system_actor(province.units["fz"])).update(
+        is_active=False
+    )
+    t = make(Status.IN_PROGRESS, BEFORE_HOLIDAY)
+
+    opened = services.apply_rules(now=t.handle_deadline + dt.timedelta(days=10))
+
+    t.refresh_from_db()
+    assert (opened, t.is_supervised, t.supervision_items.count()) == (0, False, 0)
+
+
+def test_system_account_cannot_sign_in(client, province):
+    from hotline.orgs import services as orgs_services
+
+    system = orgs_services.system_actor(province.units["fz"])
+
+    response = client.post("/login/", {"username": system.username, "password": "!"})
+
+    assert response.status_code == 200  # the form again, with its error
+    assert "_auth_user_id" not in client.session
+    assert orgs_services.is_system_actor(system) is True
+    assert orgs_services.is_system_actor(province.users["fz_supervisor"]) is False
+    with pytest.raises(ValueError):
+        orgs_services.system_actor(province.units["gl_housing"])

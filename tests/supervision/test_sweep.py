@@ -98,8 +98,10 @@ def test_worker_command_once(make):
     call_command("worker", "--once", stdout=buf)
 
     out = buf.getvalue()
-    assert "deadline_sweep: SweepResult(yellow=0, red=1, notifications=3)" in out
-    assert "supervision_rules:" in out
+    assert "enqueued: deadline_sweep, supervision_rules, prune_task_results" in out
+    assert "failed" not in out, out
+    assert "deadline_sweep: {'yellow': 0, 'red': 1, 'notifications': 3}" in out
+    assert "supervision_rules: {'opened': 1}" in out  # a year overdue
 
 
 @pytest.mark.django_db(transaction=True)

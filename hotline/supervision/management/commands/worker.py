@@ -1,42 +1,113 @@
-"""`hotline worker`: the periodic jobs (deadline sweep, supervision rules) as their own process.
+"""`hotline worker`: the background process. It enqueues the periodic jobs on schedule
+(`hotline/supervision/schedule.py`) and runs every task queued through Django's tasks API
+(django-tasks, database backend), whichever app enqueued it.
 
-Every job is idempotent and safe beside other workers (unique keys decide who wins), so any
-number of workers may run, and one that was stopped catches up on its next pass.
+Any number of workers may run: a periodic job is enqueued once per time slot (unique key), and
+a queued task is claimed by one worker (`SELECT … FOR UPDATE SKIP LOCKED`). Every job is
+idempotent and works by state, so a worker that was stopped catches up on its next pass.
 """
 
 import time
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.utils.crypto import get_random_string
+from django_tasks.base import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction
 
-from hotline.supervision import services, sweep
+from hotline.supervision import schedule
 
-JOBS = [
-    ("deadline_sweep", lambda: sweep.sweep_deadlines()),
-    ("supervision_rules", lambda: services.apply_rules()),
-]
+
+class ReportingWorker(Worker):
+    """django-tasks-db's worker, writing one line per task it runs."""
+
+    def __init__(self, *, out, err, **kwargs):
+        super().__init__(**kwargs)
+        self.out, self.err = out, err
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        started = time.monotonic()
+        super().run_task(db_task_result)
+        took = time.monotonic() - started
+        name = db_task_result.task_path
+        if name == "hotline.supervision.tasks.call":  # a plain function run as a job
+            name = db_task_result.args_kwargs["args"][0]
+        name = name.rsplit(".", 1)[-1] if name.startswith("hotline.supervision.") else name
+        if db_task_result.status == "SUCCESSFUL":
+            self.out.write(f"{name}: {db_task_result.return_value} ({took:.2f}s)")
+        else:  # a failing task must not stop the others; its traceback is stored with it
+            last = db_task_result.traceback.strip().splitlines()[-1:] or [""]
+            self.err.write(f"{name}: failed: {last[0]}")
+
+    def claim_next(self) -> DBTaskResult | None:
+        tasks = DBTaskResult.objects.ready().filter(
+            backend_name=self.backend_name, queue_name__in=self.queue_names
+        )
+        with exclusive_transaction(tasks.db):
+            task_result = tasks.get_locked()
+            if task_result is not None:
+                task_result.claim(self.worker_id)
+        return task_result
+
+    def drain(self) -> int:
+        """Run queued tasks until none is ready (or a shutdown signal arrived)."""
+        n = 0
+        while self.running:
+            task_result = self.claim_next()
+            if task_result is None:
+                break
+            self.run_task(task_result)
+            n += 1
+        return n
 
 
 class Command(BaseCommand):
-    help = "运行后台周期任务（时限预警、自动督办）"
+    help = "运行后台任务：按计划入队周期任务（时限预警、自动督办……），并执行队列中的全部任务"
 
     def add_arguments(self, parser):
-        parser.add_argument("--once", action="store_true", help="run every job once and exit")
-        parser.add_argument("--interval", type=float, default=60.0, help="seconds between runs")
+        parser.add_argument(
+            "--once", action="store_true", help="enqueue every job, run the queue dry, exit"
+        )
+        parser.add_argument(
+            "--interval", type=float, default=10.0, help="seconds between schedule checks"
+        )
+        parser.add_argument(
+            "--poll", type=float, default=1.0, help="seconds between queue polls when idle"
+        )
+        parser.add_argument("--queue-name", default=DEFAULT_TASK_QUEUE_NAME)
+        parser.add_argument("--no-schedule", action="store_true", help="only run queued tasks")
 
-    def handle(self, *args, once=False, interval=60.0, **options):
-        while True:
-            for name, job in JOBS:
-                started = time.monotonic()
-                try:
-                    result = job()
-                except Exception as exc:  # a failing job must not stop the others
-                    self.stderr.write(f"{name}: failed: {exc!r}")
-                    continue
-                took = time.monotonic() - started
-                self.stdout.write(f"{name}: {result} ({took:.2f}s)")
-            if once:
-                return
-            time.sleep(interval)
-            # A long-lived process must not hold a broken or stale connection across runs.
+    def handle(self, *args, once=False, interval=10.0, poll=1.0, queue_name="default",
+               no_schedule=False, **options):  # fmt: skip
+        worker = ReportingWorker(
+            out=self.stdout, err=self.stderr, queue_names=queue_name.split(","), interval=poll,
+            batch=once, backend_name=DEFAULT_TASK_BACKEND_ALIAS, startup_delay=False,
+            max_tasks=None, worker_id=get_random_string(32), excluded_queue_names=[],
+        )  # fmt: skip
+        if once:
+            self._tick(no_schedule, force=True)
+            worker.drain()
+            return
+        worker.configure_signals()
+        next_tick = 0.0
+        while worker.running:
+            if time.monotonic() >= next_tick:
+                self._tick(no_schedule)
+                next_tick = time.monotonic() + interval
+            if not worker.drain():
+                time.sleep(poll)
+            # A long-lived process must not hold a broken or stale connection across polls.
             close_old_connections()
+
+    def _tick(self, no_schedule, force=False):
+        if no_schedule:
+            return
+        try:
+            enqueued = schedule.tick(force=force)
+        except Exception as exc:  # the queue keeps being served while the schedule is broken
+            self.stderr.write(f"schedule: failed: {exc!r}")
+            return
+        if enqueued:
+            self.stdout.write(f"enqueued: {', '.join(enqueued)}")

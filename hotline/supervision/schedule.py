@@ -1,0 +1,101 @@
+"""Periodic jobs: the one place where a job is registered to run every so often.
+
+`hotline worker` calls `tick()` about every ten seconds. For each job of PERIODIC whose current
+time slot (seconds since the epoch // period) has not been claimed yet, it inserts a
+`ScheduledRun(job, slot)` row and enqueues the task in the same transaction; the unique key
+makes the insert fail for every other worker, so a job is enqueued once per slot however many
+workers run. The queued task is then run by whichever worker claims it first (the database
+backend's `SELECT … FOR UPDATE SKIP LOCKED`).
+
+Missed slots are not replayed: every job works by state (all that is due and not done yet), so
+the first run after downtime catches up with everything. A job whose previous run is still
+waiting in the queue is not queued again, so a busy or stopped worker does not pile them up.
+
+To add a job: write a `@task()` (or a plain function taking no arguments) and append a
+`Periodic` below; `optional=True` skips it quietly while its module does not exist.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks.base import Task, TaskResultStatus
+
+from .models import ScheduledRun
+
+log = logging.getLogger("hotline.worker")
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    target: str  # dotted path of a task, or of a function without arguments
+    every: int  # seconds
+    optional: bool = False
+
+
+PERIODIC = [
+    Periodic("deadline_sweep", "hotline.supervision.tasks.deadline_sweep", every=60),
+    Periodic("supervision_rules", "hotline.supervision.tasks.supervision_rules", every=300),
+    Periodic("prune_task_results", "hotline.supervision.tasks.prune", every=86_400),
+    # Keeps the scorecards' narrow copy of the tickets current (they refresh it too).
+    Periodic("scorecard_facts", "hotline.evaluation.facts.refresh", every=60),
+    # Early warnings of the analytics app (spikes, concentrations, emerging topics).
+    Periodic("analytics_warnings", "hotline.analytics.warnings.detect", every=900, optional=True),
+]
+
+
+def resolve(job: Periodic) -> tuple[Task, tuple] | None:
+    """The task to enqueue and its arguments; None for an optional job whose code is absent."""
+    try:
+        target = import_string(job.target)
+    except ImportError:
+        if job.optional:
+            return None
+        raise
+    if isinstance(target, Task):
+        return target, ()
+    from .tasks import call
+
+    return call, (job.target,)
+
+
+def _waiting(task: Task, args: tuple) -> bool:
+    from django_tasks_db.models import DBTaskResult
+
+    qs = DBTaskResult.objects.filter(task_path=task.module_path, status=TaskResultStatus.READY)
+    if args:
+        qs = qs.filter(args_kwargs={"args": list(args), "kwargs": {}})
+    return qs.exists()
+
+
+def tick(*, now=None, jobs=None, force=False) -> list[str]:
+    """Enqueue every due job of this slot that nobody enqueued yet; returns their names.
+
+    `force` (`hotline worker --once`, cron, an operator after an outage) enqueues every job now,
+    slot or not, unless its previous run is still waiting in the queue.
+    """
+    now = now or timezone.now()
+    enqueued = []
+    for job in PERIODIC if jobs is None else jobs:
+        resolved = resolve(job)
+        if resolved is None:
+            continue
+        task, args = resolved
+        slot = int(now.timestamp()) // job.every
+        if not force and ScheduledRun.objects.filter(job=job.name, slot=slot).exists():
+            continue
+        try:
+            with transaction.atomic():
+                if not force:
+                    ScheduledRun.objects.create(job=job.name, slot=slot, enqueued_at=now)
+                if _waiting(task, args):
+                    log.info("%s: previous run still queued, slot %s skipped", job.name, slot)
+                    continue
+                task.enqueue(*args)
+        except IntegrityError:  # another worker claimed this slot first
+            continue
+        enqueued.append(job.name)
+    return enqueued
