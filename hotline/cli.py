@@ -3,13 +3,14 @@
 hotline serve [--host H --port P]    serve the product
 hotline demo [--tickets N]           the demo province, its people and N synthetic tickets
 hotline check-chain                  verify the hash chain of every ticket's history
+hotline import-tickets FILE          import historical tickets (CSV/Excel; --dry-run, --map col=field)
 hotline <any manage.py command>      migrate, createsuperuser, shell …
 """
 
 import os
 import sys
 
-ALIASES = {"check-chain": "check_chain"}
+ALIASES = {"check-chain": "check_chain", "import-tickets": "import_tickets"}
 
 
 def main(argv: list[str] | None = None) -> None:

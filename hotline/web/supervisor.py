@@ -1,5 +1,7 @@
-"""Supervisor view (效能督查): overdue, due-soon and flagged tickets in scope; Excel export."""
+"""Supervisor view (效能督查): overdue, due-soon and flagged tickets in scope; Excel/CSV export."""
 
+import csv
+import io
 from io import BytesIO
 
 from django.http import Http404, HttpResponse
@@ -91,18 +93,16 @@ def board(request):
 
 @role_required(*READONLY_ROLES)
 def export(request):
-    """The filtered list as an .xlsx file (at most EXPORT_LIMIT rows)."""
+    """The filtered list as an .xlsx file, or CSV with ?format=csv (at most EXPORT_LIMIT rows)."""
     f = _filters(request)
     found = _rows(request, f)
     if not isinstance(found, list):
         found = found[:EXPORT_LIMIT]
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(queues.SUPERVISE_TABS[f["tab"]])
-    ws.append(COLUMNS)
     now = timezone.now()
+    rows = [COLUMNS]
     for t in found:
         state, deadline = deadlines.state(t, now)
-        ws.append(
+        rows.append(
             [
                 t.number,
                 t.title,
@@ -118,9 +118,24 @@ def export(request):
                 "是" if t.is_supervised else "",
             ]
         )
+    stem = f"supervision-{f['tab']}-{timezone.localtime(now):%Y%m%d%H%M}"
+    if request.GET.get("format") == "csv":
+        out = io.StringIO()
+        out.write("\ufeff")  # Excel reads UTF-8 CSV as Chinese only with the BOM
+        # A title that starts like a formula must not run in the reader's spreadsheet.
+        csv.writer(out).writerows(
+            [["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in r] for r in rows]
+        )
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+        return response
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(queues.SUPERVISE_TABS[f["tab"]])
+    for r in rows:
+        ws.append(r)
     out = BytesIO()
     wb.save(out)
-    name = f"supervision-{f['tab']}-{timezone.localtime(now):%Y%m%d%H%M}.xlsx"
+    name = f"{stem}.xlsx"
     response = HttpResponse(
         out.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
