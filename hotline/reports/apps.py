@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "hotline.reports"
+    verbose_name = "分析报告与大屏"
