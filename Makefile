@@ -26,12 +26,15 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 install: $(STAMP) node_modules/.package-lock.json
 
-# The browser tests drive Debian's Chromium; without a CJK font every Chinese character is a box.
-# With CI=true a failed install fails here (and the tests fail rather than skip).
+# The browser tests drive Debian's Chromium; without a CJK font every Chinese character is a box
+# (in pages, charts and reports). The report test opens the Word file with LibreOffice and reads
+# the PDF back with poppler. With CI=true a failed install fails here (the tests fail, not skip).
 browser:
-	@(command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "Noto Sans CJK") || \
-		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk) || \
-		{ [ "$$CI" != true ] || exit 1; echo "chromium not installed: browser tests will be skipped"; }
+	@(command -v chromium >/dev/null && command -v soffice >/dev/null && \
+		command -v pdftotext >/dev/null && fc-list 2>/dev/null | grep -qi "Noto Sans CJK") || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk \
+			libreoffice-writer-nogui poppler-utils) || \
+		{ [ "$$CI" != true ] || exit 1; echo "chromium/libreoffice not installed: their tests will be skipped"; }
 
 run: install
 	$(BIN)/hotline migrate --noinput

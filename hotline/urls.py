@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 
 from hotline.api import api
+from hotline.portal.urls import import_urlpatterns
 from hotline.web.urls import auth_urlpatterns
 
 
@@ -27,5 +28,9 @@ urlpatterns = [
     path("", include(auth_urlpatterns)),
     path("supervision/", include("hotline.supervision.urls")),
     path("evaluation/", include("hotline.evaluation.urls")),
+    path("analytics/", include("hotline.analytics.urls")),
+    path("reports/", include("hotline.reports.urls")),
+    path("portal/", include("hotline.portal.urls")),
+    path("import/", include((import_urlpatterns, "portal_import"))),
     path("", include("hotline.web.urls")),
 ]

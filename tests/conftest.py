@@ -64,6 +64,9 @@ PEOPLE = {
     "two_hats": [("gl_housing", Role.HANDLER), ("tj_housing", Role.LEADER)],
 }
 
+# Playwright and Chromium fixtures, one instance for every test module that drives a browser.
+pytest_plugins = ["tests.browser.fixtures"]
+
 
 def ensure_catalog():
     """Policies and the holiday calendar; cheap when already there (transactional tests flush)."""

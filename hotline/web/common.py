@@ -36,9 +36,21 @@ ROLE_LINKS: dict[str, list[tuple[str, str]]] = {
     Role.SUPERVISOR: [
         ("supervision:ledger", "督办台账"),
         ("evaluation:scorecards", "考评"),
+        ("reports:index", "报告"),
+        ("reports:dashboard", "大屏"),
+        ("analytics:warnings", "预警"),
+        ("analytics:topics", "热点"),
+        ("evaluation:accountability", "问责"),
     ],
     Role.ANALYST: [
         ("evaluation:scorecards", "考评"),
+        ("reports:index", "报告"),
+        ("reports:dashboard", "大屏"),
+        ("analytics:warnings", "预警"),
+        ("analytics:topics", "热点"),
+    ],
+    Role.ADMIN: [
+        ("portal_import:upload", "历史导入"),
     ],
 }
 

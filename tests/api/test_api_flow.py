@@ -726,8 +726,14 @@ PATHS = {
     "/api/v1/evaluation/scorecards": {"get"},
     # the exchange (hotline/exchange/api.py)
     "/api/v1/exchange/tickets": {"post"},
+    "/api/v1/exchange/status": {"post"},
     "/api/v1/exchange/events": {"get"},
     "/api/v1/exchange/export": {"get"},
+    # the dashboard (hotline/reports/api.py)
+    "/api/v1/dashboard/today": {"get"},
+    "/api/v1/dashboard/top": {"get"},
+    "/api/v1/dashboard/satisfaction": {"get"},
+    "/api/v1/dashboard/warnings": {"get"},
 }
 
 

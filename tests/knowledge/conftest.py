@@ -1,7 +1,8 @@
 """Knowledge-base fixtures: a few categories, two editors, and articles written through services."""
 
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -11,7 +12,9 @@ from hotline.knowledge import services
 from hotline.knowledge.models import Article
 from hotline.orgs.models import Membership, Role, User
 
-TODAY = date(2026, 11, 26)
+# The real local day: searches without `today=` (the admin, the API) run on it, so the
+# fixtures' validity windows must be relative to it.
+TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 # code: (name, parent code)
 CATEGORIES = {
