@@ -36,4 +36,5 @@ def test_dashboard_draws_and_refreshes(as_role, shot, province, categories):
         "document.getElementById('kpi-today').textContent === '3'", timeout=40_000
     )
     assert page.evaluate("window.__same_page") is True  # updated in place, not reloaded
+    page.wait_for_timeout(1500)  # let ECharts' update animation finish before the picture
     shot(page, "dashboard-01")
