@@ -17,6 +17,19 @@ def issue_token(*, user: User, name: str) -> tuple[ApiToken, str]:
     return token, key
 
 
+def service_user(username: str, full_name: str, *, is_active: bool) -> User:
+    """An account the system acts as (automatic dispatch, portal intake, automatic rules),
+    created on first use and safe beside another process creating it too; its password is
+    unusable, so nobody signs in with it. Callers give it its role at a center."""
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"full_name": full_name, "is_active": is_active}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
 def system_actor(center: Unit) -> User:
     """The account automatic rules act as at `center` (e.g. 自动督办): a supervisor there.
 
@@ -26,13 +39,7 @@ def system_actor(center: Unit) -> User:
     """
     if not center.is_center:
         raise ValueError(f"{center.code} is not a hotline center")
-    user, created = User.objects.get_or_create(
-        username=f"{SYSTEM_PREFIX}{center.code}",
-        defaults={"full_name": f"{center.name}（系统）", "is_active": False},
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
+    user = service_user(f"{SYSTEM_PREFIX}{center.code}", f"{center.name}（系统）", is_active=False)
     Membership.objects.get_or_create(
         user=user, unit=center, role=Role.SUPERVISOR, defaults={"is_active": True}
     )

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from hotline.catalog.models import AppealType, Category
 from hotline.errors import InvalidInput
 from hotline.orgs.models import Membership, Region, Role, Unit, UnitKind
+from hotline.orgs.services import service_user
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Channel, Status, Ticket
 from hotline.tickets.registration import RegisterInput
@@ -73,13 +74,7 @@ def center_for(region: Region | None) -> Unit:
 def portal_user(center: Unit):
     """The center's portal account (`system-portal-{code}`): an agent nobody logs in as."""
     User = get_user_model()
-    user, created = User.objects.get_or_create(
-        username=f"{SYSTEM_PREFIX}{center.code}",
-        defaults={"full_name": f"{center.name}网站受理", "is_active": True},
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
+    user = service_user(f"{SYSTEM_PREFIX}{center.code}", f"{center.name}网站受理", is_active=True)
     Membership.objects.update_or_create(
         user=user, unit=center, role=Role.AGENT, defaults={"is_active": True}
     )

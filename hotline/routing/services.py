@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from hotline.orgs.models import Membership, Role, Unit
+from hotline.orgs.services import service_user
 
 from . import jurisdiction, recommender, store, taxonomy
 from .classifier import Prediction
@@ -145,14 +146,7 @@ def system_dispatcher(center: Unit):
     It has an unusable password (nobody logs in as it) and one dispatcher membership at the
     center, so `lifecycle.dispatch` checks it like any dispatcher and the history names it.
     """
-    User = get_user_model()
-    user, created = User.objects.get_or_create(
-        username=f"{SYSTEM_PREFIX}{center.code}",
-        defaults={"full_name": f"{center.name}智能派单", "is_active": True},
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
+    user = service_user(f"{SYSTEM_PREFIX}{center.code}", f"{center.name}智能派单", is_active=True)
     Membership.objects.update_or_create(
         user=user, unit=center, role=Role.DISPATCHER, defaults={"is_active": True}
     )
