@@ -22,7 +22,7 @@ from hotline.errors import HotlineError
 from .. import fastinsert, history
 from ..models import Ticket
 from ..registration import RegisterInput, build_ticket, next_numbers
-from .intake import register
+from .intake import register, register_event
 
 
 @dataclass
@@ -171,16 +171,7 @@ def _insert(by, fresh, screening, index_registered, on_created) -> None:
         # Screening first, as in `register`: a red risk makes the ticket 特急.
         screened = screening.screen_new(ticket, signature=False)
         screened_all.append((ticket, screened))
-        event = history.build_event(
-            ticket,
-            action="register",
-            from_status="",
-            actor=by,
-            actor_unit=membership.unit,
-            data={"channel": ticket.channel, **screened.event_data},
-            at=ticket.created_at,
-        )
-        pairs.append((ticket, event))
+        pairs.append((ticket, register_event(ticket, by, membership, screened)))
     with transaction.atomic():
         fastinsert.insert_many([t for t, _ in pairs])
         history.save_many(pairs)

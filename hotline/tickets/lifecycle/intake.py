@@ -13,6 +13,20 @@ from ..registration import RegisterInput, new_ticket
 from ._base import BEFORE_REPLY, INTAKE_ROLES, _commit, _lock
 
 
+def register_event(ticket, by, membership, screened):
+    """The `register` event of a new ticket (one at a time or in a batch): the channel and
+    what screening found."""
+    return history.build_event(
+        ticket,
+        action="register",
+        from_status="",
+        actor=by,
+        actor_unit=membership.unit,
+        data={"channel": ticket.channel, **screened.event_data},
+        at=ticket.created_at,
+    )
+
+
 def register(*, by, data: RegisterInput) -> tuple[Ticket, bool]:
     """Register a demand; returns (ticket, created). A known external reference returns the
     existing ticket (rule 6). A phone call taken by an agent awaits dispatch at once.
@@ -25,15 +39,7 @@ def register(*, by, data: RegisterInput) -> tuple[Ticket, bool]:
     # Screening first: a red risk makes the ticket 特急 before any deadline is computed.
     screened = screening.screen_new(ticket)
     # The event is built first so that the ticket row goes in once, with its chain head.
-    event = history.build_event(
-        ticket,
-        action="register",
-        from_status="",
-        actor=by,
-        actor_unit=membership.unit,
-        data={"channel": ticket.channel, **screened.event_data},
-        at=ticket.created_at,
-    )
+    event = register_event(ticket, by, membership, screened)
     try:
         with transaction.atomic():
             fastinsert.insert(ticket)
