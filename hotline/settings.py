@@ -155,6 +155,9 @@ LOGGING = {
 # How long a worker trusts an API token it has checked (seconds); see hotline/api.py.
 TOKEN_CACHE_SECONDS = int(os.environ.get("HOTLINE_TOKEN_CACHE_SECONDS", "10"))
 
+# How often the dashboard (大屏) fetches its figures again (seconds).
+DASHBOARD_REFRESH_SECONDS = int(os.environ.get("HOTLINE_DASHBOARD_REFRESH_SECONDS", "30"))
+
 # `ticket_created_cover` carries INCLUDE columns for PostgreSQL; on SQLite (development, tests)
 # it is a plain index on created_at, which is what we want there.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -1,6 +1,7 @@
 """Report pages: the list of monthly and quarterly reports of the user's regions, the
 downloads (made on first request and kept), and the dashboard page."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -91,4 +92,9 @@ def dashboard_page(request):
     region = regions[0]
     if request.GET.get("region"):
         region = _region(request.user, request.GET["region"])
-    return render(request, "reports/dashboard.html", {"region": region, "regions": regions})
+    context = {
+        "region": region,
+        "regions": regions,
+        "refresh_ms": settings.DASHBOARD_REFRESH_SECONDS * 1000,
+    }
+    return render(request, "reports/dashboard.html", context)
