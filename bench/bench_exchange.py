@@ -1,7 +1,8 @@
 """The exchange under load: batch ingest from a sub-center, and webhook fan-out.
 
     .venv/bin/python bench/bench_exchange.py [--sqlite] [--tickets 20000] [--batch 1000]
-                                             [--procs 1] [--db hotline_bench_exchange]
+                                             [--procs 1] [--served] [--texts real|synthetic]
+                                             [--ingest-only] [--db hotline_bench_exchange]
 
 PostgreSQL by default (a fresh database, `hotline_bench_exchange` unless `--db`). Ingest: signed batches
 through the whole request path (Django test client: signature, JSON, `register_many` with
@@ -15,14 +16,36 @@ ticket, events/s and the counts that prove nothing was lost or doubled.
 """
 
 import argparse
+import csv
+import http.client
 import json
 import multiprocessing
 import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
-from common import fresh_database, setup_django
+from common import (
+    backend_cpu_seconds,
+    fresh_database,
+    machine_cpu,
+    process_cpu_seconds,
+    serve,
+    setup_django,
+)
+
+MESSAGES = ("messages_labeled.csv", "messages_unlabeled.csv", "messages_with_votes.csv")
+
+
+def real_texts(data: Path) -> list[tuple[str, str]]:
+    """(title, content) of every real message in `data`, within the exchange schema's limits."""
+    rows = []
+    for name in MESSAGES:
+        if (data / name).is_file():
+            with (data / name).open(encoding="utf-8") as f:
+                rows += [(r["title"][:200], r["content"][:5000]) for r in csv.DictReader(f)]
+    return [(t, c) for t, c in rows if t.strip() and c.strip()]
 
 
 def receiver():
@@ -47,20 +70,26 @@ def receiver():
     return server, got
 
 
+def _post_all(push, bodies):
+    """(created, client CPU seconds, its database backend's CPU seconds or None)."""
+    s0, c0 = backend_cpu_seconds(), time.process_time()
+    created = sum(push(b)["created"] for b in bodies)
+    c1, s1 = time.process_time(), backend_cpu_seconds()
+    return created, c1 - c0, None if s0 is None or s1 is None else s1 - s0
+
+
 def _client(push, bodies, out):
     from django.db import connections
 
     connections.close_all()  # the parent's connection must not be shared with the child
-    c0 = time.process_time()
-    created = sum(push(b)["created"] for b in bodies)
-    out.put((created, time.process_time() - c0))
+    out.put(_post_all(push, bodies))
 
 
 def ingest_in_processes(push, bodies, procs):
-    """Post `bodies` from `procs` forked processes; returns (created, their CPU seconds)."""
+    """Post `bodies` from `procs` forked processes; returns (created, their CPU seconds,
+    their database backends' CPU seconds or None)."""
     if procs == 1:
-        c0 = time.process_time()
-        return sum(push(b)["created"] for b in bodies), time.process_time() - c0
+        return _post_all(push, bodies)
     from django.db import connections
 
     connections.close_all()
@@ -75,7 +104,66 @@ def ingest_in_processes(push, bodies, procs):
     for child in children:
         child.join()
         assert child.exitcode == 0, child.exitcode
-    return sum(r[0] for r in results), sum(r[1] for r in results)
+    server = [r[2] for r in results]
+    return (
+        sum(r[0] for r in results),
+        sum(r[1] for r in results),
+        None if None in server else sum(server),
+    )
+
+
+def _post_http(port, sign, bodies, out, i):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    created = 0
+    for body in bodies:
+        conn.request("POST", "/api/v1/exchange/tickets", body, sign(body))
+        r = conn.getresponse()
+        data = r.read()
+        assert r.status == 200, data[:300]
+        created += json.loads(data)["created"]
+    conn.close()
+    out[i] = created
+
+
+def ingest_served(url, sign, bodies, warm, procs):
+    """Post `bodies` over HTTP to gunicorn with `procs` workers from `procs` threads; returns
+    (created, seconds, workers' CPU seconds, machine busy fraction)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    master = serve(url, port, procs)
+    try:
+        # Warm every worker (sync workers take one request at a time: concurrent warm-ups
+        # land on different workers).
+        threads = [threading.Thread(target=_post_http, args=(port, sign, [w], {}, 0)) for w in warm]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        workers = [int(p) for p in Path(f"/proc/{master.pid}/task/{master.pid}/children")
+                   .read_text().split()]  # fmt: skip
+        w0 = sum(process_cpu_seconds(p) or 0 for p in workers)
+        m0 = machine_cpu()
+        out = {}
+        threads = [
+            threading.Thread(target=_post_http, args=(port, sign, bodies[i::procs], out, i))
+            for i in range(procs)
+        ]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        seconds = time.perf_counter() - t0
+        m1 = machine_cpu()
+        w1 = sum(process_cpu_seconds(p) or 0 for p in workers)
+        busy = (m1[0] - m0[0]) / max(1, m1[1] - m0[1])
+        return sum(out.values()), seconds, w1 - w0, busy
+    finally:
+        master.terminate()
+        master.wait()
 
 
 def main():
@@ -85,6 +173,8 @@ def main():
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--procs", type=int, default=1, help="client processes posting at once")
     ap.add_argument("--ingest-only", action="store_true", help="skip deferred screening, fan-out")
+    ap.add_argument("--served", action="store_true", help="over HTTP to gunicorn, --procs workers")
+    ap.add_argument("--texts", choices=["real", "synthetic"], default=None)
     ap.add_argument("--db", default="hotline_bench_exchange", help="PostgreSQL database (dropped)")
     args = ap.parse_args()
     url = fresh_database(None if args.sqlite else "postgres", args.db)
@@ -115,19 +205,37 @@ def main():
     system = services.connect_system(code="bench", name="压测", unit=unit, service_user=bot)
     client = Client()
 
+    texts = real_texts(Path(settings.DATA_DIR)) if args.texts != "synthetic" else []
+    if args.texts == "real" and not texts:
+        raise SystemExit(f"no messages in {settings.DATA_DIR}")
+
+    def text(n):
+        if texts:
+            return texts[n % len(texts)]
+        return (
+            f"夜间施工噪音扰民{n}",
+            f"某小区旁工地第{n}次夜间施工，噪音严重影响休息，请尽快处理。",
+        )
+
     def batch(start):
         items = [
             {
                 "external_id": f"E{n}",
                 "appeal_type": "complaint",
-                "title": f"夜间施工噪音扰民{n}",
-                "content": f"某小区旁工地第{n}次夜间施工，噪音严重影响休息，请尽快处理。",
+                "title": text(n)[0],
+                "content": text(n)[1],
                 "citizen_phone": f"138{n:08d}",
                 "address": "某小区3号楼",
             }
             for n in range(start, min(start + args.batch, args.tickets))
         ]
-        return json.dumps({"tickets": items}).encode()
+        return json.dumps({"tickets": items}, ensure_ascii=False).encode()
+
+    def sign(body):
+        return {
+            **signing.headers(system.code, system.secret, body),
+            "Content-Type": "application/json",
+        }
 
     def push(body):
         head = signing.headers(system.code, system.secret, body)
@@ -137,25 +245,50 @@ def main():
         return r.json()
 
     bodies = [batch(s) for s in range(0, args.tickets, args.batch)]
-    # Warm the process (lexicon automaton, statement caches) with one ticket outside the run,
-    # as a served worker is warm after its first request.
-    warm = json.dumps({"tickets": [{**json.loads(bodies[0])["tickets"][0], "external_id": "W0"}]})
-    push(warm.encode())
+    first = json.loads(bodies[0])["tickets"][0]
+    # Warm each process (lexicon automaton, statement caches) with one ticket outside the
+    # run, as a served worker is warm after its first request.
+    warm = [
+        json.dumps({"tickets": [{**first, "external_id": f"W{i}"}]}).encode()
+        for i in range(args.procs if args.served else 1)
+    ]
     load = os.getloadavg()[0]
-    t0 = time.perf_counter()
-    created, cpu = ingest_in_processes(push, bodies, args.procs)
-    ingest_s = time.perf_counter() - t0
+    if args.served:
+        created, ingest_s, workers_cpu, busy = ingest_served(url, sign, bodies, warm, args.procs)
+    else:
+        push(warm[0])
+        load = os.getloadavg()[0]
+        t0 = time.perf_counter()
+        created, cpu, server_cpu = ingest_in_processes(push, bodies, args.procs)
+        ingest_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     again = [push(b) for b in bodies[:2]]
     retry_s = time.perf_counter() - t0
     retried = sum(len(b["items"]) for b in again)
     print(f"database: {url.split('/')[-1]} ({'SQLite' if args.sqlite else 'PostgreSQL'})")
+    sample = json.loads(bodies[0])["tickets"]
+    mean = sum(len(t["title"]) + len(t["content"]) for t in sample) / len(sample)
     print(
-        f"ingest: {created} tickets in {ingest_s:.1f} s = {created / ingest_s:,.0f} tickets/s "
-        f"(batches of {args.batch}, {args.procs} client process(es), load {load:.1f} at start); "
-        f"client CPU {cpu / created * 1000:.3f} ms/ticket; tickets in db {Ticket.objects.count()} "
-        "(with the warm-up ticket)"
+        f"texts: {'real messages' if texts else 'synthetic'}, title and content "
+        f"{mean:.0f} characters on average; load {load:.1f} at start"
     )
+    if args.served:
+        print(
+            f"ingest over HTTP: {created} tickets in {ingest_s:.1f} s = "
+            f"{created / ingest_s:,.0f} tickets/s (batches of {args.batch}, gunicorn with "
+            f"{args.procs} worker(s), {args.procs} client thread(s)); workers' CPU "
+            f"{workers_cpu / created * 1000:.3f} ms/ticket; machine busy {busy:.0%} of "
+            f"{os.cpu_count()} cores"
+        )
+    else:
+        print(
+            f"ingest: {created} tickets in {ingest_s:.1f} s = {created / ingest_s:,.0f} tickets/s"
+            f" (batches of {args.batch}, {args.procs} client process(es)); client CPU "
+            f"{cpu / created * 1000:.3f} ms/ticket; database backend CPU "
+            + (f"{server_cpu / created * 1000:.3f}" if server_cpu is not None else "n/a")
+            + " ms/ticket"
+        )
+    print(f"tickets in db {Ticket.objects.count()} (with {len(warm)} warm-up ticket(s))")
     print(
         f"retry of {retried} already-registered items: {retried / retry_s:,.0f} items/s, "
         f"created {sum(b['created'] for b in again)}"

