@@ -9,8 +9,10 @@ class OutboxMessage(models.Model):
     event = models.OneToOneField("tickets.TicketEvent", models.CASCADE, related_name="outbox")
     topic = models.CharField(max_length=48)
     payload = models.JSONField()
-    created_at = models.DateTimeField(db_index=True)
-    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Read by id only (the feed's cursor, the delivery queue): no other index to pay for on
+    # every ticket change.
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "发件箱"
