@@ -1,28 +1,42 @@
 """Rule 4: the one normaliser every match, classification and hash goes through."""
 
+import functools
 import re
 import unicodedata
 
-# The full-width forms (！ to ～) and the ideographic space: the only characters of ordinary
-# Chinese text that NFKC changes, mapped to what NFKC makes of them.
-_WIDE = re.compile("[\uff01-\uff5e\u3000]")
-_NARROW = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in [*range(0xFF01, 0xFF5F), 0x3000]}
 
-
-def _narrow(match: re.Match) -> str:
-    return _NARROW[match.group()]
+@functools.cache
+def _compatibility() -> tuple[re.Pattern, dict[str, str]]:
+    """The characters of the Basic Multilingual Plane that NFKC changes (full-width forms,
+    the no-break space, …, ①, ㎡: about 3,000), as one character class, and what NFKC makes
+    of each. Built on first use (65,536 normalisations, some 30 ms)."""
+    changed = {}
+    for code in range(0x10000):
+        c = chr(code)
+        if not 0xD800 <= code <= 0xDFFF and unicodedata.normalize("NFKC", c) != c:
+            changed[c] = unicodedata.normalize("NFKC", c)
+    runs: list[list[int]] = []
+    for code in sorted(map(ord, changed)):
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    ranges = "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in runs
+    )
+    return re.compile(f"[{ranges}]"), changed
 
 
 def nfkc(value: str) -> str:
     """`unicodedata.normalize("NFKC", value)`, exactly, at a fifth of its cost on Chinese text.
 
     NFKC decomposes and recomposes the whole string as soon as one character needs it, and
-    nearly every demand has full-width punctuation (，：（）). Those are replaced one by one
-    first (NFKC of the result is NFKC of the original, since each replacement is what NFKC
-    decomposes that character to); the result is returned when Unicode's quick check finds
-    it already normalised, and goes through NFKC otherwise (other compatibility characters,
-    combining marks)."""
-    value = _WIDE.sub(_narrow, value)
+    nearly every demand has some (full-width punctuation ，：（）, …, ①). Those are replaced
+    one by one first by what NFKC makes of each, which leaves the string's NFKD, so its NFKC,
+    unchanged; the result is returned when Unicode's quick check finds it normalised, and
+    goes through NFKC otherwise (combining marks, characters beyond the BMP)."""
+    pattern, changed = _compatibility()
+    value = pattern.sub(lambda m: changed[m.group()], value)
     if unicodedata.is_normalized("NFKC", value):
         return value
     return unicodedata.normalize("NFKC", value)
