@@ -1,14 +1,13 @@
 """Rule 4's normaliser: `nfkc` is NFKC exactly, on every kind of text it takes a shortcut for
 and on those it does not."""
 
-import csv
 import unicodedata
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from hotline.text import compact, nfkc, normalize
+
+from .realdata import real_messages
 
 CASES = [
     "",
@@ -39,13 +38,9 @@ def test_nfkc_matches_on_every_character_of_the_planes_in_use():
 
 
 def test_nfkc_on_the_real_messages():
-    path = Path(settings.DATA_DIR) / "messages_unlabeled.csv"
-    if not path.is_file():
-        pytest.skip("HOTLINE_DATA_DIR has no messages")
-    with path.open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            for text in (row["title"], row["content"]):
-                assert nfkc(text) == unicodedata.normalize("NFKC", text)
+    for title, content in real_messages("messages_unlabeled.csv"):
+        for text in (title, content):
+            assert nfkc(text) == unicodedata.normalize("NFKC", text)
 
 
 def test_normalize_and_compact():
