@@ -64,7 +64,7 @@ class RegionAdmin(RegionScopedAdmin):
 @admin.register(Unit)
 class UnitAdmin(RegionScopedAdmin):
     list_display = ["code", "name", "kind", "level", "function", "region", "parent", "is_active"]
-    list_filter = ["kind", "level", "is_active"]
+    list_filter = ["kind", "level", "is_active", "leader_approval"]
     search_fields = ["code", "name", "function"]
     autocomplete_fields = ["parent", "region"]
     readonly_fields = ["path"]

@@ -68,6 +68,9 @@ class Unit(models.Model):
     # What kind of department it is (住建, 人社 …): the routing key for recommendations.
     function = models.CharField("职能", max_length=32, blank=True, db_index=True)
     is_active = models.BooleanField("启用", default=True)
+    # A unit that sets this has its handlers' replies, extension and return requests wait
+    # for its leader (分管领导) before they leave the unit.
+    leader_approval = models.BooleanField("答复、延期、退单须经分管领导审批", default=False)
     path = models.CharField(max_length=255, db_index=True, editable=False)
 
     class Meta:

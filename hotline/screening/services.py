@@ -250,13 +250,19 @@ def _districts() -> tuple[str, ...]:
 def review_reply(*, ticket, body: str, by) -> ReplyReview:
     """Called by lifecycle.reply: a blocked reply is refused whole (nothing changes), any other
     verdict is stored for the reviewer."""
+    review = refuse_blocked(ticket, body)
+    return store_review(ticket=ticket, body=body, review=review, by=by)
+
+
+def refuse_blocked(ticket, body: str):
+    """The automatic check of a reply; a blocked one is refused (InvalidInput on `body`)."""
     review = check_reply(ticket, body)
     if review.verdict == Verdict.BLOCK:
         zh = "；".join(r.message_zh for r in review.reasons if r.severity == Verdict.BLOCK)
         en = "; ".join(r.message_en for r in review.reasons if r.severity == Verdict.BLOCK)
         raise InvalidInput(f"答复未通过自动审查，请修改后再提交：{zh}",
                            f"the reply is blocked by the automatic check: {en}", field="body")  # fmt: skip
-    return store_review(ticket=ticket, body=body, review=review, by=by)
+    return review
 
 
 def store_review(*, ticket, body: str, review, by) -> ReplyReview:

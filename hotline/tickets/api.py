@@ -16,7 +16,8 @@ from hotline.orgs.models import CENTER_ROLES, READONLY_ROLES, Region, Unit
 
 from . import deadlines, history, lifecycle
 from .guards import ACTION_NAMES
-from .models import AssignmentRole, Status, Ticket
+from .lifecycle import pending_approval
+from .models import AssignmentRole, LeaderApproval, Status, Ticket
 from .registration import RegisterInput
 from .schemas import (
     ChainOut,
@@ -105,6 +106,20 @@ def ticket_out(user, t: Ticket, now=None) -> dict:
     }
 
 
+def approval_out(a: LeaderApproval) -> dict:
+    return {
+        "id": a.pk,
+        "ticket": a.ticket.number,
+        "title": a.ticket.title,
+        "unit": _unit_out(a.unit),
+        "action": a.action,
+        "action_label": a.get_action_display(),
+        "payload": a.payload,
+        "submitted_by": str(a.submitted_by),
+        "submitted_at": a.submitted_at,
+    }
+
+
 def detail_out(user, t: Ticket) -> dict:
     events = t.events.select_related("actor", "actor_unit").order_by("seq")
     assisting = (
@@ -119,6 +134,7 @@ def detail_out(user, t: Ticket) -> dict:
         "assisting_units": [_unit_out(a.unit) for a in assisting],
         "extension_count": t.extension_count,
         "reopen_count": t.reopen_count,
+        "pending_approval": approval_out(pending) if (pending := pending_approval(t)) else None,
         "timeline": [
             {
                 "seq": e.seq,

@@ -1,12 +1,17 @@
 """One endpoint per transition; each returns the ticket as the caller now sees it."""
 
+from django.db.models import F
 from django.http import Http404
 
-from hotline.errors import InvalidInput
+from hotline.errors import Forbidden, InvalidInput
+from hotline.orgs import scope
+from hotline.orgs.models import Role
 
 from . import lifecycle
-from .api import ERRORS, _get, _unit, detail_out, router
+from .api import ERRORS, _get, _unit, approval_out, detail_out, router
+from .models import ApprovalState, LeaderApproval, Status
 from .schemas import (
+    ApprovalOut,
     CallbackIn,
     DispatchIn,
     ExtensionIn,
@@ -231,3 +236,44 @@ def supervise(request, number: str, payload: SuperviseIn):
             level=payload.level,
         ),
     )
+
+
+@_post("leader/approve", "分管领导同意")
+def leader_approve(request, number: str, payload: NoteIn | None = None):
+    return _done(
+        request,
+        lifecycle.leader_approve(
+            ticket=_get(request, number), by=request.auth, note=_note(payload)
+        ),
+    )
+
+
+@_post("leader/reject", "分管领导驳回")
+def leader_reject(request, number: str, payload: ReasonIn):
+    return _done(
+        request,
+        lifecycle.leader_reject(
+            ticket=_get(request, number), by=request.auth, reason=payload.reason
+        ),
+    )
+
+
+def pending_approvals(user, limit: int = 200) -> list[LeaderApproval]:
+    """What waits for `user` as leader: the pending matters of the units they lead, of
+    tickets those units still lead, oldest first."""
+    units = [m.unit_id for m in scope.memberships(user) if m.role == Role.LEADER]
+    if not units:
+        raise Forbidden("只有分管领导可以查看待审批事项", "only a unit leader has approvals")
+    return list(
+        LeaderApproval.objects.filter(
+            unit_id__in=units, state=ApprovalState.PENDING, ticket__lead_unit_id=F("unit_id")
+        )
+        .exclude(ticket__status__in=[Status.CLOSED, Status.MERGED, Status.INVALID])
+        .select_related("ticket", "unit", "submitted_by")
+        .order_by("submitted_at", "id")[:limit]
+    )
+
+
+@router.get("/approvals", response={200: list[ApprovalOut], **ERRORS}, summary="待分管领导审批")
+def list_approvals(request):
+    return [approval_out(a) for a in pending_approvals(request.auth)]

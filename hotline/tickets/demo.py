@@ -43,7 +43,40 @@ def build(*, tickets: int, password: str = DEMO_PASSWORD, seed: int = 7) -> dict
     if tickets > live:
         bulk.load(tickets - live, seed=seed, now=timezone.now() - timezone.timedelta(hours=1))
     _live_tickets(live, seed)
+    if live:
+        _held_for_leader()
     return accounts
+
+
+def _held_for_leader() -> None:
+    """福州市住建局 has its leader approve what its handlers send out (分管领导审批): one of its
+    tickets waits for fz_housing_leader with a reply fz_housing_handler submitted."""
+    unit = Unit.objects.get(code="350100-housing")
+    unit.leader_approval = True
+    unit.save(update_fields=["leader_approval"])
+    u = {u.username: u for u in User.objects.filter(username__startswith="fz_")}
+    t, _ = lifecycle.register(
+        by=u["fz_agent"],
+        data=RegisterInput(
+            channel="phone",
+            appeal_type="complaint",
+            title="小区二次供水水箱多年未清洗",
+            content="鼓楼区某小区二次供水水箱多年未清洗，自来水有异味，请相关部门督促物业清洗消毒并检测水质。",
+            citizen_name="陈先生",
+            citizen_phone="13905910001",
+            region=unit.region,
+            category=Category.objects.filter(code="010216").first(),
+        ),
+    )
+    if t.status == "registered":
+        t = lifecycle.accept(ticket=t, by=u["fz_agent"])
+    t = lifecycle.dispatch(ticket=t, by=u["fz_dispatcher"], to_unit=unit)
+    t = lifecycle.acknowledge(ticket=t, by=u["fz_housing_handler"])
+    lifecycle.reply(
+        ticket=t,
+        by=u["fz_housing_handler"],
+        body="已责成物业公司于本周内完成水箱清洗消毒，并委托检测机构出具水质检测报告，结果将公示。",
+    )
 
 
 def _live_tickets(n: int, seed: int) -> None:

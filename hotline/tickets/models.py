@@ -232,6 +232,51 @@ class TicketRequest(models.Model):
         return f"{self.get_kind_display()}·{self.get_state_display()}"
 
 
+class ApprovalState(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已同意"
+    REJECTED = "rejected", "已驳回"
+
+
+class LeaderApproval(models.Model):
+    """A handler's reply, extension request or return request held in the unit until its
+    leader (分管领导) approves it; the ticket's status does not move meanwhile (a mark, not a
+    status). Approved, the leader's approval performs the transition."""
+
+    class Action(models.TextChoices):
+        REPLY = "reply", "答复"
+        EXTENSION = "request_extension", "申请延期"
+        RETURN = "request_return", "申请退单"
+
+    ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="approvals")
+    unit = models.ForeignKey("orgs.Unit", models.PROTECT, related_name="+", verbose_name="单位")
+    action = models.CharField("事项", max_length=24, choices=Action.choices)
+    # The transition's own input: {"body"} / {"days", "reason"} / {"reason"}.
+    payload = models.JSONField("内容")
+    state = models.CharField("状态", max_length=16, choices=ApprovalState.choices)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField("提交时间")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "分管领导审批"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "unit"],
+                condition=models.Q(state="pending"),
+                name="one_pending_approval",
+            )
+        ]
+        indexes = [models.Index(fields=["unit", "state"], name="approval_unit_state")]
+
+    def __str__(self):
+        return f"{self.get_action_display()}·{self.get_state_display()}"
+
+
 class TicketEvent(models.Model):
     """One entry of the append-only, hash-chained history of a ticket."""
 

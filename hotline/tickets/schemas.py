@@ -130,12 +130,27 @@ class TicketOut(Schema):
     merged_into: str | None
 
 
+class ApprovalOut(Schema):
+    """A matter a handler submitted and the unit leader has still to decide (分管领导审批)."""
+
+    id: int
+    ticket: str = Field(..., description="工单编号")
+    title: str
+    unit: UnitOut
+    action: str = Field(..., description="reply / request_extension / request_return")
+    action_label: str
+    payload: dict = Field(..., description="答复内容 body，或延期 days 与 reason，或退单 reason")
+    submitted_by: str
+    submitted_at: datetime
+
+
 class TicketDetailOut(TicketOut):
     reply: str
     resolved: bool | None
     assisting_units: list[UnitOut]
     extension_count: int
     reopen_count: int
+    pending_approval: ApprovalOut | None = Field(None, description="待分管领导审批的事项")
     timeline: list[EventOut]
 
 

@@ -42,12 +42,16 @@ def available(user, t: Ticket) -> set[str]:
     at_center = lambda roles: scope.center_membership(user, t.center, roles) is not None  # noqa: E731
     in_lead = scope.unit_membership(user, t.lead_unit, UNIT_ROLES) is not None
     s = t.status
+    # While a matter waits for the unit leader, the unit's next steps wait with it.
+    held = lifecycle.pending_approval(t) if in_lead else None
+    if held is not None and scope.unit_membership(user, t.lead_unit, {Role.LEADER}):
+        can.add("decide_leader")
     if s == Status.PENDING_DISPATCH and at_center(DISPATCH):
         can.add("dispatch")
     if s == Status.REGISTERED and at_center({Role.AGENT, Role.DISPATCHER}):
         can.add("accept")
     if s == Status.DISPATCHED and in_lead:
-        can |= {"acknowledge", "request_return"}
+        can |= {"acknowledge"} if held else {"acknowledge", "request_return"}
     if s in (Status.DISPATCHED, Status.IN_PROGRESS) and not in_lead:
         assist = t.assignments.filter(
             is_active=True,
@@ -60,7 +64,9 @@ def available(user, t: Ticket) -> set[str]:
         if assist.exists():
             can.add("acknowledge")
     if s == Status.IN_PROGRESS and in_lead:
-        can |= {"sub_dispatch", "request_extension", "request_return", "reply"}
+        can.add("sub_dispatch")
+        if held is None:
+            can |= {"request_extension", "request_return", "reply"}
     if s == Status.RETURN_REQUESTED:
         parent = _lead_parent_unit(t)
         decider = (
@@ -150,6 +156,8 @@ TEXT_ACTIONS = {
     "close": "reason",
     "reopen": "reason",
     "supervise": "reason",
+    "leader_approve": "note",
+    "leader_reject": "reason",
 }
 
 
@@ -208,4 +216,9 @@ ACTIONS = {
     "close",
     "reopen",
     "supervise",
+    "leader_approve",
+    "leader_reject",
 }
+
+# What a handler submits that may wait for the unit leader instead of taking effect.
+SUBMITTED = {"reply", "request_extension", "request_return"}

@@ -52,6 +52,9 @@ ROLE_LINKS: dict[str, list[tuple[str, str]]] = {
     Role.ADMIN: [
         ("portal_import:upload", "历史导入"),
     ],
+    Role.LEADER: [
+        ("web:approvals", "待审批"),
+    ],
 }
 
 

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from hotline.errors import HotlineError
 from hotline.orgs import scope
+from hotline.tickets import lifecycle
 from hotline.tickets.api import ticket_out
 from hotline.tickets.guards import ACTION_NAMES
 from hotline.tickets.models import (
@@ -97,6 +98,7 @@ def context(request, t, *, message="", error=""):
             .order_by("id")
         ],
         "requests": t.requests.select_related("unit").order_by("-requested_at"),
+        "held": lifecycle.pending_approval(t),
         "extension": actions.pending_request(t, RequestKind.EXTENSION),
         "return_request": actions.pending_request(t, RequestKind.RETURN),
         "satisfactions": Satisfaction.choices,
@@ -134,8 +136,9 @@ def act(request, number, action):
     t = visible_ticket(request, number)
     message = error = ""
     try:
-        actions.perform(request.user, t, action, request.POST)
-        message = f"已{ACTION_NAMES[action]}。"
+        done = actions.perform(request.user, t, action, request.POST)
+        held = action in actions.SUBMITTED and lifecycle.pending_approval(done)
+        message = "已提交分管领导审批。" if held else f"已{ACTION_NAMES[action]}。"
     except HotlineError as exc:
         error = exc.message_zh
     # The user may no longer see the ticket (returned, sent to another unit).

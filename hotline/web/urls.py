@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import callback, dispatch, inbox, intake, review, shell, suggestions, supervisor, ticket
+from . import (
+    approvals,
+    callback,
+    dispatch,
+    inbox,
+    intake,
+    review,
+    shell,
+    suggestions,
+    supervisor,
+    ticket,
+)
 
 app_name = "web"
 
@@ -18,6 +29,7 @@ urlpatterns = [
     path("dispatch/", dispatch.queue, name="dispatch"),
     path("dispatch/bulk/", dispatch.bulk, name="dispatch_bulk"),
     path("inbox/", inbox.inbox, name="inbox"),
+    path("approvals/", approvals.approvals, name="approvals"),
     path("review/", review.queue, name="review"),
     path("review/<str:number>/", review.decide, name="review_decide"),
     path("callback/", callback.queue, name="callback"),

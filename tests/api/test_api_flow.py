@@ -694,6 +694,10 @@ PATHS = {
     "/api/v1/tickets/{number}": {"get"},
     "/api/v1/tickets/{number}/chain": {"get"},
     **{f"/api/v1/tickets/{{number}}/{path}": {"post"} for path in ACTION_IDS},
+    # the unit leader's approval (tests/tickets/test_leader_approval.py)
+    "/api/v1/tickets/{number}/leader/approve": {"post"},
+    "/api/v1/tickets/{number}/leader/reject": {"post"},
+    "/api/v1/approvals": {"get"},
     # the knowledge base (hotline/knowledge/api.py)
     "/api/v1/knowledge/search": {"get"},
     "/api/v1/knowledge/articles": {"post"},

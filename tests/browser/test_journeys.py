@@ -295,3 +295,39 @@ def test_resolve_at_intake_from_a_knowledge_article(province, as_role, shot):
     assert record(number).status == Status.CLOSED
     article.refresh_from_db()
     assert article.use_count == 1
+
+
+def test_a_reply_waits_for_the_unit_leader_then_goes_to_review(province, as_role, shot):
+    unit = province.units["fz_housing"]
+    unit.leader_approval = True
+    unit.save(update_fields=["leader_approval"])
+    t = ticket_at(province, Status.IN_PROGRESS, lead="fz_housing")
+    body = "已责成物业公司本周内完成水箱清洗消毒，并委托检测机构出具水质报告。"
+
+    handler = as_role("fz_housing_handler")
+    ticket_page(handler, t.number)
+    handler.fill("#reply-body", body)
+    handler.get_by_role("button", name="提交答复").click()
+    handler.get_by_text("已提交分管领导审批。").wait_for()
+    assert status_of(handler) == "办理中"
+    assert "等待分管领导审批" in handler.get_by_test_id("held").inner_text()
+    assert handler.locator("#reply-body").count() == 0  # no second reply while it waits
+
+    leader = as_role("fz_housing_leader")
+    go(leader, "/")
+    leader.get_by_role("link", name="待审批").click()
+    row = leader.get_by_test_id("approvals").locator("tr", has_text=t.number)
+    assert "答复" in row.inner_text()
+    shot(leader, "09-leader-approvals")
+    row.get_by_role("link", name=t.number).click()
+    assert body in leader.get_by_test_id("held").inner_text()
+    leader.fill("#leader-note", "同意，注意公示检测结果")
+    leader.get_by_role("button", name="同意", exact=True).click()
+    leader.get_by_text("已分管领导同意。").wait_for()
+    assert status_of(leader) == "待审核"
+    assert timeline_actions(leader)[-3:] == ["submit_to_leader", "leader_approve", "reply"]
+    assert record(t.number).reply == body
+
+    reviewer = as_role("fz_reviewer")
+    go(reviewer, "/review/")
+    assert t.number in reviewer.get_by_test_id("queue").inner_text()

@@ -6,10 +6,11 @@ applies the change, appends the hash-chained event and the outbox row. Nothing e
 and changes nothing.
 
 The functions live in one module per concern (intake, dispatching, handling, review,
-supervising, batch); callers import this package and call `lifecycle.<transition>(...)`.
+supervising, approval, batch); callers import this package and call `lifecycle.<transition>(...)`.
 """
 
 from ._base import BEFORE_REPLY, DISPATCH_ROLES, INTAKE_ROLES, LEAD_ROLES
+from .approval import leader_approve, leader_reject, needs_leader, pending_approval
 from .batch import Registered, register_many
 from .dispatching import acknowledge, dispatch, sub_dispatch
 from .handling import (
@@ -40,8 +41,12 @@ __all__ = [
     "callback",
     "close",
     "dispatch",
+    "leader_approve",
+    "leader_reject",
     "mark_invalid",
     "merge",
+    "needs_leader",
+    "pending_approval",
     "register",
     "register_many",
     "reject_extension",

@@ -11,6 +11,7 @@ from hotline.orgs.models import Role
 from ..guards import at_center, in_unit, require_status, text
 from ..models import RequestKind, RequestState, Status, Ticket, TicketRequest
 from ._base import DISPATCH_ROLES, LEAD_ROLES, _commit, _lead_assignment, _lock, _policy
+from .approval import needs_leader, not_held, submit
 
 
 def _pending(t: Ticket, kind: str) -> TicketRequest | None:
@@ -23,7 +24,10 @@ def request_return(*, ticket: Ticket, by, reason: str) -> Ticket:
     t = _lock(ticket)
     require_status(t, {Status.DISPATCHED, Status.IN_PROGRESS}, "request_return")
     m = in_unit(by, t.lead_unit, LEAD_ROLES, "request_return")
+    not_held(t)
     reason = text(reason, "reason", "退单理由", min_len=5, max_len=1000)
+    if needs_leader(by, t):
+        return submit(t, by=by, membership=m, action="request_return", payload={"reason": reason})
     now = timezone.now()
     TicketRequest.objects.create(
         ticket=t,
@@ -125,6 +129,7 @@ def request_extension(*, ticket: Ticket, by, days: int, reason: str) -> Ticket:
     t = _lock(ticket)
     require_status(t, {Status.IN_PROGRESS}, "request_extension")
     m = in_unit(by, t.lead_unit, LEAD_ROLES, "request_extension")
+    not_held(t)
     policy = _policy(t)
     if not isinstance(days, int) or not 1 <= days <= policy.max_extension_days:
         raise InvalidInput(
@@ -141,6 +146,9 @@ def request_extension(*, ticket: Ticket, by, days: int, reason: str) -> Ticket:
         )
     if _pending(t, RequestKind.EXTENSION) is not None:
         raise IllegalTransition("已有待审批的延期申请", "an extension request is already pending")
+    if needs_leader(by, t):
+        payload = {"days": days, "reason": reason}
+        return submit(t, by=by, membership=m, action="request_extension", payload=payload)
     now = timezone.now()
     TicketRequest.objects.create(
         ticket=t,
@@ -207,9 +215,13 @@ def reply(*, ticket: Ticket, by, body: str) -> Ticket:
     t = _lock(ticket)
     require_status(t, {Status.IN_PROGRESS}, "reply")
     m = in_unit(by, t.lead_unit, LEAD_ROLES, "reply")
+    not_held(t)
     body = text(body, "body", "答复内容", min_len=5, max_len=5000)
     from hotline.screening import services as screening  # screening imports tickets
 
+    if needs_leader(by, t):
+        screening.refuse_blocked(t, body)  # the handler fixes it before the leader sees it
+        return submit(t, by=by, membership=m, action="reply", payload={"body": body})
     # A reply the automatic check blocks is refused whole: the handler fixes it and replies.
     review = screening.review_reply(ticket=t, body=body, by=by)
     t.reply = body
