@@ -315,7 +315,7 @@ def test_a_reply_waits_for_the_unit_leader_then_goes_to_review(province, as_role
 
     leader = as_role("fz_housing_leader")
     go(leader, "/")
-    leader.get_by_role("link", name="待审批").click()
+    leader.get_by_role("link", name="待审批").first.click()  # in the nav and on the home page
     row = leader.get_by_test_id("approvals").locator("tr", has_text=t.number)
     assert "答复" in row.inner_text()
     shot(leader, "09-leader-approvals")
