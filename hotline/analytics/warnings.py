@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from hotline.catalog.calendar import to_local
+from hotline.catalog.calendar import is_workday, to_local
 from hotline.catalog.models import Category
 from hotline.orgs import scope
 from hotline.orgs.models import Region
@@ -30,6 +30,7 @@ RECENT_DAYS = 7  # concentration: this week against the WEEKS before
 EMERGING_DAYS = 14  # emerging topics: the last two weeks …
 EMERGING_RECENT = 3  # … of which the last three days are "recent"
 MAX_TICKETS = 500  # kept per warning; the evidence keeps the full count
+MIN_BASELINE = 4  # same-weekday days of the same kind below this: the nearest days instead
 
 
 def _save(*, kind, fingerprint, title, test, day, evidence, ticket_ids, region, category, now):
@@ -72,16 +73,36 @@ def _rolled_up(cells: series.Cells) -> series.Cells:
     return out
 
 
+def baseline_days(day: dt.date) -> tuple[list[dt.date], str]:
+    """The days `day` is compared with, and how they were chosen.
+
+    The same weekday of the previous WEEKS weeks, keeping only days of the same kind by the
+    holiday calendar (working day or day off): a holiday Thursday in the baseline would make
+    an ordinary Thursday look like a surge. A day of a kind its weekday rarely is (a 调休
+    working Saturday, a holiday on a Tuesday) has fewer than MIN_BASELINE such days and is
+    compared with the nearest WEEKS earlier days of its kind instead."""
+    kind = is_workday(day)
+    same = [day - dt.timedelta(weeks=k) for k in range(stats.WEEKS, 0, -1)]
+    kept = [d for d in same if is_workday(d) == kind]
+    if len(kept) >= MIN_BASELINE:
+        return kept, f"前 {stats.WEEKS} 周同一星期几（同为{'工作日' if kind else '休息日'}）"
+    near = [day - dt.timedelta(days=k) for k in range(1, stats.WEEKS * 7 + 1)]
+    near = [d for d in near if is_workday(d) == kind][: stats.WEEKS]
+    return sorted(near), f"此前最近 {len(near)} 个{'工作日' if kind else '休息日'}（调休或节假日）"
+
+
 def detect_spikes(cells: series.Cells, days: list[dt.date], now) -> int:
     regions, categories = _names()
     found = []
+    bases: dict = {}
     for cat, region in cells.pairs():
         for day in days:
             count = cells.count(cat, region, day)
             if count < stats.MIN_COUNT:
                 continue
-            weeks = [cells.count(cat, region, day - dt.timedelta(weeks=k))
-                     for k in range(stats.WEEKS, 0, -1)]  # fmt: skip
+            if day not in bases:
+                bases[day] = baseline_days(day)
+            weeks = [cells.count(cat, region, d) for d in bases[day][0]]
             found.append((cat, region, day, weeks, stats.spike(count, weeks)))
     new, seen = 0, set()
     flags = stats.flagged([f[-1] for f in found])
@@ -98,7 +119,8 @@ def detect_spikes(cells: series.Cells, days: list[dt.date], now) -> int:
             title=f"{where} 诉求突增：{day:%m-%d} {test.count} 件，同期均值 {test.expected:.1f} 件",
             test=test, day=day, region=region, category=cat, now=now,
             evidence={"day": day.isoformat(), "weekday": day.isoweekday(),
-                      "baseline_weeks": weeks, "baseline": "前 8 周同一星期几"},
+                      "baseline_weeks": weeks, "baseline": bases[day][1],
+                      "baseline_days": [d.isoformat() for d in bases[day][0]]},
             ticket_ids=cells.ids[(cat, region, day)],
         )  # fmt: skip
     return new

@@ -258,20 +258,24 @@ def leader_reject(request, number: str, payload: ReasonIn):
     )
 
 
+def waiting_for(unit_ids):
+    """The pending matters of these units, of tickets the units still lead and that are
+    open, oldest first."""
+    return (
+        LeaderApproval.objects.filter(
+            unit_id__in=unit_ids, state=ApprovalState.PENDING, ticket__lead_unit_id=F("unit_id")
+        )
+        .exclude(ticket__status__in=[Status.CLOSED, Status.MERGED, Status.INVALID])
+        .order_by("submitted_at", "id")
+    )
+
+
 def pending_approvals(user, limit: int = 200) -> list[LeaderApproval]:
-    """What waits for `user` as leader: the pending matters of the units they lead, of
-    tickets those units still lead, oldest first."""
+    """What waits for `user` as leader: the matters of the units they lead."""
     units = [m.unit_id for m in scope.memberships(user) if m.role == Role.LEADER]
     if not units:
         raise Forbidden("只有分管领导可以查看待审批事项", "only a unit leader has approvals")
-    return list(
-        LeaderApproval.objects.filter(
-            unit_id__in=units, state=ApprovalState.PENDING, ticket__lead_unit_id=F("unit_id")
-        )
-        .exclude(ticket__status__in=[Status.CLOSED, Status.MERGED, Status.INVALID])
-        .select_related("ticket", "unit", "submitted_by")
-        .order_by("submitted_at", "id")[:limit]
-    )
+    return list(waiting_for(units).select_related("ticket", "unit", "submitted_by")[:limit])
 
 
 @router.get("/approvals", response={200: list[ApprovalOut], **ERRORS}, summary="待分管领导审批")

@@ -9,6 +9,16 @@ from . import queues
 from .common import ROLE_LINKS, ROLE_QUEUES, active_membership
 
 
+def _approvals_waiting(active) -> int:
+    from hotline.tickets.api_actions import waiting_for
+
+    return waiting_for([active.unit_id]).count()
+
+
+# Links after the queue that show how much waits behind them: url name → count(membership).
+LINK_COUNTS = {"web:approvals": _approvals_waiting}
+
+
 def _nav(request):
     active = active_membership(request)
     items = []
@@ -23,7 +33,8 @@ def _nav(request):
         )
     if active is not None:
         for name, label in ROLE_LINKS.get(active.role, []):
-            items.append({"url": reverse(name), "label": label, "count": None})
+            count = LINK_COUNTS[name](active) if name in LINK_COUNTS else None
+            items.append({"url": reverse(name), "label": label, "count": count})
     return {
         "active": active,
         "items": items,
