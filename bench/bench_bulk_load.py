@@ -1,4 +1,4 @@
-"""The bulk loader (hotline/tickets/bulk.py): tickets per second, and every chain intact.
+"""The bulk loader (hotline/tickets/bulk/): tickets per second, and every chain intact.
 
     .venv/bin/python bench/bench_bulk_load.py --tickets 1000000
         [--database-url postgres://postgres@127.0.0.1:5432/postgres | --sqlite]

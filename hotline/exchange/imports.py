@@ -1,6 +1,6 @@
 """Import historical tickets from CSV or Excel: a column mapping, a dry run, a bulk write.
 
-Imported tickets are history, not news. As the bulk path does (tickets/bulk.py, decisions
+Imported tickets are history, not news. As the bulk path does (tickets/bulk/, decisions
 合成数据), they are written straight into the tables as complete records — closed, with the
 reply when the file has one — each with its hash-chained events (`history.event_hash`: a
 `register` at the message's time and a `close` at the reply's) and no outbox rows.

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from hotline.catalog.models import Urgency
 from hotline.orgs.models import Unit
-from hotline.tickets import bulk
+from hotline.tickets.bulk.write import EVENT_COLUMNS, TICKET_COLUMNS, check_columns, reserve_ids
 from hotline.tickets.history import GENESIS, event_hash
 from hotline.tickets.models import Status, Ticket, TicketEvent
 
@@ -80,8 +80,8 @@ def _rows(row, number: str, pk: int, opts, prep) -> tuple[tuple, list[tuple]]:
         "last_event_hash": prev, "event_count": len(steps),
     }  # fmt: skip
     return (
-        tuple(ticket[c] for c in bulk.TICKET_COLUMNS),
-        [tuple(e[c] for c in bulk.EVENT_COLUMNS) for e in events],
+        tuple(ticket[c] for c in TICKET_COLUMNS),
+        [tuple(e[c] for c in EVENT_COLUMNS) for e in events],
     )
 
 
@@ -103,7 +103,7 @@ def write(rows, opts) -> tuple[int, int]:
     Raw multi-row inserts with ids reserved up front, as the bulk loader writes (its column
     lists, checked against the models): the ORM's bulk_create costs ten times more per row.
     """
-    bulk._check_columns()
+    check_columns()
     data_field = TicketEvent._meta.get_field("data")
     prep = {
         "at": connection.ops.adapt_datetimefield_value,
@@ -120,15 +120,15 @@ def write(rows, opts) -> tuple[int, int]:
                 fresh = [r for r in rows if r.ref not in known]
                 if not fresh:
                     return 0, len(rows)
-                first = bulk._reserve_ids(Ticket, len(fresh))
+                first = reserve_ids(Ticket, len(fresh))
                 numbers = _numbers(fresh, opts.center)
                 tickets, events = [], []
                 for i, r in enumerate(fresh):
                     t, evs = _rows(r, numbers[i], first + i, opts, prep)
                     tickets.append(t)
                     events += evs
-                _insert(cursor, Ticket, bulk.TICKET_COLUMNS, tickets)
-                _insert(cursor, TicketEvent, bulk.EVENT_COLUMNS, events)
+                _insert(cursor, Ticket, TICKET_COLUMNS, tickets)
+                _insert(cursor, TicketEvent, EVENT_COLUMNS, events)
             return len(fresh), len(rows) - len(fresh)
         except IntegrityError:
             if attempt == 2:  # a concurrent import of the same rows: look again, once
