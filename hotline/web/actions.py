@@ -63,10 +63,8 @@ def available(user, t: Ticket) -> set[str]:
         )
         if assist.exists():
             can.add("acknowledge")
-    if s == Status.IN_PROGRESS and in_lead:
-        can.add("sub_dispatch")
-        if held is None:
-            can |= {"request_extension", "request_return", "reply"}
+    if s == Status.IN_PROGRESS and in_lead and held is None:
+        can |= {"sub_dispatch", "request_extension", "request_return", "reply"}
     if s == Status.RETURN_REQUESTED:
         parent = _lead_parent_unit(t)
         decider = (

@@ -93,6 +93,8 @@ def test_one_matter_at_a_time_and_the_leader_decides_it_first(province, approvin
     for by in (handler, leader):
         with pytest.raises(IllegalTransition):
             lifecycle.request_extension(ticket=approving, by=by, days=2, reason="需协调多个部门")
+        with pytest.raises(IllegalTransition):  # the held matter would be left behind
+            lifecycle.sub_dispatch(ticket=approving, by=by, to_unit=province.units["fz_hrss"])
         with pytest.raises(IllegalTransition):
             lifecycle.reply(ticket=approving, by=by, body=BODY)
     assert LeaderApproval.objects.count() == 1

@@ -12,6 +12,7 @@ from .. import guards
 from ..guards import at_center, in_unit, require_status, text
 from ..models import Assignment, AssignmentRole, Status, Ticket
 from ._base import DISPATCH_ROLES, LEAD_ROLES, _commit, _lead_assignment, _lock, _policy
+from .approval import not_held
 
 
 def _check_target(t: Ticket, unit: Unit, field: str) -> Unit:
@@ -97,6 +98,7 @@ def sub_dispatch(*, ticket: Ticket, by, to_unit: Unit, note: str = "") -> Ticket
     t = _lock(ticket)
     require_status(t, {Status.IN_PROGRESS}, "sub_dispatch")
     m = in_unit(by, t.lead_unit, LEAD_ROLES, "sub_dispatch")
+    not_held(t)  # a matter held for the leader is decided before the ticket moves down
     to_unit = guards.active_unit(to_unit, "to_unit")
     lead = t.lead_unit
     below = to_unit.is_within(lead) or (
