@@ -137,6 +137,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Uploaded files (ticket attachments); served only through the scope-checked views.
+MEDIA_ROOT = Path(os.environ.get("HOTLINE_MEDIA_DIR", VAR_DIR / "media"))
+ATTACHMENT_MAX_BYTES = int(os.environ.get("HOTLINE_ATTACHMENT_MAX_MB", "10")) * 1024 * 1024
+# Django's own cap on a request held in memory; uploads above it go to a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"

@@ -135,6 +135,20 @@ def detail_out(user, t: Ticket) -> dict:
         "extension_count": t.extension_count,
         "reopen_count": t.reopen_count,
         "pending_approval": approval_out(pending) if (pending := pending_approval(t)) else None,
+        "attachments": [
+            {
+                "id": a.pk,
+                "name": a.name,
+                "size": a.size,
+                "content_type": a.content_type,
+                "sha256": a.sha256,
+                "unit": a.unit.name if a.unit else None,
+                "uploaded_by": str(a.uploaded_by) if a.uploaded_by else None,
+                "at": a.created_at,
+                "url": f"/api/v1/tickets/{t.number}/attachments/{a.pk}",
+            }
+            for a in t.attachments.select_related("unit", "uploaded_by").order_by("id")
+        ],
         "timeline": [
             {
                 "seq": e.seq,

@@ -1,7 +1,8 @@
 """One endpoint per transition; each returns the ticket as the caller now sees it."""
 
 from django.db.models import F
-from django.http import Http404
+from django.http import FileResponse, Http404
+from ninja import File, UploadedFile
 
 from hotline.errors import Forbidden, InvalidInput
 from hotline.orgs import scope
@@ -9,7 +10,7 @@ from hotline.orgs.models import Role
 
 from . import lifecycle
 from .api import ERRORS, _get, _unit, approval_out, detail_out, router
-from .models import ApprovalState, LeaderApproval, Status
+from .models import ApprovalState, Attachment, LeaderApproval, Status
 from .schemas import (
     ApprovalOut,
     CallbackIn,
@@ -281,3 +282,27 @@ def pending_approvals(user, limit: int = 200) -> list[LeaderApproval]:
 @router.get("/approvals", response={200: list[ApprovalOut], **ERRORS}, summary="待分管领导审批")
 def list_approvals(request):
     return [approval_out(a) for a in pending_approvals(request.auth)]
+
+
+@router.post(
+    "/tickets/{number}/attachments", response=RESPONSES, summary="上传附件（multipart，字段 file）"
+)
+def attach(request, number: str, file: File[UploadedFile]):
+    t = _get(request, number)
+    lifecycle.attach(ticket=t, by=request.auth, upload=file)
+    return _done(request, t)
+
+
+@router.get(
+    "/tickets/{number}/attachments/{attachment_id}",
+    response={200: None, **ERRORS},
+    summary="下载附件",
+)
+def download(request, number: str, attachment_id: int):
+    t = _get(request, number)  # 404 outside the caller's scope
+    a = Attachment.objects.filter(ticket=t, pk=attachment_id).first()
+    if a is None:
+        raise Http404
+    return FileResponse(
+        a.file.open("rb"), as_attachment=True, filename=a.name, content_type=a.content_type
+    )

@@ -22,6 +22,7 @@ ACTION_NAMES = {
     "approve_extension": "同意延期",
     "reject_extension": "驳回延期",
     "submit_to_leader": "提交分管领导审批",
+    "attach": "上传附件",
     "leader_approve": "分管领导同意",
     "leader_reject": "分管领导驳回",
     "reply": "答复",
@@ -50,6 +51,7 @@ def require_status(ticket: Ticket, allowed, action: str) -> None:
 
 
 WHERE_EN = {
+    "热线中心或承办单位": "the ticket's center or a unit it is assigned to",
     "责任中心": "the ticket's center",
     "承办单位": "the lead unit",
     "热线中心": "a hotline center",

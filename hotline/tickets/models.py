@@ -1,7 +1,11 @@
 """The ticket aggregate (工单): the ticket, its assignments, requests, replies and history."""
 
+import uuid
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from hotline.catalog.models import AppealType, Urgency
 
@@ -230,6 +234,34 @@ class TicketRequest(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}·{self.get_state_display()}"
+
+
+def _attachment_path(instance, filename) -> str:
+    # A random name on disk: the uploader's name is kept in the row, never trusted as a path.
+    suffix = Path(filename).suffix.lower()
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """A file kept with a ticket (附件): a citizen's photo, a unit's document."""
+
+    ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField("大小（字节）")
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    unit = models.ForeignKey("orgs.Unit", models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField("上传时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "附件"
+
+    def __str__(self):
+        return self.name
 
 
 class ApprovalState(models.TextChoices):

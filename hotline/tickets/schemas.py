@@ -130,6 +130,18 @@ class TicketOut(Schema):
     merged_into: str | None
 
 
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    unit: str | None
+    uploaded_by: str | None
+    at: datetime
+    url: str = Field(..., description="下载地址（同样按数据范围校验）")
+
+
 class ApprovalOut(Schema):
     """A matter a handler submitted and the unit leader has still to decide (分管领导审批)."""
 
@@ -151,6 +163,7 @@ class TicketDetailOut(TicketOut):
     extension_count: int
     reopen_count: int
     pending_approval: ApprovalOut | None = Field(None, description="待分管领导审批的事项")
+    attachments: list[AttachmentOut] = []
     timeline: list[EventOut]
 
 

@@ -82,6 +82,8 @@ def available(user, t: Ticket) -> set[str]:
         can.add("callback")
     if s == Status.CLOSED and at_center({Role.CALLBACK, Role.AGENT, Role.DISPATCHER}):
         can.add("reopen")
+    if s not in (Status.MERGED, Status.INVALID) and lifecycle.may_attach(user, t):
+        can.add("attach")
     if s not in (Status.CLOSED, Status.MERGED, Status.INVALID) and not t.is_supervised:
         region = t.region or t.center.region
         if scope.region_membership(user, region, {Role.SUPERVISOR}):
@@ -159,9 +161,12 @@ TEXT_ACTIONS = {
 }
 
 
-def perform(user, t: Ticket, action: str, post) -> Ticket:
+def perform(user, t: Ticket, action: str, post, files=None) -> Ticket:
     """Call the one lifecycle function behind `action` with the form's fields."""
     g = post.get
+    if action == "attach":
+        lifecycle.attach(ticket=t, by=user, upload=(files or {}).get("file"))
+        return t
     if action in TEXT_ACTIONS:
         field = TEXT_ACTIONS[action]
         return getattr(lifecycle, action)(ticket=t, by=user, **{field: g(field, "")})
@@ -216,6 +221,7 @@ ACTIONS = {
     "supervise",
     "leader_approve",
     "leader_reject",
+    "attach",
 }
 
 # What a handler submits that may wait for the unit leader instead of taking effect.

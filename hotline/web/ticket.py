@@ -1,8 +1,8 @@
 """The ticket page: the citizen's demand, the whole timeline, and the user's own actions."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from hotline.errors import HotlineError
@@ -12,6 +12,7 @@ from hotline.tickets.api import ticket_out
 from hotline.tickets.guards import ACTION_NAMES
 from hotline.tickets.models import (
     AssignmentRole,
+    Attachment,
     RequestKind,
     Satisfaction,
     Status,
@@ -99,6 +100,7 @@ def context(request, t, *, message="", error=""):
         ],
         "requests": t.requests.select_related("unit").order_by("-requested_at"),
         "held": lifecycle.pending_approval(t),
+        "attachments": t.attachments.select_related("uploaded_by", "unit").order_by("id"),
         "extension": actions.pending_request(t, RequestKind.EXTENSION),
         "return_request": actions.pending_request(t, RequestKind.RETURN),
         "satisfactions": Satisfaction.choices,
@@ -136,7 +138,7 @@ def act(request, number, action):
     t = visible_ticket(request, number)
     message = error = ""
     try:
-        done = actions.perform(request.user, t, action, request.POST)
+        done = actions.perform(request.user, t, action, request.POST, request.FILES)
         held = action in actions.SUBMITTED and lifecycle.pending_approval(done)
         message = "已提交分管领导审批。" if held else f"已{ACTION_NAMES[action]}。"
     except HotlineError as exc:
@@ -149,3 +151,13 @@ def act(request, number, action):
         ctx = {"t": t, "gone": True, "message": message, "error": error}
     template = "web/partials/ticket_body.html" if is_htmx(request) else "web/ticket.html"
     return render(request, template, ctx, status=200 if not error or is_htmx(request) else 400)
+
+
+@login_required
+def attachment(request, number, file_id):
+    """One attachment of a ticket the user may see; anything else is 404 (rule 2)."""
+    t = visible_ticket(request, number)
+    a = get_object_or_404(Attachment, ticket=t, pk=file_id)
+    return FileResponse(
+        a.file.open("rb"), as_attachment=True, filename=a.name, content_type=a.content_type
+    )

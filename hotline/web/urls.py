@@ -37,6 +37,7 @@ urlpatterns = [
     path("supervise/", supervisor.board, name="supervise"),
     path("supervise/export.xlsx", supervisor.export, name="supervise_export"),
     path("t/<str:number>/", ticket.detail, name="ticket"),
+    path("t/<str:number>/files/<int:file_id>/", ticket.attachment, name="attachment"),
     path("t/<str:number>/<str:action>/", ticket.act, name="act"),
 ]
 

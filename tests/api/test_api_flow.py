@@ -698,6 +698,9 @@ PATHS = {
     "/api/v1/tickets/{number}/leader/approve": {"post"},
     "/api/v1/tickets/{number}/leader/reject": {"post"},
     "/api/v1/approvals": {"get"},
+    # attachments (tests/tickets/test_attachments.py)
+    "/api/v1/tickets/{number}/attachments": {"post"},
+    "/api/v1/tickets/{number}/attachments/{attachment_id}": {"get"},
     # the knowledge base (hotline/knowledge/api.py)
     "/api/v1/knowledge/search": {"get"},
     "/api/v1/knowledge/articles": {"post"},

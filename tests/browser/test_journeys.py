@@ -331,3 +331,22 @@ def test_a_reply_waits_for_the_unit_leader_then_goes_to_review(province, as_role
     reviewer = as_role("fz_reviewer")
     go(reviewer, "/review/")
     assert t.number in reviewer.get_by_test_id("queue").inner_text()
+
+
+def test_a_handler_attaches_a_photo_on_the_ticket_page(province, as_role, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    t = ticket_at(province, Status.IN_PROGRESS)
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    handler = as_role("gl_housing_handler")
+    ticket_page(handler, t.number)
+    handler.set_input_files(
+        "#attach-file", files=[{"name": "整改后照片.png", "mimeType": "image/png", "buffer": photo}]
+    )
+    handler.get_by_role("button", name="上传", exact=True).click()
+    handler.get_by_text("已上传附件。").wait_for()
+    link = handler.get_by_test_id("attachments").get_by_role("link", name="整改后照片.png")
+    with handler.expect_download() as got:
+        link.click()
+    assert got.value.suggested_filename == "整改后照片.png"
+    assert timeline_actions(handler)[-1] == "attach"
+    assert status_of(handler) == "办理中"

@@ -11,6 +11,7 @@ supervising, approval, batch); callers import this package and call `lifecycle.<
 
 from ._base import BEFORE_REPLY, DISPATCH_ROLES, INTAKE_ROLES, LEAD_ROLES
 from .approval import leader_approve, leader_reject, needs_leader, pending_approval
+from .attachments import attach, may_attach
 from .batch import Registered, register_many
 from .dispatching import acknowledge, dispatch, sub_dispatch
 from .handling import (
@@ -36,6 +37,7 @@ __all__ = [
     "accept",
     "acknowledge",
     "approve_extension",
+    "attach",
     "approve_reply",
     "approve_return",
     "callback",
@@ -44,6 +46,7 @@ __all__ = [
     "leader_approve",
     "leader_reject",
     "mark_invalid",
+    "may_attach",
     "merge",
     "needs_leader",
     "pending_approval",
