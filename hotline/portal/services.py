@@ -13,12 +13,14 @@ from hotline.errors import InvalidInput
 from hotline.orgs.models import Membership, Region, Role, Unit, UnitKind
 from hotline.orgs.services import service_user
 from hotline.tickets import lifecycle
+from hotline.tickets.lifecycle import attachments
 from hotline.tickets.models import Channel, Status, Ticket
 from hotline.tickets.registration import RegisterInput
 
 from . import contentfilter, ratelimit, verification
 
 SYSTEM_PREFIX = "system-portal-"
+MAX_PHOTOS = 3  # photos of the problem a citizen may add to a demand
 
 # Plain words for the citizen; internal states (a return under dispute) read as work going on.
 PUBLIC_STATUS = {
@@ -93,6 +95,7 @@ class Demand:
     region: str = ""
     address: str = ""
     confidential: bool = False
+    photos: list = field(default_factory=list)  # UploadedFiles, at most MAX_PHOTOS
     errors: list = field(default_factory=list)
 
 
@@ -143,6 +146,12 @@ def submit(demand: Demand, *, ip: str) -> Ticket:
     if demand.appeal_type not in AppealType.values:
         raise InvalidInput("诉求类型无效", "unknown appeal_type", field="appeal_type")
     contentfilter.check(title, content)
+    if len(demand.photos) > MAX_PHOTOS:
+        raise InvalidInput(
+            f"最多上传{MAX_PHOTOS}张照片", f"at most {MAX_PHOTOS} photos", field="photos"
+        )
+    for photo in demand.photos:  # checked before the code is used up, attached after
+        attachments.checked(photo, suffixes=attachments.IMAGES, field="photos")
     region, category = _region(demand.region), _category(demand.category)
     center = center_for(region)
     verification.verify(phone=phone, code=demand.code)
@@ -164,6 +173,8 @@ def submit(demand: Demand, *, ip: str) -> Ticket:
             center_code=center.code,
         ),
     )
+    for photo in demand.photos:
+        lifecycle.attach(ticket=ticket, by=ticket.registered_by, upload=photo)
     return ticket
 
 

@@ -103,6 +103,7 @@ def submit(request):
                 region=_chosen_region(p),
                 address=p.get("address", ""),
                 confidential=p.get("confidential") in ("on", "1", "true"),
+                photos=[f for f in request.FILES.getlist("photos") if f.size or f.name],
             ),
             ip=client_ip(request),
         )

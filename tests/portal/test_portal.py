@@ -40,7 +40,7 @@ def send_code(client, phone=PHONE, **extra):
 def submit(client, sms, **over):
     send_code(client, over.get("phone", PHONE))
     code = sms.last_code(over.get("phone", PHONE))
-    return client.post("/portal/submit/", form(code=code, **over))
+    return client.post("/portal/submit/", form(code=code, **over))  # photos: a list of files
 
 
 def test_pages_are_public_mobile_and_chinese(client, province):
@@ -296,3 +296,51 @@ def test_a_reply_sent_back_by_review_never_reaches_the_citizen(client, province,
     assert bad not in body
     assert "答复没有实质内容" not in body
     assert "承办单位正在办理" in body
+
+
+# ---- photos ---------------------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def photo(name, data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="image/png")
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def test_photos_go_with_the_demand(client, province, sms, media):
+    r = submit(client, sms, photos=[photo("路灯.png", PNG), photo("夜间.jpg", JPG)])
+    assert r.status_code == 200
+    t = Ticket.objects.get()
+    assert sorted(t.attachments.values_list("name", flat=True)) == ["夜间.jpg", "路灯.png"]
+    assert [e.action for e in t.events.order_by("seq")][-2:] == ["attach", "attach"]
+    assert history.verify(t).ok is True
+
+
+@pytest.mark.parametrize(
+    ("photos", "message"),
+    [
+        ([("说明.pdf", b"%PDF-1.4")], "只能上传 jpg 或 png 照片"),
+        ([("伪装.png", b"GIF89a")], "文件内容与扩展名不符"),
+        ([(f"{i}.png", PNG) for i in range(4)], "最多上传3张照片"),
+    ],
+    ids=["not-a-photo", "wrong-content", "too-many"],
+)
+def test_bad_photos_register_nothing_and_keep_the_code(
+    client, province, sms, media, photos, message
+):
+    send_code(client)
+    code = sms.last_code(PHONE)
+    files = [photo(n, d) for n, d in photos]
+    r = client.post("/portal/submit/", {**form(code=code), "photos": files})
+    assert r.status_code == 400 and message in r.content.decode()
+    assert Ticket.objects.count() == 0 and PhoneCode.objects.get().used_at is None
+    assert not any(p.is_file() for p in media.rglob("*"))

@@ -79,6 +79,40 @@ def _size(n: int) -> None:
         raise InvalidInput(f"文件超过 {mb} MB", f"the file is larger than {mb} MB", field="file")
 
 
+IMAGES = {".jpg", ".jpeg", ".png"}
+
+
+def checked(upload, *, suffixes=None, field: str = "file") -> tuple[str, bytes, str]:
+    """(name, content, content type) of an accepted upload, or InvalidInput naming `field`.
+    `suffixes` narrows what is accepted (the portal takes photos only). Reads the upload and
+    rewinds it, so a caller may check first and attach after."""
+    try:
+        if upload is None:
+            raise InvalidInput("请选择要上传的文件", "choose a file to upload", field="file")
+        name = _name(upload.name)
+        if suffixes is not None and PurePosixPath(name).suffix.lower() not in suffixes:
+            raise InvalidInput("只能上传 jpg 或 png 照片", "only jpg or png photos", field="file")
+        content_type, heads = _kind(name)
+        _size(upload.size)  # before reading it
+        upload.seek(0)
+        data = upload.read()
+        upload.seek(0)
+        _size(len(data))
+        if not data.startswith(heads):
+            raise InvalidInput(
+                "文件内容与扩展名不符", "the content does not match its type", field="file"
+            )
+    except InvalidInput as exc:
+        if field == "file":
+            raise
+        raise InvalidInput(
+            f"{upload.name if upload else ''}：{exc.message_zh}",
+            exc.message_en,
+            field=field,
+        ) from None
+    return name, data, content_type
+
+
 @transaction.atomic
 def attach(*, ticket: Ticket, by, upload) -> Attachment:
     """Add `upload` (a Django UploadedFile) to the ticket's record."""
@@ -87,17 +121,7 @@ def attach(*, ticket: Ticket, by, upload) -> Attachment:
     m = may_attach(by, t)
     if m is None:
         raise forbidden("attach", CENTER_ROLES | UNIT_ROLES, "热线中心或承办单位")
-    if upload is None:
-        raise InvalidInput("请选择要上传的文件", "choose a file to upload", field="file")
-    name = _name(upload.name)
-    content_type, heads = _kind(name)
-    _size(upload.size)  # before reading it
-    data = upload.read()
-    _size(len(data))
-    if not data.startswith(heads):
-        raise InvalidInput(
-            "文件内容与扩展名不符", "the content does not match its type", field="file"
-        )
+    name, data, content_type = checked(upload)
     now = timezone.now()
     a = Attachment(
         ticket=t,
