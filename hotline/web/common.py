@@ -54,6 +54,7 @@ ROLE_LINKS: dict[str, list[tuple[str, str]]] = {
     ],
     Role.LEADER: [
         ("web:approvals", "待审批"),
+        ("evaluation:scorecards", "考评"),  # the unit's own scorecard
     ],
 }
 

@@ -218,6 +218,8 @@ def test_pages_show_the_held_matter_and_the_leaders_queue(client, province, appr
     assert n in queue and "答复" in queue
     nav = leader.get("/nav/").content.decode()
     assert 'href="/approvals/"' in nav and "待审批<span" in nav  # the waiting count
+    assert "考评" in nav  # a leader sees the unit's scorecard
+    assert "福州市住建局" in leader.get("/evaluation/scorecards/").content.decode()
     page = leader.get(f"/t/{n}/").content.decode()
     assert "leader_approve" in page and "leader_reject" in page
     r = leader.post(f"/t/{n}/leader_approve/", {"note": ""})
