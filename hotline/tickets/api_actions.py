@@ -259,6 +259,13 @@ def leader_reject(request, number: str, payload: ReasonIn):
     )
 
 
+@_post("leader/withdraw", "撤回待审批事项")
+def withdraw_submission(request, number: str):
+    return _done(
+        request, lifecycle.withdraw_submission(ticket=_get(request, number), by=request.auth)
+    )
+
+
 def waiting_for(unit_ids):
     """The pending matters of these units, of tickets the units still lead and that are
     open, oldest first."""

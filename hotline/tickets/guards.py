@@ -25,6 +25,7 @@ ACTION_NAMES = {
     "attach": "上传附件",
     "leader_approve": "分管领导同意",
     "leader_reject": "分管领导驳回",
+    "withdraw_submission": "撤回待审批事项",
     "reply": "答复",
     "approve_reply": "审核通过",
     "reject_reply": "审核退回",

@@ -268,6 +268,7 @@ class ApprovalState(models.TextChoices):
     PENDING = "pending", "待审批"
     APPROVED = "approved", "已同意"
     REJECTED = "rejected", "已驳回"
+    WITHDRAWN = "withdrawn", "已撤回"
 
 
 class LeaderApproval(models.Model):

@@ -46,6 +46,8 @@ def available(user, t: Ticket) -> set[str]:
     held = lifecycle.pending_approval(t) if in_lead else None
     if held is not None and scope.unit_membership(user, t.lead_unit, {Role.LEADER}):
         can.add("decide_leader")
+    if held is not None and held.submitted_by_id == user.pk:
+        can.add("withdraw_submission")
     if s == Status.PENDING_DISPATCH and at_center(DISPATCH):
         can.add("dispatch")
     if s == Status.REGISTERED and at_center({Role.AGENT, Role.DISPATCHER}):
@@ -181,6 +183,8 @@ def perform(user, t: Ticket, action: str, post, files=None) -> Ticket:
         )
     if action == "acknowledge":
         return lifecycle.acknowledge(ticket=t, by=user)
+    if action == "withdraw_submission":
+        return lifecycle.withdraw_submission(ticket=t, by=user)
     if action == "sub_dispatch":
         return lifecycle.sub_dispatch(
             ticket=t, by=user, to_unit=_unit(g("to_unit"), "to_unit"), note=g("note", "")
@@ -222,6 +226,7 @@ ACTIONS = {
     "leader_approve",
     "leader_reject",
     "attach",
+    "withdraw_submission",
 }
 
 # What a handler submits that may wait for the unit leader instead of taking effect.

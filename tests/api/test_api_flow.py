@@ -697,6 +697,7 @@ PATHS = {
     # the unit leader's approval (tests/tickets/test_leader_approval.py)
     "/api/v1/tickets/{number}/leader/approve": {"post"},
     "/api/v1/tickets/{number}/leader/reject": {"post"},
+    "/api/v1/tickets/{number}/leader/withdraw": {"post"},
     "/api/v1/approvals": {"get"},
     # attachments (tests/tickets/test_attachments.py)
     "/api/v1/tickets/{number}/attachments": {"post"},

@@ -72,6 +72,27 @@ def test_the_leader_sends_a_reply_back_and_the_handler_submits_again(province, a
     assert LeaderApproval.objects.filter(state=ApprovalState.PENDING).count() == 1
 
 
+def test_the_submitter_withdraws_and_submits_a_corrected_reply(client, province, approving):
+    handler, leader = users(province)
+    lifecycle.reply(ticket=approving, by=handler, body=BODY)
+    with pytest.raises(Forbidden):  # the leader decides; only the submitter withdraws
+        lifecycle.withdraw_submission(ticket=approving, by=leader)
+    t = lifecycle.withdraw_submission(ticket=approving, by=handler)
+    assert LeaderApproval.objects.get().state == ApprovalState.WITHDRAWN
+    assert actions(t)[-1] == "withdraw_submission" and t.status == Status.IN_PROGRESS
+    with pytest.raises(IllegalTransition):
+        lifecycle.withdraw_submission(ticket=t, by=handler)
+    lifecycle.reply(ticket=t, by=handler, body=BODY + "另附整改照片。")
+    n = t.number
+    r = post(as_user(client, province, "fz_housing_handler"), f"/tickets/{n}/leader/withdraw")
+    assert r.status_code == 200 and r.json()["pending_approval"] is None
+    assert_error(
+        post(as_user(client, province, "fz_housing_leader"), f"/tickets/{n}/leader/withdraw"), 409
+    )
+    page = as_user(client, province, "fz_housing_handler").get(f"/t/{n}/").content.decode()
+    assert f"/t/{n}/withdraw_submission/" not in page  # nothing held any more
+
+
 def test_extension_and_return_wait_too(province, approving):
     handler, leader = users(province)
     t = lifecycle.request_extension(ticket=approving, by=handler, days=2, reason="需协调多个部门")
@@ -211,6 +232,7 @@ def test_pages_show_the_held_matter_and_the_leaders_queue(client, province, appr
     page = r.content.decode()
     assert "已提交分管领导审批" in page and "等待分管领导审批" in page
     assert 'action="/t/' + n + '/reply/"' not in page  # no second reply while it waits
+    assert f"/t/{n}/withdraw_submission/" in page  # the submitter may take it back
     assert handler.get("/approvals/").status_code == 404
 
     leader = as_user(client, province, "fz_housing_leader")

@@ -10,7 +10,13 @@ supervising, approval, batch); callers import this package and call `lifecycle.<
 """
 
 from ._base import BEFORE_REPLY, DISPATCH_ROLES, INTAKE_ROLES, LEAD_ROLES
-from .approval import leader_approve, leader_reject, needs_leader, pending_approval
+from .approval import (
+    leader_approve,
+    leader_reject,
+    needs_leader,
+    pending_approval,
+    withdraw_submission,
+)
 from .attachments import attach, may_attach
 from .batch import Registered, register_many
 from .dispatching import acknowledge, dispatch, sub_dispatch
@@ -63,4 +69,5 @@ __all__ = [
     "resolve_at_intake",
     "sub_dispatch",
     "supervise",
+    "withdraw_submission",
 ]

@@ -5,19 +5,19 @@ transition's input is held as a `LeaderApproval` and the ticket only gets a
 `submit_to_leader` event. The leader's `leader_approve` performs the transition itself, as
 the leader, with exactly the checks it has when a handler takes it directly (so a ticket
 that moved on meanwhile refuses it and nothing changes); `leader_reject` sends it back with
-a reason. A leader's own reply, extension or return needs no approval.
+a reason; the handler who submitted it may take it back first (`withdraw_submission`). A leader's own reply, extension or return needs no approval.
 """
 
 from django.db import transaction
 from django.utils import timezone
 
-from hotline.errors import IllegalTransition
+from hotline.errors import Forbidden, IllegalTransition
 from hotline.orgs import scope
 from hotline.orgs.models import Role
 
 from ..guards import in_unit, text
 from ..models import ApprovalState, LeaderApproval, Ticket
-from ._base import _commit, _lock
+from ._base import LEAD_ROLES, _commit, _lock
 
 LEADER = {Role.LEADER}
 
@@ -132,5 +132,32 @@ def leader_reject(*, ticket: Ticket, by, reason: str) -> Ticket:
         unit=m.unit,
         at=now,
         data={"for": matter.action, "submitted_by": matter.submitted_by.username, "reason": reason},
+    )
+    return t
+
+
+@transaction.atomic
+def withdraw_submission(*, ticket: Ticket, by) -> Ticket:
+    """The handler who submitted the held matter takes it back (to correct it, say) before
+    the leader decides; the ticket stays as it is."""
+    t = _lock(ticket)
+    m = in_unit(by, t.lead_unit, LEAD_ROLES, "withdraw_submission")
+    matter = pending_approval(t)
+    if matter is None:
+        raise IllegalTransition("没有待分管领导审批的事项", "nothing is waiting for the leader")
+    if matter.submitted_by_id != by.pk:
+        raise Forbidden(
+            "只有提交人可以撤回待审批事项", "only who submitted the matter may withdraw it"
+        )
+    now = timezone.now()
+    _close(matter, by=by, state=ApprovalState.WITHDRAWN, note="", at=now)
+    _commit(
+        t,
+        action="withdraw_submission",
+        from_status=t.status,
+        actor=by,
+        unit=m.unit,
+        at=now,
+        data={"for": matter.action},
     )
     return t
