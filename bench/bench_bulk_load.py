@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from common import machine_cpu, process_cpu_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DB_NAME = "hotline_bench_bulk"
@@ -83,27 +85,6 @@ def schema_snapshot() -> list[tuple]:
                 "SELECT tbl_name, name, sql FROM sqlite_master WHERE tbl_name LIKE 'tickets_%%'"
             )
         return sorted(cursor.fetchall(), key=lambda row: tuple(str(x) for x in row))
-
-
-def machine_busy() -> float | None:
-    """CPU-seconds spent so far by everything on this machine (Linux), for the share we got."""
-    try:
-        with open("/proc/stat") as f:
-            fields = [int(x) for x in f.readline().split()[1:]]
-    except OSError:
-        return None
-    idle = fields[3] + fields[4]  # idle, iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def backend_cpu(pid: int | None) -> float | None:
-    """CPU-seconds of the database server process serving us, if it runs on this machine."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except (OSError, TypeError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def counters_agree() -> tuple[bool, str]:
@@ -209,8 +190,8 @@ def main() -> int:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
                 pid_before = cursor.fetchone()[0]
-        server_before = backend_cpu(pid_before)
-        busy = machine_busy()
+        server_before = process_cpu_seconds(pid_before)
+        busy = machine_cpu()[0]
         wall, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
         bulk.load(
             args.tickets,
@@ -222,13 +203,13 @@ def main() -> int:
             **kwargs,
         )
         wall = time.perf_counter() - wall
-        busy = machine_busy() - busy if busy is not None else None
+        busy = (machine_cpu()[0] - busy) / os.sysconf("SC_CLK_TCK")  # CPU-seconds of all
         pid = None
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
                 pid = cursor.fetchone()[0]
-        server = backend_cpu(pid)
+        server = process_cpu_seconds(pid)
         if server is not None and pid == pid_before:
             server -= server_before
         own = resource.getrusage(resource.RUSAGE_SELF)

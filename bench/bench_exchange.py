@@ -222,12 +222,13 @@ def main():
             {
                 "external_id": f"E{n}",
                 "appeal_type": "complaint",
-                "title": text(n)[0],
-                "content": text(n)[1],
+                "title": title,
+                "content": content,
                 "citizen_phone": f"138{n:08d}",
                 "address": "某小区3号楼",
             }
             for n in range(start, min(start + args.batch, args.tickets))
+            for title, content in [text(n)]
         ]
         return json.dumps({"tickets": items}, ensure_ascii=False).encode()
 

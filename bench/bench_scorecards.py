@@ -21,7 +21,7 @@ and for the busiest month:
 import argparse
 import time
 
-from common import PG_BASE, setup_django
+from common import PG_BASE, busiest_month, setup_django
 
 NAME = "hotline_bench_10m"
 
@@ -57,7 +57,6 @@ def main():
 
     from django.db import connection
     from django.db.models import Count
-    from django.db.models.functions import TruncMonth
 
     from hotline.tickets import bulk, demo
     from hotline.tickets.models import Ticket
@@ -91,15 +90,7 @@ def main():
     print(f"incremental facts refresh after 200,000 events: {n:,} rows in "
           f"{time.perf_counter() - started:.2f} s")  # fmt: skip
 
-    month = (
-        Ticket.objects.exclude(dispatched_at=None)
-        .annotate(m=TruncMonth("dispatched_at"))
-        .values("m")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-        .first()
-    )
-    period = month["m"].strftime("%Y-%m")
+    period, dispatched = busiest_month()
     units = Unit.objects.exclude(kind__in=["center", "subcenter"]).filter(is_active=True)
     start, end = scorecards.period_bounds(period)
     ids = list(units.values_list("pk", flat=True))
@@ -119,7 +110,7 @@ def main():
         started = time.perf_counter()
         cards = scorecards.compute(units, period)
         times.append(time.perf_counter() - started)
-    print(f"scorecards {period}: {len(cards)} units, {month['n']:,} tickets dispatched; "
+    print(f"scorecards {period}: {len(cards)} units, {dispatched:,} tickets dispatched; "
           f"runs {', '.join(f'{t:.2f}' for t in times)} s")  # fmt: skip
 
     busiest = max(cards, key=lambda c: c.counts["response"][1])

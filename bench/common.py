@@ -114,3 +114,22 @@ def machine_cpu() -> tuple[int, int]:
     idle = values[3] + values[4]  # idle, iowait
     total = sum(values[:8])  # guest time is already counted in user
     return total - idle, total
+
+
+def busiest_month() -> tuple[str, int]:
+    """("YYYY-MM", tickets) of the month in which most tickets were dispatched: the one the
+    evaluation benches score."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    from hotline.tickets.models import Ticket
+
+    month = (
+        Ticket.objects.exclude(dispatched_at=None)
+        .annotate(m=TruncMonth("dispatched_at"))
+        .values("m")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    return month["m"].strftime("%Y-%m"), month["n"]

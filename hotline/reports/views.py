@@ -41,12 +41,17 @@ def _region(user, code: str) -> Region:
     return region
 
 
+def _chosen(request):
+    """(the regions the user may read, the one asked for in ?region= or the first)."""
+    regions = _readable_regions(request.user)
+    if request.GET.get("region"):
+        return regions, _region(request.user, request.GET["region"])
+    return regions, regions[0]
+
+
 @login_required
 def index(request):
-    regions = _readable_regions(request.user)
-    region = regions[0]
-    if request.GET.get("region"):
-        region = _region(request.user, request.GET["region"])
+    regions, region = _chosen(request)
     today = to_local(timezone.now()).date()
     listing = []
     for kind, count in ((periods.MONTHLY, 12), (periods.QUARTERLY, 4)):
@@ -88,10 +93,7 @@ def regenerate(request, code: str, kind: str, key: str):
 
 @login_required
 def dashboard_page(request):
-    regions = _readable_regions(request.user)
-    region = regions[0]
-    if request.GET.get("region"):
-        region = _region(request.user, request.GET["region"])
+    regions, region = _chosen(request)
     context = {
         "region": region,
         "regions": regions,

@@ -110,7 +110,6 @@ class Matcher:
         self.version = version
         self.words = ahocorasick.Automaton()
         self.sounds = ahocorasick.Automaton()
-        self.syllables: dict[str, str] = {}  # only the characters that sound like a word's
         full = _pinyin_table() if any(t.homophones for t in terms) else {}
         heard = []  # (syllables, entry) of the words matched by sound too
         for t in terms:
@@ -135,13 +134,13 @@ class Matcher:
         # matches adjacent characters only.
         needed = sorted({syllable for plain, _ in heard for syllable in plain})
         mark = {syllable: chr(PRIVATE_USE + i) for i, syllable in enumerate(needed)}
-        self.syllables = {
-            c: syllable for c, syllable in full.items() if syllable in mark and CJK.match(c)
-        }
         self._sound_of = None
         if heard:
             self._sound_of = np.full(sys.maxunicode + 1, ord("#"), dtype=np.uint16)
-            for c, syllable in self.syllables.items():
+            # Only the characters that sound like some word's syllable get a mark.
+            for c, syllable in full.items():
+                if syllable not in mark or not CJK.match(c):
+                    continue
                 self._sound_of[ord(c)] = ord(mark[syllable])
             for plain, entry in heard:
                 self._add(self.sounds, "".join(mark[s] for s in plain), entry)

@@ -55,7 +55,7 @@ def screen_demand(title: str, content: str) -> Result:
 
 def screen_new(ticket, *, signature: bool = True) -> Screened:
     """Screen a ticket about to be registered; a red risk makes it 特急 before any deadline.
-    Batch registration indexes its tickets later (`index_new`) and needs no signature now."""
+    Batch registration indexes its tickets later (`index_many`) and needs no signature now."""
     m = lexicon.matcher()
     result = m.screen(ticket.title, ticket.content)
     screened = Screened(
@@ -99,24 +99,15 @@ def record_risks(pairs) -> None:
                    f"红色风险诉求（{words}）：工单{ticket.number}，已转特急，请值班督查立即处置")  # fmt: skip
 
 
-def index_new(ticket) -> bool:
-    """The duplicate half of `record_new`, for a ticket registered in a batch and indexed
-    afterwards (hotline.tickets.tasks): its signature, band keys and the repeat check.
-    Idempotent: a ticket already in the index is left alone (returns False)."""
-    if DuplicateSignature.objects.filter(ticket_id=ticket.pk).exists():
-        return False
-    signature = duplicates.signature(ticket.title, ticket.content)
-    _index(ticket, signature, duplicates.scope_of(ticket.region))
-    return signature is not None
-
-
 INDEX_CHUNK = 100  # tickets per transaction in `index_many`
 
 
 def index_many(tickets) -> tuple[int, int]:
-    """`index_new` for the tickets of a batch, in id order (as one-by-one registration would
-    have met them): one lookup of those already indexed, then one transaction per
-    INDEX_CHUNK tickets instead of a lookup and a commit each. Returns (indexed, skipped)."""
+    """The duplicate half of `record_new` for the tickets of a batch, indexed afterwards
+    (hotline.tickets.tasks): signature, band keys and the repeat check, in id order (as
+    one-by-one registration would have met them), one transaction per INDEX_CHUNK tickets.
+    Idempotent: tickets already in the index (a task run again) are skipped, found by one
+    lookup. Returns (indexed, skipped)."""
     tickets = sorted(tickets, key=lambda t: t.pk)
     done = set(
         DuplicateSignature.objects.filter(ticket_id__in=[t.pk for t in tickets]).values_list(

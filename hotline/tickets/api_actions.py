@@ -1,6 +1,5 @@
 """One endpoint per transition; each returns the ticket as the caller now sees it."""
 
-from django.db.models import F
 from django.http import FileResponse, Http404
 from ninja import File, UploadedFile
 
@@ -10,7 +9,7 @@ from hotline.orgs.models import Role
 
 from . import lifecycle
 from .api import ERRORS, _get, _unit, approval_out, detail_out, router
-from .models import ApprovalState, Attachment, LeaderApproval, Status
+from .models import Attachment, LeaderApproval
 from .schemas import (
     ApprovalOut,
     CallbackIn,
@@ -266,24 +265,14 @@ def withdraw_submission(request, number: str):
     )
 
 
-def waiting_for(unit_ids):
-    """The pending matters of these units, of tickets the units still lead and that are
-    open, oldest first."""
-    return (
-        LeaderApproval.objects.filter(
-            unit_id__in=unit_ids, state=ApprovalState.PENDING, ticket__lead_unit_id=F("unit_id")
-        )
-        .exclude(ticket__status__in=[Status.CLOSED, Status.MERGED, Status.INVALID])
-        .order_by("submitted_at", "id")
-    )
-
-
 def pending_approvals(user, limit: int = 200) -> list[LeaderApproval]:
     """What waits for `user` as leader: the matters of the units they lead."""
     units = [m.unit_id for m in scope.memberships(user) if m.role == Role.LEADER]
     if not units:
         raise Forbidden("只有分管领导可以查看待审批事项", "only a unit leader has approvals")
-    return list(waiting_for(units).select_related("ticket", "unit", "submitted_by")[:limit])
+    return list(
+        lifecycle.waiting_for(units).select_related("ticket", "unit", "submitted_by")[:limit]
+    )
 
 
 @router.get("/approvals", response={200: list[ApprovalOut], **ERRORS}, summary="待分管领导审批")
@@ -310,6 +299,11 @@ def download(request, number: str, attachment_id: int):
     a = Attachment.objects.filter(ticket=t, pk=attachment_id).first()
     if a is None:
         raise Http404
+    return download_response(a)
+
+
+def download_response(a: Attachment) -> FileResponse:
+    """The attachment as a download under the name it was uploaded with (page and API)."""
     return FileResponse(
         a.file.open("rb"), as_attachment=True, filename=a.name, content_type=a.content_type
     )

@@ -3,7 +3,7 @@
 from django.shortcuts import render
 
 from hotline.orgs.models import Role
-from hotline.tickets.api_actions import pending_approvals
+from hotline.tickets import lifecycle
 
 from .common import role_required
 
@@ -11,5 +11,7 @@ from .common import role_required
 @role_required(Role.LEADER)
 def approvals(request):
     units = [m.unit for m in request.role_memberships]
-    rows = pending_approvals(request.user)
+    rows = lifecycle.waiting_for([u.pk for u in units]).select_related(
+        "ticket", "unit", "submitted_by"
+    )[:200]
     return render(request, "web/approvals.html", {"units": units, "rows": rows})

@@ -4,15 +4,14 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from hotline.orgs import scope
+from hotline.tickets import lifecycle
 
 from . import queues
 from .common import ROLE_LINKS, ROLE_QUEUES, active_membership
 
 
 def _approvals_waiting(active) -> int:
-    from hotline.tickets.api_actions import waiting_for
-
-    return waiting_for([active.unit_id]).count()
+    return lifecycle.waiting_for([active.unit_id]).count()
 
 
 # Links after the queue that show how much waits behind them: url name → count(membership).

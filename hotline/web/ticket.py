@@ -1,7 +1,7 @@
 """The ticket page: the citizen's demand, the whole timeline, and the user's own actions."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
@@ -9,6 +9,7 @@ from hotline.errors import HotlineError
 from hotline.orgs import scope
 from hotline.tickets import lifecycle
 from hotline.tickets.api import ticket_out
+from hotline.tickets.api_actions import download_response
 from hotline.tickets.guards import ACTION_NAMES
 from hotline.tickets.models import (
     AssignmentRole,
@@ -158,6 +159,4 @@ def attachment(request, number, file_id):
     """One attachment of a ticket the user may see; anything else is 404 (rule 2)."""
     t = visible_ticket(request, number)
     a = get_object_or_404(Attachment, ticket=t, pk=file_id)
-    return FileResponse(
-        a.file.open("rb"), as_attachment=True, filename=a.name, content_type=a.content_type
-    )
+    return download_response(a)

@@ -15,6 +15,7 @@ from .approval import (
     leader_reject,
     needs_leader,
     pending_approval,
+    waiting_for,
     withdraw_submission,
 )
 from .attachments import attach, may_attach
@@ -69,5 +70,6 @@ __all__ = [
     "resolve_at_intake",
     "sub_dispatch",
     "supervise",
+    "waiting_for",
     "withdraw_submission",
 ]

@@ -61,3 +61,13 @@ def _lead_assignment(t: Ticket) -> Assignment | None:
         .select_related("parent__unit")
         .first()
     )
+
+
+def _decide(req, *, by, state, note, at) -> None:
+    """Record the decision on a unit's request (TicketRequest) or a matter held for its
+    leader (LeaderApproval): both carry state, decided_by, decided_at and decision_note."""
+    req.state = state
+    req.decided_by = by
+    req.decided_at = at
+    req.decision_note = note
+    req.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])

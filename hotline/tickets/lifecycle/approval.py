@@ -9,6 +9,7 @@ a reason; the handler who submitted it may take it back first (`withdraw_submiss
 """
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from hotline.errors import Forbidden, IllegalTransition
@@ -16,8 +17,8 @@ from hotline.orgs import scope
 from hotline.orgs.models import Role
 
 from ..guards import in_unit, text
-from ..models import ApprovalState, LeaderApproval, Ticket
-from ._base import LEAD_ROLES, _commit, _lock
+from ..models import ApprovalState, LeaderApproval, Status, Ticket
+from ._base import LEAD_ROLES, _commit, _decide, _lock
 
 LEADER = {Role.LEADER}
 
@@ -40,6 +41,18 @@ def pending_approval(t: Ticket) -> LeaderApproval | None:
         t.approvals.filter(unit_id=t.lead_unit_id, state=ApprovalState.PENDING)
         .select_related("unit", "submitted_by")
         .first()
+    )
+
+
+def waiting_for(unit_ids):
+    """The pending matters of these units, of tickets the units still lead and that are
+    open, oldest first."""
+    return (
+        LeaderApproval.objects.filter(
+            unit_id__in=unit_ids, state=ApprovalState.PENDING, ticket__lead_unit_id=F("unit_id")
+        )
+        .exclude(ticket__status__in=[Status.CLOSED, Status.MERGED, Status.INVALID])
+        .order_by("submitted_at", "id")
     )
 
 
@@ -87,14 +100,6 @@ def _decision(ticket: Ticket, by, action: str):
     return t, m, matter
 
 
-def _close(matter: LeaderApproval, *, by, state, note, at) -> None:
-    matter.state = state
-    matter.decided_by = by
-    matter.decided_at = at
-    matter.decision_note = note
-    matter.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
-
-
 @transaction.atomic
 def leader_approve(*, ticket: Ticket, by, note: str = "") -> Ticket:
     """Approve the held matter: it is recorded, then its transition runs as the leader's."""
@@ -103,7 +108,7 @@ def leader_approve(*, ticket: Ticket, by, note: str = "") -> Ticket:
     t, m, matter = _decision(ticket, by, "leader_approve")
     note = text(note, "note", "审批意见", min_len=0, max_len=1000)
     now = timezone.now()
-    _close(matter, by=by, state=ApprovalState.APPROVED, note=note, at=now)
+    _decide(matter, by=by, state=ApprovalState.APPROVED, note=note, at=now)
     _commit(
         t,
         action="leader_approve",
@@ -123,7 +128,7 @@ def leader_reject(*, ticket: Ticket, by, reason: str) -> Ticket:
     t, m, matter = _decision(ticket, by, "leader_reject")
     reason = text(reason, "reason", "驳回理由", min_len=2, max_len=1000)
     now = timezone.now()
-    _close(matter, by=by, state=ApprovalState.REJECTED, note=reason, at=now)
+    _decide(matter, by=by, state=ApprovalState.REJECTED, note=reason, at=now)
     _commit(
         t,
         action="leader_reject",
@@ -150,7 +155,7 @@ def withdraw_submission(*, ticket: Ticket, by) -> Ticket:
             "只有提交人可以撤回待审批事项", "only who submitted the matter may withdraw it"
         )
     now = timezone.now()
-    _close(matter, by=by, state=ApprovalState.WITHDRAWN, note="", at=now)
+    _decide(matter, by=by, state=ApprovalState.WITHDRAWN, note="", at=now)
     _commit(
         t,
         action="withdraw_submission",

@@ -10,7 +10,15 @@ from hotline.orgs.models import Role
 
 from ..guards import at_center, in_unit, require_status, text
 from ..models import RequestKind, RequestState, Status, Ticket, TicketRequest
-from ._base import DISPATCH_ROLES, LEAD_ROLES, _commit, _lead_assignment, _lock, _policy
+from ._base import (
+    DISPATCH_ROLES,
+    LEAD_ROLES,
+    _commit,
+    _decide,
+    _lead_assignment,
+    _lock,
+    _policy,
+)
 from .approval import needs_leader, not_held, submit
 
 
@@ -59,14 +67,6 @@ def _return_decider(by, t: Ticket, action: str):
     if lead is not None and lead.parent_id is not None:
         return in_unit(by, lead.parent.unit, LEAD_ROLES, action), lead
     return at_center(by, t, DISPATCH_ROLES, action), lead
-
-
-def _decide(req: TicketRequest, *, by, state, note, at):
-    req.state = state
-    req.decided_by = by
-    req.decided_at = at
-    req.decision_note = note
-    req.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
 
 
 @transaction.atomic
