@@ -209,7 +209,8 @@ def test_api_refusals(client, province, approving):
     assert_error(post(leader, f"/tickets/{n}/leader/reject", {}), 422, field="reason")
     # Another city's unit does not see the ticket at all.
     xm = as_user(client, province, "xm_housing_handler")
-    assert_error(post(xm, f"/tickets/{n}/leader/approve"), 404)
+    for path in ("approve", "reject", "withdraw"):
+        assert_error(post(xm, f"/tickets/{n}/leader/{path}", {"reason": "不同意"}), 404)
     assert LeaderApproval.objects.get().state == ApprovalState.PENDING
 
 
