@@ -37,6 +37,8 @@ _MAX_SCAN_DAYS = 3660
 
 _lock = threading.Lock()
 _cache: tuple[float, frozenset[dt.date], frozenset[dt.date]] | None = None
+# Set in a process that must not read the database (a forked worker): the calendar it uses.
+_pinned: tuple[frozenset[dt.date], frozenset[dt.date]] | None = None
 
 
 def invalidate() -> None:
@@ -45,9 +47,23 @@ def invalidate() -> None:
     _cache = None
 
 
+def snapshot() -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    """The calendar as read now, for `pin` in a process that will not read it itself."""
+    invalidate()
+    return _days()
+
+
+def pin(days: tuple[frozenset[dt.date], frozenset[dt.date]] | None) -> None:
+    """Use `days` (from `snapshot`) from now on and never read the database; None unpins."""
+    global _pinned
+    _pinned = days
+
+
 def _days() -> tuple[frozenset[dt.date], frozenset[dt.date]]:
     """(holidays, make-up workdays), read from the database at most every CACHE_SECONDS."""
     global _cache
+    if _pinned is not None:
+        return _pinned
     cache = _cache
     now = time.monotonic()
     if cache is not None and now - cache[0] < CACHE_SECONDS:

@@ -31,13 +31,13 @@ How it is fast (a million tickets in under a minute on two cores, on PostgreSQL)
   the tables they reference for the whole load: meant for the demo and the benchmarks.
 """
 
-import multiprocessing
 import os
 import time
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from hotline import forking
 from hotline.catalog.models import Category
 
 from ..models import NumberCounter, Ticket
@@ -113,7 +113,7 @@ def load(
         and len(tasks) > 1
         and n >= PARALLEL_MIN
         and not connection.in_atomic_block
-        and "fork" in multiprocessing.get_all_start_methods()
+        and forking.can_fork()
         and not (connection.vendor == "sqlite" and connection.is_in_memory_db())
     )
     times.update(

@@ -2,11 +2,13 @@
 
 import contextlib
 import mmap
-import multiprocessing
 import time
 from collections import deque
 
 from django.db import connection
+
+from hotline import forking
+from hotline.catalog import calendar
 
 from ..models import Assignment, Ticket, TicketEvent
 from .binary import BINARY_HEADER, BINARY_TRAILER
@@ -123,11 +125,8 @@ def _out(plan: _Plan, slot: int) -> _Out | None:
 
 
 def _work(task: _Task, slot: int) -> _Chunk:
-    """A worker process's job: one chunk. A worker never uses the parent's connection."""
-    chunk = _generate(_PLAN, task, _out(_PLAN, slot))
-    if connection.connection is not None:  # its own, if the calendar had to be re-read
-        connection.close()
-    return chunk
+    """A worker process's job: one chunk, made without the database (see hotline.forking)."""
+    return _generate(_PLAN, task, _out(_PLAN, slot))
 
 
 class _Producer:
@@ -147,10 +146,8 @@ class _Producer:
             _SIZES = tuple(most * room + (1 << 16) for room in ROOM)
             _BUFFERS = [mmap.mmap(-1, sum(_SIZES)) for _ in range(self.slots)]
         if self.workers:
-            # The children must not share the parent's socket: close it before forking
-            # (the parent reconnects on its next query).
-            connection.close()
-            self.pool = multiprocessing.get_context("fork").Pool(self.workers)
+            # Deadlines need the working-day calendar: the children get it from here.
+            self.pool = forking.pool(self.workers, calendar.pin, (calendar.snapshot(),))
         return self
 
     def __exit__(self, exc_type, exc, tb):
