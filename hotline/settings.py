@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "hotline.reports",
     "hotline.portal",
     "hotline.analytics",
+    "hotline.calls",
     # New apps go above this line (analytics, reports, portal).
 ]
 
