@@ -30,6 +30,11 @@ class FontMissing(RuntimeError):
 def cjk_family() -> str:
     """The name of an installed CJK font family, preferring Simplified Chinese faces."""
     names = {f.name for f in font_manager.fontManager.ttflist}
+    if not any("CJK" in n or n in PREFERRED for n in names):
+        # Matplotlib caches the font list at its first import; a font installed since (as
+        # `make browser` does on a fresh machine) is only seen after a rescan.
+        font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+        names = {f.name for f in font_manager.fontManager.ttflist}
     for name in PREFERRED:
         if name in names:
             return name

@@ -52,8 +52,21 @@ def test_missing_cjk_font_is_a_clear_error(monkeypatch):
 
     charts.cjk_family.cache_clear()
     monkeypatch.setattr(charts.font_manager, "fontManager", NoFonts())
+    monkeypatch.setattr(charts.font_manager, "_load_fontmanager", lambda **kw: NoFonts())
     try:
         with pytest.raises(charts.FontMissing, match="fonts-noto-cjk"):
             charts.cjk_family()
+    finally:
+        charts.cjk_family.cache_clear()
+
+
+def test_a_font_installed_after_the_cache_was_built_is_found(monkeypatch):
+    class StaleCache:  # the list matplotlib cached before fonts-noto-cjk was installed
+        ttflist = []
+
+    charts.cjk_family.cache_clear()
+    monkeypatch.setattr(charts.font_manager, "fontManager", StaleCache())
+    try:
+        assert "CJK" in charts.cjk_family()
     finally:
         charts.cjk_family.cache_clear()
