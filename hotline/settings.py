@@ -124,6 +124,17 @@ else:
         f"test_{DATABASES['default']['NAME']}_{os.getpid()}"
     )
 
+_POOLED = _flag("HOTLINE_DB_POOL", False)
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and _POOLED:
+    # Under ASGI (`hotline serve` sets this) every request runs in a thread of its own: a
+    # persistent connection per thread would leak, so psycopg's pool hands them back instead.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": int(os.environ.get("HOTLINE_DB_POOL_SIZE", "16")),
+        "timeout": 30,
+    }
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "zh-hans"
@@ -169,6 +180,13 @@ TOKEN_CACHE_SECONDS = int(os.environ.get("HOTLINE_TOKEN_CACHE_SECONDS", "10"))
 
 # How often the dashboard (大屏) fetches its figures again (seconds).
 DASHBOARD_REFRESH_SECONDS = int(os.environ.get("HOTLINE_DASHBOARD_REFRESH_SECONDS", "30"))
+
+# Live pages (hotline/realtime): empty = one process, in-process broker (the SQLite default);
+# redis://host:6379/0 = every worker process through Redis pub/sub. An idle stream sends a
+# heartbeat every N seconds and ends after M seconds (the browser reconnects, access re-checked).
+REALTIME_URL = os.environ.get("HOTLINE_REALTIME_URL", "")
+REALTIME_HEARTBEAT_SECONDS = float(os.environ.get("HOTLINE_REALTIME_HEARTBEAT_SECONDS", "15"))
+REALTIME_STREAM_SECONDS = float(os.environ.get("HOTLINE_REALTIME_STREAM_SECONDS", "3600"))
 
 # `ticket_created_cover` carries INCLUDE columns for PostgreSQL; on SQLite (development, tests)
 # it is a plain index on created_at, which is what we want there.

@@ -26,6 +26,7 @@ urlpatterns = [
     path("open311/v2/", include("hotline.open311.urls")),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("", include(auth_urlpatterns)),
+    path("realtime/", include("hotline.realtime.urls")),
     path("supervision/", include("hotline.supervision.urls")),
     path("evaluation/", include("hotline.evaluation.urls")),
     path("analytics/", include("hotline.analytics.urls")),

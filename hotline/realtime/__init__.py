@@ -15,4 +15,6 @@ from .broker import broker
 
 def publish(topic: str, data: dict, *, using: str = "default") -> None:
     """Deliver `data` to the subscribers of `topic` once the current transaction commits."""
-    transaction.on_commit(lambda: broker().publish(topic, data), using=using)
+    # robust: the change is committed already; a broker that is down must not turn the
+    # caller's success into an error (the page catches up from the database on reconnect).
+    transaction.on_commit(lambda: broker().publish(topic, data), using=using, robust=True)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "realtime"
+
+urlpatterns = [
+    path("stream/", views.stream, name="stream"),
+]
