@@ -130,6 +130,7 @@ def _http_error(request, exc: HttpError):
 
 
 def _register_routers():
+    from hotline.calls.api import router as calls_router
     from hotline.evaluation.api import router as evaluation_router
     from hotline.exchange.api import router as exchange_router
     from hotline.knowledge.api import router as knowledge_router
@@ -147,6 +148,7 @@ def _register_routers():
     api.add_router("/", evaluation_router)
     api.add_router("/", exchange_router)
     api.add_router("/", reports_router)
+    api.add_router("/", calls_router)
 
 
 _register_routers()

@@ -21,6 +21,7 @@ from .approval import (
 from .attachments import attach, may_attach
 from .batch import Registered, register_many
 from .dispatching import acknowledge, dispatch, sub_dispatch
+from .followup import follow_up
 from .handling import (
     approve_extension,
     approve_return,
@@ -50,6 +51,7 @@ __all__ = [
     "callback",
     "close",
     "dispatch",
+    "follow_up",
     "leader_approve",
     "leader_reject",
     "mark_invalid",

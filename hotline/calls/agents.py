@@ -1,0 +1,229 @@
+"""The agent's state machine: sign in to a seat, 就绪 / 小休 / 话后整理 / 通话中, sign out.
+
+Every change appends an AgentStateChange with its time (occupancy and the wallboard read
+them). Calls move the agent: answered → 通话中; ended → 话后整理, which ends by itself after
+`CALLS_AFTER_CALL_SECONDS` or when the agent sets ready; the time spent in it is the call's
+after-call work.
+"""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hotline.errors import ErrorCode, HotlineError, InvalidInput, NotFound
+from hotline.orgs import scope
+from hotline.orgs.models import Role
+
+from . import conf, push
+from .models import AgentSession, AgentState, AgentStateChange, Call, Seat
+
+# What an agent may choose; 通话中 and 话后整理 come from the calls.
+CHOOSABLE = {AgentState.READY, AgentState.BREAK}
+
+
+class AgentConflict(HotlineError):
+    status = 409
+    code = ErrorCode.CONFLICT
+
+
+def _record(session: AgentSession, state: str, at, *, reason: str = "", call=None) -> None:
+    session.state, session.reason, session.state_since = state, reason, at
+    AgentStateChange.objects.create(
+        session=session,
+        user_id=session.user_id,
+        center_id=session.center_id,
+        state=state,
+        reason=reason,
+        at=at,
+        call=call,
+    )
+
+
+def active_session(user) -> AgentSession | None:
+    """The user's open session (seat signed in), after-call work expired as of now."""
+    session = (
+        AgentSession.objects.select_related("seat", "center")
+        .filter(user=user, ended_at=None)
+        .first()
+    )
+    if session is not None:
+        expire_after_call(session)
+    return session
+
+
+def sign_in(*, user, seat: Seat, at=None) -> AgentSession:
+    """Open a session of `user` at `seat`; one open session per seat and per user."""
+    at = at or timezone.now()
+    if not seat.is_active:
+        raise InvalidInput("座席已停用", "the seat is not active", field="seat")
+    if scope.center_membership(user, seat.center, {Role.AGENT, Role.CALLBACK}) is None:
+        raise NotFound("座席不存在或无权使用", "no such seat for you", field="seat")
+    try:
+        with transaction.atomic():
+            session = AgentSession.objects.create(
+                user=user,
+                seat=seat,
+                center=seat.center,
+                started_at=at,
+                state=AgentState.BREAK,
+                reason="签入",
+                state_since=at,
+            )
+            _record(session, AgentState.BREAK, at, reason="签入")
+            push.agent_changed(session)
+    except IntegrityError:
+        raise AgentConflict(
+            "该座席或该账号已有签入，请先签出",
+            "the seat or the user is already signed in",
+            field="seat",
+        ) from None
+    return session
+
+
+def _locked(user) -> AgentSession:
+    session = (
+        AgentSession.objects.select_for_update()
+        .select_related("seat")
+        .filter(user=user, ended_at=None)
+        .first()
+    )
+    if session is None:
+        raise AgentConflict("尚未签入座席", "not signed in to a seat", field="state")
+    return session
+
+
+def set_state(*, user, state: str, reason: str = "", at=None) -> AgentSession:
+    """The agent chooses 就绪 or 小休 (with a reason); refused during a call."""
+    at = at or timezone.now()
+    if state not in CHOOSABLE:
+        raise InvalidInput("只能选择就绪或小休", "only ready or break can be chosen", field="state")
+    reason = (reason or "").strip()
+    if state == AgentState.BREAK and not reason:
+        raise InvalidInput("小休须填写原因", "a break needs a reason", field="reason")
+    with transaction.atomic():
+        session = _locked(user)
+        if session.state == AgentState.ON_CALL:
+            raise AgentConflict("通话中不能切换状态", "cannot change state during a call")
+        if session.state == AgentState.AFTER_CALL:
+            _end_after_call(session, at)
+        if session.state == state and session.reason == reason[:64]:
+            return session
+        _record(session, state, at, reason=reason[:64] if state == AgentState.BREAK else "")
+        session.after_call_until = None
+        session.save(update_fields=["state", "reason", "state_since", "after_call_until"])
+        push.agent_changed(session)
+    return session
+
+
+def sign_out(*, user, at=None) -> AgentSession:
+    """Close the agent's session; refused during a call."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        session = _locked(user)
+        if session.state == AgentState.ON_CALL:
+            raise AgentConflict("通话中不能签出", "cannot sign out during a call")
+        if session.state == AgentState.AFTER_CALL:
+            _end_after_call(session, at)
+        _record(session, AgentState.SIGNED_OUT, at)
+        session.ended_at = at
+        session.current_call = None
+        session.after_call_until = None
+        session.save()
+        push.agent_changed(session)
+    return session
+
+
+def _end_after_call(session: AgentSession, at) -> None:
+    """Close 话后整理: the call's after-call work is the time spent in it."""
+    call_id = session.current_call_id
+    if call_id is not None:
+        end = min(at, session.after_call_until) if session.after_call_until else at
+        seconds = max(0, round((end - session.state_since).total_seconds()))
+        Call.objects.filter(pk=call_id).update(acw_seconds=seconds)
+    session.current_call = None
+    session.after_call_until = None
+
+
+def expire_after_call(session: AgentSession, now=None) -> bool:
+    """End 话后整理 that has run its time: the agent is ready again at its end."""
+    now = now or timezone.now()
+    if session.state != AgentState.AFTER_CALL or session.after_call_until is None:
+        return False
+    if session.after_call_until > now:
+        return False
+    with transaction.atomic():
+        locked = AgentSession.objects.select_for_update().get(pk=session.pk)
+        if locked.state != AgentState.AFTER_CALL or locked.after_call_until is None:
+            return False
+        until = locked.after_call_until
+        _end_after_call(locked, until)
+        _record(locked, AgentState.READY, until)
+        locked.save()
+        push.agent_changed(locked)
+    session.refresh_from_db()
+    return True
+
+
+def sweep_after_call(now=None) -> int:
+    """Expire every 话后整理 past its time (the worker's periodic job); returns how many."""
+    now = now or timezone.now()
+    done = 0
+    for session in AgentSession.objects.filter(
+        ended_at=None, state=AgentState.AFTER_CALL, after_call_until__lte=now
+    ):
+        done += expire_after_call(session, now)
+    return done
+
+
+def on_call_changed(call: Call, before: dict, session: AgentSession | None) -> None:
+    """Move the seat's agent with the call: answered → 通话中, ended → 话后整理.
+
+    Only the agent the call belongs to moves, and only forward: a late duplicate never puts
+    an agent back on a call that has ended.
+    """
+    if session is None or call.agent_id != session.user_id or call.answered_at is None:
+        return
+    was_answered = before["answered_at"] is not None
+    was_finished = before["state"] == "finished"
+    finished = call.state == "finished"
+    if finished and not (was_answered and was_finished):
+        if not was_answered:
+            # Answered and ended in one batch: the agent was on the call in between.
+            _on_call(session, call)
+        _after_call(session, call)
+    elif not finished and not was_answered:
+        _on_call(session, call)
+
+
+def _at_or_after(session: AgentSession, at: dt.datetime) -> dt.datetime:
+    # Events carry the platform's clock; a state never starts before the one it follows.
+    return max(at, session.state_since)
+
+
+def _on_call(session: AgentSession, call: Call) -> None:
+    session = AgentSession.objects.select_for_update().get(pk=session.pk)
+    if session.ended_at is not None:
+        return
+    at = _at_or_after(session, call.answered_at)
+    if session.state == AgentState.AFTER_CALL:
+        _end_after_call(session, at)
+    _record(session, AgentState.ON_CALL, at, call=call)
+    session.current_call = call
+    session.after_call_until = None
+    session.save()
+    push.agent_changed(session)
+
+
+def _after_call(session: AgentSession, call: Call) -> None:
+    session = AgentSession.objects.select_for_update().get(pk=session.pk)
+    if session.ended_at is not None:
+        return
+    if session.state == AgentState.ON_CALL and session.current_call_id not in (None, call.pk):
+        return  # already on the next call: this one's end came late
+    at = _at_or_after(session, call.ended_at)
+    _record(session, AgentState.AFTER_CALL, at, call=call)
+    session.current_call = call
+    session.after_call_until = at + dt.timedelta(seconds=conf.after_call_seconds())
+    session.save()
+    push.agent_changed(session)

@@ -1,0 +1,134 @@
+"""回拨: no citizen left unanswered.
+
+A call abandoned after more than `CALLS_SHORT_ABANDON_SECONDS` of waiting, and every
+留言 (voicemail), becomes one CallbackItem with a time limit from catalog.calendar (working
+hours by default, or natural hours when `CALLS_CALLBACK_HOURS` is set). An agent takes it,
+calls back with one click (dialing.py), and records the outcome.
+"""
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from hotline.catalog import calendar
+from hotline.errors import ErrorCode, HotlineError, InvalidInput, NotFound
+from hotline.orgs import scope
+from hotline.orgs.models import Role, Unit
+
+from . import conf
+from .models import Call, CallbackItem, CallbackStatus, Outcome
+
+QUALIFYING = {Outcome.ABANDONED, Outcome.VOICEMAIL}
+CALLBACK_ROLES = {Role.AGENT, Role.CALLBACK}
+# What an agent may record after calling back.
+FINAL = {CallbackStatus.DONE, CallbackStatus.UNREACHABLE}
+
+
+class CallbackConflict(HotlineError):
+    status = 409
+    code = ErrorCode.CONFLICT
+
+
+def due_at(start):
+    """The 回拨 time limit for an item created at `start`."""
+    value, unit = conf.callback_limit()
+    return calendar.add_limit(start, value, unit)
+
+
+def on_call_changed(call: Call) -> None:
+    """Open a 回拨 item for a call that now qualifies; withdraw an untouched one that no
+    longer does (a late 'answered' event turned an abandon into an answered call)."""
+    if call.direction == "inbound" and call.outcome in QUALIFYING and call.caller:
+        if not CallbackItem.objects.filter(call=call).exists():
+            start = call.ended_at or call.offered_at
+            CallbackItem.objects.create(
+                call=call,
+                center_id=call.center_id,
+                number=call.caller,
+                reason=call.outcome,
+                created_at=start,
+                due_at=due_at(start),
+            )
+        return
+    CallbackItem.objects.filter(call=call, status=CallbackStatus.OPEN, attempts=0).delete()
+
+
+def visible_items(user):
+    """The 回拨 items of the centers where `user` is an agent or callback agent (and below)."""
+    paths = [
+        m.unit.path
+        for m in scope.memberships(user)
+        if m.role in CALLBACK_ROLES and m.unit.is_center
+    ]
+    if getattr(user, "is_superuser", False):
+        return CallbackItem.objects.all()
+    if not paths:
+        return CallbackItem.objects.none()
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(center__in=Unit.objects.filter(path__startswith=path))
+    return CallbackItem.objects.filter(condition)
+
+
+def queue(user, *, status: str | None = None):
+    """The 回拨 queue as `user` works it: open ones first, the most urgent first."""
+    items = visible_items(user).select_related("call")
+    if status:
+        items = items.filter(status=status)
+    else:
+        items = items.filter(status__in=(CallbackStatus.OPEN, CallbackStatus.ATTEMPTING))
+    return items.order_by("due_at", "id")
+
+
+def _locked(user, item_id: int) -> CallbackItem:
+    item = visible_items(user).select_for_update().filter(pk=item_id).first()
+    if item is None:
+        raise NotFound("回拨事项不存在", "no such callback item")
+    return item
+
+
+def take(*, user, item_id: int, at=None) -> CallbackItem:
+    """The agent takes the item (回拨中); someone else's taken item is refused."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        item = _locked(user, item_id)
+        if item.status in FINAL:
+            raise CallbackConflict("该回拨已处理完毕", "the callback is already finished")
+        if item.taken_by_id not in (None, user.pk):
+            raise CallbackConflict("该回拨已由他人领取", "someone else has taken this callback")
+        item.status = CallbackStatus.ATTEMPTING
+        item.taken_by = user
+        item.taken_at = item.taken_at or at
+        item.save(update_fields=["status", "taken_by", "taken_at"])
+    return item
+
+
+def record_outcome(*, user, item_id: int, status: str, note: str = "", at=None) -> CallbackItem:
+    """Record the callback's result: done (reached) or unreachable, with a note."""
+    at = at or timezone.now()
+    if status not in FINAL:
+        raise InvalidInput(
+            "结果只能是已回拨或无法联系", "status must be done or unreachable", field="status"
+        )
+    note = (note or "").strip()
+    if status == CallbackStatus.UNREACHABLE and not note:
+        raise InvalidInput("无法联系须说明情况", "unreachable needs a note", field="note")
+    with transaction.atomic():
+        item = _locked(user, item_id)
+        if item.status in FINAL:
+            raise CallbackConflict("该回拨已处理完毕", "the callback is already finished")
+        if item.taken_by_id not in (None, user.pk):
+            raise CallbackConflict("该回拨已由他人领取", "someone else has taken this callback")
+        item.status = status
+        item.outcome_note = note[:500]
+        item.done_by = user
+        item.done_at = at
+        item.taken_by = item.taken_by or user
+        item.save()
+    return item
+
+
+def count_attempt(item: CallbackItem) -> None:
+    """One more dial of this item (called by dialing when a callback is dialed)."""
+    CallbackItem.objects.filter(pk=item.pk).update(attempts=F("attempts") + 1)
+    item.attempts += 1

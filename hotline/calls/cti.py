@@ -1,0 +1,128 @@
+"""The door of the CTI endpoint: who sent the request, is it fresh, is it well formed.
+
+A refused request changes nothing but its counter (RejectedRequest, per platform and reason),
+written in its own autocommit statement so that the refusal itself can be seen in the admin.
+The signature is `exchange.signing`'s (HMAC-SHA256 over "{timestamp}.{body}"); replays within
+the freshness window are caught by the SeenSignature row the intake writes in its transaction.
+"""
+
+import json
+
+from django.db.models import F
+from django.utils import timezone
+from pydantic import ValidationError
+
+from hotline.errors import ErrorCode, HotlineError
+from hotline.exchange import signing
+
+from .models import CallPlatform, RejectedRequest, RejectReason, SeenSignature
+from .schemas import BatchIn, EventIn
+
+PLATFORM_HEADER = "X-Hotline-Platform"
+
+
+class Refused(HotlineError):
+    """401: the request is not from a platform we know, or not signed right, or not fresh."""
+
+    status = 401
+    code = ErrorCode.NOT_AUTHENTICATED
+
+    def __init__(self, reason: str, zh: str, en: str, *, field: str | None = None):
+        super().__init__(zh, en, field=field)
+        self.reason = reason
+
+
+class Malformed(HotlineError):
+    """422: the body is not the event contract."""
+
+    status = 422
+    code = ErrorCode.VALIDATION
+    reason = RejectReason.MALFORMED
+
+
+def count_refusal(platform_code: str, reason: str) -> None:
+    """One more refusal of `reason` for `platform_code` (an upsert that cannot lose a count)."""
+    code = (platform_code or "")[:64]
+    now = timezone.now()
+    updated = RejectedRequest.objects.filter(platform_code=code, reason=reason).update(
+        count=F("count") + 1, last_at=now
+    )
+    if not updated:
+        _, created = RejectedRequest.objects.get_or_create(
+            platform_code=code, reason=reason, defaults={"count": 1, "last_at": now}
+        )
+        if not created:
+            RejectedRequest.objects.filter(platform_code=code, reason=reason).update(
+                count=F("count") + 1, last_at=now
+            )
+
+
+def authenticate(request, now: float | None = None) -> tuple[CallPlatform, str]:
+    """The platform that signed `request` and the signature; raises Refused otherwise."""
+    code = request.headers.get(PLATFORM_HEADER, "")
+    timestamp = request.headers.get(signing.TIMESTAMP_HEADER)
+    signature = (request.headers.get(signing.SIGNATURE_HEADER) or "").strip().lower()
+    if not code or not timestamp or not signature:
+        raise Refused(
+            RejectReason.UNSIGNED,
+            "缺少平台编码、时间戳或签名",
+            "platform, timestamp and signature headers are required",
+            field=signing.SIGNATURE_HEADER,
+        )
+    platform = (
+        CallPlatform.objects.select_related("center").filter(code=code, is_active=True).first()
+    )
+    if platform is None:
+        raise Refused(
+            RejectReason.UNKNOWN_PLATFORM,
+            "呼叫平台不存在或已停用",
+            "unknown or inactive call platform",
+            field=PLATFORM_HEADER,
+        )
+    try:
+        signing.check(platform.secret, timestamp, signature, request.body, now=now)
+    except signing.SignatureRefused as exc:
+        reason = (
+            RejectReason.BAD_SIGNATURE
+            if exc.field == signing.SIGNATURE_HEADER
+            else RejectReason.STALE
+        )
+        raise Refused(reason, exc.message_zh, exc.message_en, field=exc.field) from None
+    if SeenSignature.objects.filter(platform=platform, signature=signature).exists():
+        raise replayed()
+    return platform, signature
+
+
+def replayed() -> Refused:
+    return Refused(
+        RejectReason.REPLAYED,
+        "重复的请求（签名已使用过）",
+        "replayed request: this signature was already used",
+        field=signing.SIGNATURE_HEADER,
+    )
+
+
+def parse(body: bytes) -> tuple[list[EventIn], list[dict]]:
+    """The events of the body (one event or {"events": [...]}) and their raw dicts."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise Malformed("请求体不是有效的 JSON", "the body is not valid JSON") from None
+    raw = data["events"] if isinstance(data, dict) and "events" in data else [data]
+    try:
+        batch = BatchIn.model_validate({"events": raw})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = [str(x) for x in first.get("loc", ()) if x != "events"]
+        if len(raw) == 1 and loc and loc[0] == "0":
+            loc = loc[1:]
+        where = ".".join(loc) or None
+        raise Malformed(
+            f"事件格式不正确：{where or '请求'}：{first.get('msg')}",
+            f"malformed event: {where or 'body'}: {first.get('msg')}",
+            field=where,
+        ) from None
+    return batch.events, raw
+
+
+__all__ = ["EventIn", "Malformed", "Refused", "authenticate", "count_refusal", "parse"]

@@ -1,0 +1,305 @@
+"""CTI intake: store each event once, then re-derive every call it touches from all its events.
+
+One request is one transaction. The calls of the batch are locked (in a fixed order, so two
+requests never deadlock on them) before their events are inserted, so a concurrent request
+for the same call waits and then derives from everything committed before it: the last
+writer always sees every event, whatever the order in which they arrived.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hotline.catalog.calendar import to_local
+
+from . import agents, callbacks, conf, dialing, push
+from .cti import replayed
+from .derive import Ev, derive
+from .models import (
+    AgentSession,
+    Call,
+    CallEvent,
+    CallPlatform,
+    CallQueue,
+    Seat,
+    SeenSignature,
+)
+from .schemas import EventIn
+
+# The fields derivation owns; anything else on Call (acw_seconds, links) is left alone.
+DERIVED_FIELDS = [
+    "direction",
+    "state",
+    "outcome",
+    "caller",
+    "called",
+    "trunk",
+    "queue",
+    "ivr",
+    "center",
+    "agent",
+    "seat",
+    "offered_at",
+    "ringing_at",
+    "answered_at",
+    "ended_at",
+    "day",
+    "hour",
+    "wait_seconds",
+    "talk_seconds",
+    "hold_seconds",
+    "recording",
+    "cause",
+    "transfer_kind",
+    "transfer_target",
+    "is_error",
+    "error_reason",
+    "event_count",
+]
+
+ERROR_TEXT = {
+    "unknown_agent": ("座席号不存在", "unknown agent seat"),
+    "unknown_queue": ("队列编码不存在", "unknown queue"),
+}
+
+
+@dataclass
+class Resolver:
+    """Seat and queue codes of one platform's center tree, looked up once per batch."""
+
+    platform: CallPlatform
+    seats: dict = field(default_factory=dict)
+    queues: dict = field(default_factory=dict)
+    sessions: dict = field(default_factory=dict)
+
+    def load(self, seat_codes: set[str], queue_codes: set[str]) -> None:
+        path = self.platform.center.path
+        seat_codes -= self.seats.keys()
+        queue_codes -= self.queues.keys()
+        if seat_codes:
+            found = defaultdict(list)
+            for seat in Seat.objects.filter(
+                code__in=seat_codes, center__path__startswith=path, is_active=True
+            ).select_related("center"):
+                found[seat.code].append(seat)
+            # A code that names two seats in the tree is as unusable as an unknown one.
+            for code in seat_codes:
+                self.seats[code] = found[code][0] if len(found[code]) == 1 else None
+            seat_ids = [s.pk for s in self.seats.values() if s is not None]
+            for session in AgentSession.objects.filter(seat_id__in=seat_ids, ended_at=None):
+                self.sessions[session.seat_id] = session
+        if queue_codes:
+            found = defaultdict(list)
+            for queue in CallQueue.objects.filter(
+                code__in=queue_codes, center__path__startswith=path
+            ).select_related("center"):
+                found[queue.code].append(queue)
+            for code in queue_codes:
+                self.queues[code] = found[code][0] if len(found[code]) == 1 else None
+
+    def event_error(self, ev: EventIn) -> str:
+        if ev.agent and self.seats.get(ev.agent) is None:
+            return "unknown_agent"
+        if ev.queue and self.queues.get(ev.queue) is None:
+            return "unknown_queue"
+        target = ev.transfer_to
+        if target and target.kind == "agent" and self.seats.get(target.target) is None:
+            return "unknown_agent"
+        if target and target.kind == "queue" and self.queues.get(target.target) is None:
+            return "unknown_queue"
+        return ""
+
+
+def ingest(*, platform: CallPlatform, events: list[EventIn], raw: list[dict], signature: str):
+    """Store the new events of one signed request and re-derive their calls; returns the
+    response body {accepted, duplicates, errors}."""
+    now = timezone.now()
+    resolver = Resolver(platform)
+    codes = _codes(events)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                SeenSignature.objects.create(platform=platform, signature=signature, at=now)
+        except IntegrityError:
+            raise replayed() from None
+        resolver.load(*codes)
+        calls = _lock_calls(platform, events)
+        known = set(
+            CallEvent.objects.filter(
+                platform=platform, event_id__in=[e.event_id for e in events]
+            ).values_list("event_id", flat=True)
+        )
+        fresh, errors, duplicates = [], [], 0
+        for ev, body in zip(events, raw, strict=True):
+            if ev.event_id in known:
+                duplicates += 1
+                continue
+            known.add(ev.event_id)
+            error = resolver.event_error(ev)
+            if error:
+                zh, en = ERROR_TEXT[error]
+                errors.append(
+                    {"event_id": ev.event_id, "code": error, "message_zh": zh, "message_en": en}
+                )
+            fresh.append(
+                CallEvent(
+                    platform=platform,
+                    event_id=ev.event_id,
+                    platform_call_id=ev.call_id,
+                    call=calls[ev.call_id],
+                    type=ev.type,
+                    at=ev.at.astimezone(dt.UTC),
+                    payload=body,
+                    received_at=now,
+                    error=error,
+                    error_message=ERROR_TEXT[error][0] if error else "",
+                )
+            )
+        CallEvent.objects.bulk_create(fresh, ignore_conflicts=True)
+        touched = {calls[e.platform_call_id].pk: calls[e.platform_call_id] for e in fresh}
+        rederive(list(touched.values()), resolver=resolver)
+        _purge_signatures(now)
+    return {"accepted": len(fresh), "duplicates": duplicates, "errors": errors}
+
+
+def _codes(events: list[EventIn]) -> tuple[set[str], set[str]]:
+    seats, queues = set(), set()
+    for ev in events:
+        if ev.agent:
+            seats.add(ev.agent)
+        if ev.queue:
+            queues.add(ev.queue)
+        if ev.transfer_to and ev.transfer_to.kind == "agent":
+            seats.add(ev.transfer_to.target)
+        if ev.transfer_to and ev.transfer_to.kind == "queue":
+            queues.add(ev.transfer_to.target)
+    return seats, queues
+
+
+def _lock_calls(platform: CallPlatform, events: list[EventIn]) -> dict[str, Call]:
+    """The batch's calls, created if new, locked in call-id order."""
+    first_at: dict[str, dt.datetime] = {}
+    for ev in events:
+        at = ev.at.astimezone(dt.UTC)
+        if ev.call_id not in first_at or at < first_at[ev.call_id]:
+            first_at[ev.call_id] = at
+    ids = sorted(first_at)
+    existing = set(
+        Call.objects.filter(platform=platform, platform_call_id__in=ids).values_list(
+            "platform_call_id", flat=True
+        )
+    )
+    new = []
+    for call_id in ids:
+        if call_id in existing:
+            continue
+        local = to_local(first_at[call_id])
+        # A placeholder until derivation fills it in, a few statements later.
+        new.append(
+            Call(
+                platform=platform,
+                platform_call_id=call_id,
+                center=platform.center,
+                offered_at=first_at[call_id],
+                day=local.date(),
+                hour=local.hour,
+            )
+        )
+    if new:
+        Call.objects.bulk_create(new, ignore_conflicts=True)
+    locked = (
+        Call.objects.select_for_update()
+        .filter(platform=platform, platform_call_id__in=ids)
+        .order_by("platform_call_id")
+    )
+    return {c.platform_call_id: c for c in locked}
+
+
+def rederive(calls: list[Call], *, resolver: Resolver) -> list[Call]:
+    """Re-derive `calls` (locked by the caller) from all their events, save what changed and
+    carry the consequences (agent state, 回拨, dial requests, live pages)."""
+    if not calls:
+        return []
+    by_call = defaultdict(list)
+    rows = CallEvent.objects.filter(call__in=calls).values_list(
+        "call_id", "event_id", "type", "at", "payload"
+    )
+    for call_id, event_id, type_, at, payload in rows:
+        by_call[call_id].append(Ev(event_id, type_, at, payload))
+    seat_codes, queue_codes = set(), set()
+    for evs in by_call.values():
+        for ev in evs:
+            if ev.data.get("agent"):
+                seat_codes.add(ev.data["agent"])
+            if ev.data.get("queue"):
+                queue_codes.add(ev.data["queue"])
+    resolver.load(seat_codes, queue_codes)
+    short = conf.short_abandon_seconds()
+    changed = []
+    for call in calls:
+        before = {name: getattr(call, _attr(name)) for name in DERIVED_FIELDS}
+        d = derive(by_call.get(call.pk, []), short_abandon_seconds=short)
+        _apply(call, d, resolver)
+        after = {name: getattr(call, _attr(name)) for name in DERIVED_FIELDS}
+        diff = [name for name in DERIVED_FIELDS if before[name] != after[name]]
+        if diff:
+            changed.append((call, before, d))
+    if changed:
+        Call.objects.bulk_update([c for c, _, _ in changed], DERIVED_FIELDS + ["updated_at"])
+    for call, before, d in changed:
+        agents.on_call_changed(call, before, resolver.sessions.get(call.seat_id))
+        callbacks.on_call_changed(call)
+        if d.request_id:
+            dialing.on_call_changed(call, d.request_id)
+        push.call_changed(call, before)
+    return [c for c, _, _ in changed]
+
+
+def _attr(name: str) -> str:
+    return f"{name}_id" if name in ("queue", "center", "agent", "seat") else name
+
+
+def _apply(call: Call, d, resolver: Resolver) -> None:
+    seat = resolver.seats.get(d.agent_code) if d.agent_code else None
+    queue = resolver.queues.get(d.queue_code) if d.queue_code else None
+    problems = []
+    if d.agent_code and seat is None:
+        problems.append(f"座席号 {d.agent_code} 不存在")
+    if d.queue_code and queue is None:
+        problems.append(f"队列 {d.queue_code} 不存在")
+    for name in ("direction", "state", "outcome", "caller", "called", "trunk", "ivr"):
+        setattr(call, name, getattr(d, name))
+    for name in ("offered_at", "ringing_at", "answered_at", "ended_at", "wait_seconds"):
+        setattr(call, name, getattr(d, name))
+    for name in ("talk_seconds", "hold_seconds", "recording", "cause", "event_count"):
+        setattr(call, name, getattr(d, name))
+    call.transfer_kind, call.transfer_target = d.transfer_kind, d.transfer_target
+    if seat is None or seat.pk != call.seat_id:
+        # The agent is whoever was signed in to the seat when the call first reached it;
+        # kept afterwards, so a later sign-out does not rewrite the call.
+        session = resolver.sessions.get(seat.pk) if seat else None
+        call.agent_id = session.user_id if session else None
+    call.seat_id = seat.pk if seat else None
+    call.queue_id = queue.pk if queue else None
+    if queue is not None:
+        call.center_id = queue.center_id
+    elif seat is not None:
+        call.center_id = seat.center_id
+    else:
+        call.center_id = resolver.platform.center_id
+    local = to_local(d.offered_at)
+    call.day, call.hour = local.date(), local.hour
+    call.is_error = bool(problems)
+    call.error_reason = "；".join(problems)[:200]
+
+
+def _purge_signatures(now) -> None:
+    # Past the freshness window a replay is refused as stale anyway; the rows can go.
+    # Deleting a handful each time keeps the table small without a separate job.
+    cutoff = now - dt.timedelta(seconds=3 * 300)
+    stale = list(SeenSignature.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[:200])
+    if stale:
+        SeenSignature.objects.filter(pk__in=stale).delete()

@@ -1,0 +1,100 @@
+"""What the live pages hear: the screen pop on an agent's desktop, and the wallboards.
+
+Topics (hotline.realtime): "agent:<user id>" gets the screen pop when a call rings or is
+answered at the agent's seat; "center:<unit id>" of the call's center and of every center
+above it, and "province", get every change of a call or an agent's state. Messages leave
+after the commit (realtime.publish), never for a change that was rolled back.
+"""
+
+import time
+
+from hotline.orgs.models import Unit, User
+from hotline.realtime import publish
+
+from .history import caller_history
+from .models import AgentSession, Call
+
+_TOPICS_TTL = 60.0
+_topics: dict[int, tuple[float, list[str]]] = {}
+
+
+def _center_topics(center_id: int) -> list[str]:
+    # Thousands of call changes a second share a few dozen centers, whose place in the tree
+    # hardly ever changes: kept a minute per process.
+    cached = _topics.get(center_id)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    topics = _center_topics_now(center_id)
+    _topics[center_id] = (time.monotonic() + _TOPICS_TTL, topics)
+    return topics
+
+
+def _center_topics_now(center_id: int) -> list[str]:
+    # A city's wallboard shows its counties' calls too: publish up the tree.
+    path = Unit.objects.filter(pk=center_id).values_list("path", flat=True).first() or ""
+    codes = [c for c in path.split("/") if c]
+    ids = Unit.objects.filter(code__in=codes).values_list("pk", flat=True)
+    return [f"center:{pk}" for pk in ids] + ["province"]
+
+
+def call_summary(call: Call) -> dict:
+    return {
+        "id": call.pk,
+        "center_id": call.center_id,
+        "queue_id": call.queue_id,
+        "agent_id": call.agent_id,
+        "seat_id": call.seat_id,
+        "direction": call.direction,
+        "state": call.state,
+        "outcome": call.outcome,
+        "offered_at": call.offered_at.isoformat(),
+        "answered_at": call.answered_at.isoformat() if call.answered_at else None,
+        "ended_at": call.ended_at.isoformat() if call.ended_at else None,
+        "wait_seconds": call.wait_seconds,
+    }
+
+
+def call_changed(call: Call, before: dict) -> None:
+    """Announce a changed call to the wallboards, and pop it on the agent's screen."""
+    message = {"kind": "call", "call": call_summary(call)}
+    for topic in _center_topics(call.center_id):
+        publish(topic, message)
+    if call.agent_id is None or call.state == "finished":
+        return
+    rang = before["ringing_at"] is None and call.ringing_at is not None
+    answered = before["answered_at"] is None and call.answered_at is not None
+    if rang or answered:
+        publish(f"agent:{call.agent_id}", screen_pop(call, "answered" if answered else "ringing"))
+
+
+def screen_pop(call: Call, event: str) -> dict:
+    """The desktop's payload: the call, the number's region and the caller's history."""
+    agent = User.objects.get(pk=call.agent_id)
+    return {
+        "kind": "screen_pop",
+        "event": event,
+        "call_id": call.pk,
+        "number": call.caller,
+        "called": call.called,
+        "queue_id": call.queue_id,
+        "history": caller_history(agent, call.caller, exclude_call=call),
+    }
+
+
+def agent_changed(session: AgentSession) -> None:
+    """Announce an agent's new state to the wallboards (and the agent's own desktop)."""
+    message = {
+        "kind": "agent",
+        "agent": {
+            "user_id": session.user_id,
+            "seat_id": session.seat_id,
+            "center_id": session.center_id,
+            "state": session.state,
+            "reason": session.reason,
+            "since": session.state_since.isoformat(),
+            "signed_in": session.ended_at is None,
+        },
+    }
+    for topic in _center_topics(session.center_id):
+        publish(topic, message)
+    publish(f"agent:{session.user_id}", message)

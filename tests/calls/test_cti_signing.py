@@ -1,0 +1,163 @@
+"""The CTI endpoint's door: signed, fresh, not replayed, well formed — or refused, counted,
+and nothing else changed."""
+
+import json
+import time
+
+import pytest
+
+from hotline.calls.models import Call, CallEvent, RejectedRequest
+
+from .conftest import answered_call, offered, sign_headers
+
+
+def rejected():
+    return {(r.platform_code, r.reason): r.count for r in RejectedRequest.objects.all()}
+
+
+def test_a_signed_batch_is_accepted_and_makes_the_call(post, phone):
+    response = post(answered_call("c1"))
+
+    assert response.status_code == 200
+    assert response.json() == {"accepted": 4, "duplicates": 0, "errors": []}
+    call = Call.objects.get(platform=phone.platform, platform_call_id="c1")
+    assert (call.outcome, call.state, call.wait_seconds, call.talk_seconds) == (
+        "answered",
+        "finished",
+        10,
+        60,
+    )
+    assert rejected() == {}
+
+
+def test_a_single_event_without_the_batch_wrapper_is_accepted(post):
+    response = post(offered("c2", "c2-1", 0))
+
+    assert response.status_code == 200
+    assert response.json()["accepted"] == 1
+    assert Call.objects.get(platform_call_id="c2").state == "queued"
+
+
+def _unsigned(phone, body):
+    return {"HTTP_X_HOTLINE_PLATFORM": phone.platform.code}
+
+
+def _stale(phone, body):
+    return sign_headers(phone.platform.code, phone.secret, body, now=time.time() - 301)
+
+
+def _bad_signature(phone, body):
+    return sign_headers(phone.platform.code, "not-the-secret", body)
+
+
+def _unknown_platform(phone, body):
+    return sign_headers("nosuch", phone.secret, body)
+
+
+@pytest.mark.parametrize(
+    ("make_headers", "reason", "code"),
+    [
+        pytest.param(_unsigned, "unsigned", "fzcti", id="unsigned"),
+        pytest.param(_stale, "stale", "fzcti", id="stale"),
+        pytest.param(_bad_signature, "bad_signature", "fzcti", id="bad-signature"),
+        pytest.param(_unknown_platform, "unknown_platform", "nosuch", id="unknown-platform"),
+    ],
+)
+def test_a_refused_request_is_401_changes_nothing_and_is_counted(
+    post, phone, make_headers, reason, code
+):
+    body = json.dumps({"events": answered_call("c3")}).encode()
+
+    response = post(None, body=body, headers=make_headers(phone, body))
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+    assert set(response.json()) == {"code", "field", "message_zh", "message_en"}
+    assert Call.objects.count() == 0
+    assert CallEvent.objects.count() == 0
+    assert rejected() == {(code, reason): 1}
+
+
+def test_a_replayed_request_is_refused_and_counted(post, phone):
+    body = json.dumps({"events": answered_call("c4")}).encode()
+    headers = sign_headers(phone.platform.code, phone.secret, body)
+    assert post(None, body=body, headers=headers).status_code == 200
+
+    again = post(None, body=body, headers=headers)
+
+    assert again.status_code == 401
+    assert again.json()["message_en"].startswith("replayed")
+    assert CallEvent.objects.count() == 4
+    assert rejected() == {("fzcti", "replayed"): 1}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param(b"{not json", None, id="not-json"),
+        pytest.param(json.dumps({"events": []}).encode(), None, id="empty-batch"),
+        pytest.param(
+            json.dumps(
+                {"event_id": "e", "call_id": "c", "type": "ringing", "at": "2026-10-12T09:00:00Z"}
+            ).encode(),
+            None,
+            id="ringing-without-agent",
+        ),
+        pytest.param(
+            json.dumps(
+                {"event_id": "e", "call_id": "c", "type": "exploded", "at": "2026-10-12T09:00:00Z"}
+            ).encode(),
+            "type",
+            id="unknown-type",
+        ),
+        pytest.param(
+            json.dumps(
+                {"event_id": "e", "call_id": "c", "type": "ended", "at": "2026-10-12 09:00"}
+            ).encode(),
+            "at",
+            id="time-without-zone",
+        ),
+    ],
+)
+def test_a_malformed_body_is_422_changes_nothing_and_is_counted(post, phone, body, field):
+    good = answered_call("c5")[0]
+    assert post([good]).status_code == 200
+    before = CallEvent.objects.count()
+
+    response = post(None, body=body)
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+    assert response.json()["field"] == field
+    assert CallEvent.objects.count() == before
+    assert rejected() == {("fzcti", "malformed"): 1}
+
+
+def test_one_bad_event_refuses_the_whole_batch(post):
+    events = answered_call("c6")
+    del events[2]["agent"]
+
+    response = post(events)
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "2"
+    assert Call.objects.count() == 0
+
+
+def test_a_batch_over_the_limit_is_refused(post):
+    events = [offered(f"c{i}", f"e{i}", 0) for i in range(1001)]
+
+    response = post(events)
+
+    assert response.status_code == 422
+    assert Call.objects.count() == 0
+
+
+def test_an_inactive_platform_is_refused(post, phone):
+    phone.platform.is_active = False
+    phone.platform.save()
+
+    response = post(answered_call("c7"))
+
+    assert response.status_code == 401
+    assert rejected() == {("fzcti", "unknown_platform"): 1}
