@@ -185,6 +185,8 @@ DASHBOARD_REFRESH_SECONDS = int(os.environ.get("HOTLINE_DASHBOARD_REFRESH_SECOND
 # redis://host:6379/0 = every worker process through Redis pub/sub. An idle stream sends a
 # heartbeat every N seconds and ends after M seconds (the browser reconnects, access re-checked).
 REALTIME_URL = os.environ.get("HOTLINE_REALTIME_URL", "")
+# Redis pub/sub channels are server-wide (not per database): one name per deployment.
+REALTIME_CHANNEL = os.environ.get("HOTLINE_REALTIME_CHANNEL", "hotline:realtime")
 REALTIME_HEARTBEAT_SECONDS = float(os.environ.get("HOTLINE_REALTIME_HEARTBEAT_SECONDS", "15"))
 REALTIME_STREAM_SECONDS = float(os.environ.get("HOTLINE_REALTIME_STREAM_SECONDS", "3600"))
 

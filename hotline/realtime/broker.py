@@ -28,8 +28,6 @@ from django.conf import settings
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "hotline:realtime"
-COUNTER = "hotline:realtime:seq"
 # Recent messages kept per topic for reconnecting browsers, and how many topics keep them.
 REPLAY_PER_TOPIC = 20
 REPLAY_TOPICS = 20_000
@@ -154,8 +152,10 @@ return n
 class RedisBroker:
     """Across worker processes through one Redis pub/sub channel."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, channel: str = "hotline:realtime"):
         self.url = url
+        self.channel = channel
+        self.counter = f"{channel}:seq"
         self.hub = Hub()
         self._sync = redis.Redis.from_url(url)
         self._script = self._sync.register_script(_PUBLISH_LUA)
@@ -163,7 +163,7 @@ class RedisBroker:
         self._ready: asyncio.Event | None = None
 
     def publish(self, topic: str, data: dict) -> int:
-        return int(self._script(keys=[COUNTER, CHANNEL], args=[topic, _encode(data)]))
+        return int(self._script(keys=[self.counter, self.channel], args=[topic, _encode(data)]))
 
     async def subscribe(self, topics, *, after: int | None = None) -> Subscription:
         await self._ensure_listener()
@@ -185,7 +185,7 @@ class RedisBroker:
             client = aredis.Redis.from_url(self.url)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(self.channel)
                 ready.set()
                 delay = 0.2
                 async for raw in pubsub.listen():
@@ -206,12 +206,12 @@ _broker = None
 _broker_lock = threading.Lock()
 
 
-def make_broker(url: str):
+def make_broker(url: str, channel: str = "hotline:realtime"):
     """The broker for a `HOTLINE_REALTIME_URL`: empty → in process, redis:// → Redis."""
     if not url:
         return LocalBroker()
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisBroker(url)
+        return RedisBroker(url, channel)
     raise ValueError(f"HOTLINE_REALTIME_URL must be empty or redis://…, not {url!r}")
 
 
@@ -221,5 +221,5 @@ def broker():
     if _broker is None:
         with _broker_lock:
             if _broker is None:
-                _broker = make_broker(settings.REALTIME_URL)
+                _broker = make_broker(settings.REALTIME_URL, settings.REALTIME_CHANNEL)
     return _broker
