@@ -11,7 +11,7 @@ export HOTLINE_DATA_DIR
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres install browser lint format bench clean
+.PHONY: run test test-sqlite test-postgres install browser screenshots lint format bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,10 +36,12 @@ browser:
 			libreoffice-writer-nogui poppler-utils) || \
 		{ [ "$$CI" != true ] || exit 1; echo "chromium/libreoffice not installed: their tests will be skipped"; }
 
+# A developer's server: DEBUG on unless set, since with DEBUG off `hotline serve` refuses the
+# development secret key (production sets HOTLINE_SECRET_KEY and friends, see README).
 run: install
 	$(BIN)/hotline migrate --noinput
 	$(BIN)/hotline demo --tickets $${DEMO_TICKETS:-300}
-	$(BIN)/hotline serve --host $(HOST) --port $(PORT)
+	HOTLINE_DEBUG=$${HOTLINE_DEBUG:-true} $(BIN)/hotline serve --host $(HOST) --port $(PORT)
 
 test: install browser
 	$(BIN)/ruff check .
@@ -54,6 +56,11 @@ test-postgres: install browser
 	@$(BIN)/python -m hotline.pgcheck "$(PG_URL)" || exit 1
 	@if $(BIN)/python -m hotline.pgcheck --quiet "$(PG_URL)"; then \
 		HOTLINE_DATABASE_URL="$(PG_URL)" $(BIN)/pytest; fi
+
+# Documentation screenshots: the browser tests save each role's page into docs/screenshots.
+screenshots: install browser
+	HOTLINE_SCREENSHOTS=$(CURDIR)/docs/screenshots env -u HOTLINE_DATABASE_URL $(BIN)/pytest \
+		tests/browser tests/portal/test_portal_browser.py tests/reports/test_dashboard_browser.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -25,7 +25,8 @@ ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots go to a temporary folder; `make screenshots` points this at docs/screenshots.
+SCREENSHOTS_ENV = "HOTLINE_SCREENSHOTS"
 
 
 @pytest.fixture(scope="session")
@@ -73,12 +74,23 @@ def as_role(browser, live_server, province):
         c.close()
 
 
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    """Where screenshots go: a temporary folder, or $HOTLINE_SCREENSHOTS (docs/screenshots
+    when `make screenshots` runs the browser tests): a test never writes tracked files."""
+    folder = os.environ.get(SCREENSHOTS_ENV)
+    if not folder:
+        return tmp_path_factory.mktemp("screenshots")
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @pytest.fixture
-def shot():
-    """Save a screenshot of a role's main page into docs/screenshots/."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def shot(screenshots):
+    """Save a full-page screenshot of `page` as <name>.png."""
 
     def save(page, name):
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
 
     return save

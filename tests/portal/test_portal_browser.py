@@ -3,7 +3,6 @@
 import pytest
 
 from hotline.tickets.models import Ticket
-from tests.browser.fixtures import SCREENSHOTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,7 +14,7 @@ def fits(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_submit_and_follow_on_a_phone(browser, live_server, province, sms):
+def test_submit_and_follow_on_a_phone(browser, live_server, province, sms, shot):
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN",
         timezone_id="Asia/Shanghai",
@@ -40,8 +39,7 @@ def test_submit_and_follow_on_a_phone(browser, live_server, province, sms):
         phone_box = page.locator("#f-phone").bounding_box()
         button_box = page.locator("text=获取验证码").bounding_box()
         assert button_box["y"] > phone_box["y"]
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "portal-01-submit-phone.png"), full_page=True)
+        shot(page, "portal-01-submit-phone")
         page.click("button.primary")
         number = page.locator("[data-testid=number]").inner_text()
         t = Ticket.objects.get()
@@ -54,6 +52,6 @@ def test_submit_and_follow_on_a_phone(browser, live_server, province, sms):
         page.click("button.primary")
         assert page.locator("[data-testid=status]").inner_text() == "已提交，等待热线中心受理"
         assert fits(page)
-        page.screenshot(path=str(SCREENSHOTS / "portal-02-follow-phone.png"), full_page=True)
+        shot(page, "portal-02-follow-phone")
     finally:
         context.close()
