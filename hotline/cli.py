@@ -4,13 +4,18 @@ hotline serve [--host H --port P]    serve the product
 hotline demo [--tickets N]           the demo province, its people and N synthetic tickets
 hotline check-chain                  verify the hash chain of every ticket's history
 hotline import-tickets FILE          import historical tickets (CSV/Excel; --dry-run, --map col=field)
+hotline check-security               print every security setting; exit 1 on a weak one
 hotline <any manage.py command>      migrate, createsuperuser, shell …
 """
 
 import os
 import sys
 
-ALIASES = {"check-chain": "check_chain", "import-tickets": "import_tickets"}
+ALIASES = {
+    "check-chain": "check_chain",
+    "import-tickets": "import_tickets",
+    "check-security": "check_security",
+}
 
 
 def main(argv: list[str] | None = None) -> None:

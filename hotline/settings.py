@@ -15,8 +15,14 @@ def _flag(name: str, default: bool) -> bool:
 
 
 DEBUG = _flag("HOTLINE_DEBUG", False)
-SECRET_KEY = os.environ.get("HOTLINE_SECRET_KEY", "dev-only-insecure-key-change-me")
-ALLOWED_HOSTS = os.environ.get("HOTLINE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+# With DEBUG off, `hotline serve` and `check --deploy` refuse this key (hotline/audit/security.py).
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = os.environ.get("HOTLINE_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("HOTLINE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h.strip()
+]
 DATA_DIR = Path(os.environ.get("HOTLINE_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
 
 INSTALLED_APPS = [
@@ -26,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # its Swagger UI from its own static files, not a CDN
     "axes",
     "django_tasks",
     "django_tasks_db",
@@ -44,6 +51,7 @@ INSTALLED_APPS = [
     "hotline.portal",
     "hotline.analytics",
     "hotline.calls",
+    "hotline.audit",
     # New apps go above this line (analytics, reports, portal).
 ]
 
@@ -53,6 +61,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "hotline.throttle.ApiRateLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -64,6 +74,44 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Transport and browser protections (Django's SecurityMiddleware, django-csp); each is checked
+# by `hotline check-security`. Secure cookies follow DEBUG unless set: a developer's plain-HTTP
+# server keeps working, production sends cookies over HTTPS only.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _flag("HOTLINE_SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = _flag("HOTLINE_SSL_REDIRECT", False)
+if _flag("HOTLINE_PROXY_SSL_HEADER", False):
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips the client's own).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(os.environ.get("HOTLINE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("HOTLINE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = os.environ.get("HOTLINE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No inline script anywhere: every behaviour lives in static files (web/app.js, …).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# API rate limits (hotline/throttle.py): N/s, N/m, N/h or N/d per bearer token and per client
+# address, counted in the cache; "off" disables one. Behind proxies, the number of trusted
+# hops decides which X-Forwarded-For entry is the client.
+API_RATE_LIMIT_PATHS = ("/api/", "/open311/")
+API_RATE_PER_TOKEN = os.environ.get("HOTLINE_API_RATE_PER_TOKEN", "1200/m")
+API_RATE_PER_ADDRESS = os.environ.get("HOTLINE_API_RATE_PER_ADDRESS", "600/m")
+TRUSTED_PROXY_COUNT = int(os.environ.get("HOTLINE_TRUSTED_PROXIES", "0"))
 
 # Login lockout (django-axes): after 5 failed attempts for one username from one address,
 # that pair is locked for 15 minutes; a successful login resets the count.

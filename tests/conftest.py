@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 
 from hotline.catalog import calendar, policies
 from hotline.catalog.services import load_calendar, load_default_policies
@@ -129,3 +130,10 @@ def fresh():
 def _no_token_cache(settings):
     """Tests revoke tokens and change roles between requests; the cache has its own test."""
     settings.TOKEN_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Every test starts with full API rate budgets (hotline/throttle.py counts in the cache);
+    the limits themselves stay on, at their production defaults, in every test."""
+    cache.clear()

@@ -1,6 +1,8 @@
 """Report pages: the list of monthly and quarterly reports of the user's regions, the
 downloads (made on first request and kept), and the dashboard page."""
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -72,6 +74,9 @@ def _period(kind: str, key: str) -> periods.Period:
         raise Http404 from None
 
 
+# The stored HTML report carries its own stylesheet (it is also read as a file, offline);
+# its styles may be inline, its scripts still may not.
+@csp_update({"style-src": [UNSAFE_INLINE]})
 @login_required
 def download(request, code: str, kind: str, key: str, fmt: str):
     region = _region(request.user, code)

@@ -24,7 +24,7 @@ def test_dashboard_draws_and_refreshes(as_role, shot, province, categories, sett
     # ECharts is a megabyte served by the test server: more time than a page of ours.
     page.goto(page.base + "/reports/dashboard/", timeout=60_000)
     page.wait_for_function(
-        "document.getElementById('kpi-today').textContent === '2'", timeout=30_000
+        "() => document.getElementById('kpi-today').textContent === '2'", timeout=30_000
     )
     for chart in ("hours", "categories", "regions", "satisfaction"):
         assert page.locator(f"#chart-{chart} canvas").count() == 1
@@ -34,7 +34,7 @@ def test_dashboard_draws_and_refreshes(as_role, shot, province, categories, sett
 
     make_ticket(province, moment, channel="wechat")
     page.wait_for_function(
-        "document.getElementById('kpi-today').textContent === '3'", timeout=20_000
+        "() => document.getElementById('kpi-today').textContent === '3'", timeout=20_000
     )
     assert page.evaluate("window.__same_page") is True  # updated in place, not reloaded
     page.wait_for_timeout(1500)  # let ECharts' update animation finish before the picture

@@ -87,6 +87,9 @@ def test_index_lists_periods_and_download_serves_the_figures(client, october):
 
     html = client.get("/reports/350100/monthly/2026-10.html")
     assert html["Content-Type"].startswith("text/html")
+    # the stored report keeps its own stylesheet; scripts stay forbidden (docs/security.md)
+    policy = html["Content-Security-Policy"]
+    assert "style-src 'self' 'unsafe-inline'" in policy and "script-src 'self';" in policy
     assert "共受理诉求7件" in b"".join(html.streaming_content).decode()
 
 

@@ -10,6 +10,10 @@
     splitLine: { lineStyle: { color: "#1c3560" } } };
   const charts = {};
 
+  // Choosing another region reloads the page for it (no inline handler: the CSP forbids them).
+  const picker = document.querySelector("select[data-autosubmit]");
+  if (picker) picker.addEventListener("change", () => picker.form.submit());
+
   function chart(id) {
     if (!charts[id]) charts[id] = echarts.init(document.getElementById(id), null, { renderer: "canvas" });
     return charts[id];

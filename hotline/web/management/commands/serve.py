@@ -9,7 +9,9 @@ import sys
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from hotline.audit import security
 
 
 class Command(BaseCommand):
@@ -23,6 +25,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, workers, **options):
+        refused = security.refusals()
+        if refused:  # DEBUG off on the development key or with no allowed host: never serve
+            lines = [f"{f.label}：{f.shown}（{f.advice}）" for f in refused]
+            raise CommandError("拒绝启动：" + "；".join(lines))
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"12345 一张网 正在服务：http://{host}:{port}/  (Ctrl+C 停止)")
         self.stdout.flush()
