@@ -95,8 +95,14 @@ def caller_history(user, number: str, *, exclude_call: Call | None = None) -> di
                     "confidential": row["confidential"],
                 }
             )
-    since = timezone.now() - dt.timedelta(days=REPEAT_WINDOW_DAYS)
-    earlier = Call.objects.filter(caller=number, offered_at__gte=since) if number else None
+    # Calls from the number in the window before this call (or before now, without one).
+    until = exclude_call.offered_at if exclude_call is not None else timezone.now()
+    since = until - dt.timedelta(days=REPEAT_WINDOW_DAYS)
+    earlier = (
+        Call.objects.filter(caller=number, offered_at__gte=since, offered_at__lte=until)
+        if number
+        else None
+    )
     if earlier is not None and exclude_call is not None:
         earlier = earlier.exclude(pk=exclude_call.pk)
     repeat_calls = earlier.count() if earlier is not None else 0

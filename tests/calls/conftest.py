@@ -1,7 +1,9 @@
 """Calls fixtures: 福州's call platform, its queues and seats, and a signed poster."""
 
 import datetime as dt
+import itertools
 import json
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -48,7 +50,11 @@ def sign_headers(code, secret, body, now=None):
 def post(client, phone):
     """POST events to the CTI endpoint signed as 福州's platform (or as told)."""
 
+    # Each request a second apart: the same body posted twice is a re-send, not a replay.
+    clock = itertools.count(int(time.time()) - 250)
+
     def _post(events, *, body=None, headers=None, secret=None, now=None, code=None):
+        now = next(clock) if now is None else now
         if body is None:
             payload = {"events": events} if isinstance(events, list) else events
             body = json.dumps(payload).encode()
