@@ -65,8 +65,9 @@ PEOPLE = {
     "two_hats": [("gl_housing", Role.HANDLER), ("tj_housing", Role.LEADER)],
 }
 
-# Playwright and Chromium fixtures, one instance for every test module that drives a browser.
-pytest_plugins = ["tests.browser.fixtures"]
+# Playwright and Chromium fixtures, one instance for every test module that drives a browser;
+# the telephony stack (Kamailio, sipp, baresip) likewise, for the SIP and browser tests.
+pytest_plugins = ["tests.browser.fixtures", "tests.calls.sip.fixtures"]
 
 
 def ensure_catalog():

@@ -1,0 +1,1 @@
+"""Click-to-dial adapters of particular call platforms; each registers its Dialer on import."""
