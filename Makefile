@@ -11,7 +11,7 @@ export HOTLINE_DATA_DIR
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres install browser screenshots lint format bench clean
+.PHONY: run test test-sqlite test-postgres install browser telephony screenshots lint format bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,17 @@ browser:
 			libreoffice-writer-nogui poppler-utils) || \
 		{ [ "$$CI" != true ] || exit 1; echo "chromium/libreoffice not installed: their tests will be skipped"; }
 
+# The SIP tests (tests/calls/sip) run Kamailio, sipp and baresip from Debian. Kamailio's modules
+# of deploy/kamailio/kamailio.cfg: crypto (HMAC) is in kamailio-tls-modules, http_client in
+# kamailio-utils-modules, jansson in kamailio-extra-modules. With CI=true a failed install fails.
+TELEPHONY_PACKAGES := kamailio kamailio-tls-modules kamailio-utils-modules kamailio-extra-modules \
+	sip-tester baresip
+telephony:
+	@dpkg -s $(TELEPHONY_PACKAGES) >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			$(TELEPHONY_PACKAGES)) || \
+		{ [ "$$CI" != true ] || exit 1; echo "kamailio/sipp/baresip not installed: the SIP tests will be skipped"; }
+
 # A developer's server: DEBUG on unless set, since with DEBUG off `hotline serve` refuses the
 # development secret key (production sets HOTLINE_SECRET_KEY and friends, see README).
 run: install
@@ -43,16 +54,16 @@ run: install
 	$(BIN)/hotline demo --tickets $${DEMO_TICKETS:-300}
 	HOTLINE_DEBUG=$${HOTLINE_DEBUG:-true} $(BIN)/hotline serve --host $(HOST) --port $(PORT)
 
-test: install browser
+test: install browser telephony
 	$(BIN)/ruff check .
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
-test-sqlite: install browser
+test-sqlite: install browser telephony
 	env -u HOTLINE_DATABASE_URL $(BIN)/pytest
 
 # With CI=true a missing PostgreSQL fails the run; elsewhere it is reported and skipped.
-test-postgres: install browser
+test-postgres: install browser telephony
 	@$(BIN)/python -m hotline.pgcheck "$(PG_URL)" || exit 1
 	@if $(BIN)/python -m hotline.pgcheck --quiet "$(PG_URL)"; then \
 		HOTLINE_DATABASE_URL="$(PG_URL)" $(BIN)/pytest; fi

@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 KAMAILIO_CFG = ROOT / "deploy" / "kamailio" / "kamailio.cfg"
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
-MODULES = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
+# Debian's multiarch folder (x86_64-linux-gnu, aarch64-linux-gnu, ...), Kamailio's default.
+MODULES = next(iter(sorted(Path("/usr/lib").glob("*/kamailio/modules"))), Path("/nonexistent"))
 # The Debian packages each needed file comes from (`make telephony` installs them).
 NEEDED = {
     "/usr/sbin/kamailio": "kamailio",
