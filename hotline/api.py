@@ -134,6 +134,7 @@ def _register_routers():
     from hotline.evaluation.api import router as evaluation_router
     from hotline.exchange.api import router as exchange_router
     from hotline.knowledge.api import router as knowledge_router
+    from hotline.quality.api import router as quality_router
     from hotline.reports.api import router as reports_router
     from hotline.routing.api import router as routing_router
     from hotline.screening.api import router as screening_router
@@ -148,6 +149,7 @@ def _register_routers():
     api.add_router("/", evaluation_router)
     api.add_router("/", exchange_router)
     api.add_router("/", reports_router)
+    api.add_router("/", quality_router)
     api.add_router("/", calls_router)
 
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "hotline.portal",
     "hotline.analytics",
     "hotline.calls",
+    "hotline.quality",
     "hotline.audit",
     # New apps go above this line (analytics, reports, portal).
 ]

@@ -31,6 +31,7 @@ urlpatterns = [
     path("evaluation/", include("hotline.evaluation.urls")),
     path("analytics/", include("hotline.analytics.urls")),
     path("reports/", include("hotline.reports.urls")),
+    path("quality/", include("hotline.quality.urls")),
     path("portal/", include("hotline.portal.urls")),
     path("import/", include((import_urlpatterns, "portal_import"))),
     path("", include("hotline.web.urls")),

@@ -44,6 +44,9 @@ PERIODIC = [
     Periodic("scorecard_facts", "hotline.evaluation.facts.refresh", every=60),
     # Early warnings of the analytics app (spikes, concentrations, emerging topics).
     Periodic("analytics_warnings", "hotline.analytics.warnings.detect", every=900, optional=True),
+    # Last week's quality sample of every center with a weekly plan (drawn once per week).
+    Periodic("quality_weekly_sample", "hotline.quality.tasks.weekly_samples", every=3600,
+             optional=True),
 ]
 
 
