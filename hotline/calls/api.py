@@ -214,7 +214,7 @@ def list_calls(request, filters: Query[CallFilters]):
     }
 
 
-@router.get("/calls/{call_id}", response={200: dict, **ERRORS}, summary="通话详情 / a call")
+@router.get("/calls/{int:call_id}", response={200: dict, **ERRORS}, summary="通话详情 / a call")
 def get_call(request, call_id: int):
     call = access.visible_call(request.auth, call_id)
     return call_out(call, detail=True)
@@ -226,7 +226,7 @@ class LinkIn(Schema):
     note: str = ""
 
 
-@router.post("/calls/{call_id}/tickets", response={200: dict, **ERRORS}, summary="关联工单")
+@router.post("/calls/{int:call_id}/tickets", response={200: dict, **ERRORS}, summary="关联工单")
 def link_ticket(request, call_id: int, payload: LinkIn):
     """Tie a ticket registered on the call, or 补充/催办 an earlier one on it."""
     ticket = scope.visible_tickets(request.auth).filter(number=payload.ticket).first()
@@ -271,7 +271,9 @@ def callback_queue(request, status: str | None = None, limit: int = 100):
     return {"items": [_item_out(i) for i in items]}
 
 
-@router.post("/calls/callbacks/{item_id}/take", response={200: dict, **ERRORS}, summary="领取回拨")
+@router.post(
+    "/calls/callbacks/{int:item_id}/take", response={200: dict, **ERRORS}, summary="领取回拨"
+)
 def take_callback(request, item_id: int):
     return _item_out(callbacks.take(user=request.auth, item_id=item_id))
 
@@ -282,7 +284,7 @@ class OutcomeIn(Schema):
 
 
 @router.post(
-    "/calls/callbacks/{item_id}/outcome", response={200: dict, **ERRORS}, summary="记录回拨结果"
+    "/calls/callbacks/{int:item_id}/outcome", response={200: dict, **ERRORS}, summary="记录回拨结果"
 )
 def record_callback(request, item_id: int, payload: OutcomeIn):
     item = callbacks.record_outcome(
@@ -296,7 +298,7 @@ def _dial_out(req) -> dict:
 
 
 @router.post(
-    "/calls/callbacks/{item_id}/dial",
+    "/calls/callbacks/{int:item_id}/dial",
     response={200: dict, 502: ErrorOut, **ERRORS},
     summary="回拨外呼",
 )

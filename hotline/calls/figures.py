@@ -43,7 +43,7 @@ def aggregate(calls, *, by: list[str] | None = None) -> list[dict]:
     t = conf.service_level_seconds()
     inbound = calls.filter(direction="inbound")
     answered = Q(answered_at__isnull=False)
-    rows = inbound.values(*keys).annotate(
+    measures = dict(
         offered=Count("id"),
         answered=Count("id", filter=answered),
         within_t=Count("id", filter=answered & Q(wait_seconds__lte=t)),
@@ -54,8 +54,10 @@ def aggregate(calls, *, by: list[str] | None = None) -> list[dict]:
         handle_total=Sum(F("talk_seconds") + F("hold_seconds") + F("acw_seconds"), filter=answered),
         acw_total=Sum("acw_seconds", filter=answered),
     )
-    if keys:
-        rows = rows.order_by(*keys)
+    if not keys:
+        rows = [inbound.aggregate(**measures)]
+    else:
+        rows = inbound.values(*keys).annotate(**measures).order_by(*keys)
     return [_finish(row, keys) for row in rows]
 
 
@@ -82,14 +84,7 @@ def _finish(row: dict, keys: list[str]) -> dict:
 
 def totals(calls) -> dict:
     """The figures of `calls` as one row (zeros and None rates when there are none)."""
-    rows = aggregate(calls)
-    return rows[0] if rows else _finish(_empty(), [])
-
-
-def _empty() -> dict:
-    return dict.fromkeys(
-        ("offered", "answered", "within_t", "short_abandons", "abandoned", "voicemail"), 0
-    ) | {"wait_total": None, "handle_total": None, "acw_total": None}
+    return aggregate(calls)[0]
 
 
 def state_seconds(changes, start: dt.datetime, end: dt.datetime) -> dict:
