@@ -4,12 +4,14 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
+from hotline import health
 from hotline.errors import ErrorCode, HotlineError
 from hotline.orgs import scope
 from hotline.orgs.models import ApiToken
@@ -56,12 +58,13 @@ class TokenAuth(HttpBearer):
         return user
 
 
+token_auth = TokenAuth()
 api = NinjaAPI(
     title="12345 一张网 API",
     version="1",
     description="政务服务便民热线一张网：工单全流程接口。错误统一为 {code, field, message_zh, message_en}。",
     urls_namespace="api-v1",
-    auth=[TokenAuth(), django_auth],
+    auth=[token_auth, django_auth],
 )
 
 
@@ -75,7 +78,41 @@ def _error(request, status, code, field, zh, en):
 
 @api.exception_handler(HotlineError)
 def _hotline_error(request, exc: HotlineError):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if exc.status == 503:
+        response["Retry-After"] = str(health.retry_after())
+    return response
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_unavailable(request, exc):
+    """The database crashed, restarts or fails over: 503, retry later (hotline/health.py)."""
+    response = api.create_response(request, health.unavailable_body(), status=503)
+    response["Retry-After"] = str(health.retry_after())
+    return response
+
+
+@api.get("/health", auth=None, summary="运行状态 health", tags=["运行 operations"])
+def get_health(request):
+    """Database (up, latency), replica lag, worker heartbeats, outbox backlog and an overall
+    status: 200 (ok, degraded) or 503 (down). Anonymous callers get the status alone."""
+    code, body = health.report(detail=_caller(request) is not None)
+    response = api.create_response(request, body, status=code)
+    if code == 503:
+        response["Retry-After"] = str(health.retry_after())
+    return response
+
+
+def _caller(request):
+    """The signed-in user or token holder, or None; None too when the database is down."""
+    try:
+        user = token_auth(request)
+        if user is None and request.user.is_authenticated:
+            user = request.user
+    except DatabaseError:
+        return None
+    return user
 
 
 @api.exception_handler(ValidationError)

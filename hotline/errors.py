@@ -16,6 +16,7 @@ class ErrorCode(StrEnum):
     DUPLICATE = "duplicate"
     LIMIT_EXCEEDED = "limit_exceeded"
     CHAIN_BROKEN = "chain_broken"
+    UNAVAILABLE = "unavailable"
 
 
 class HotlineError(Exception):
@@ -60,3 +61,12 @@ class IllegalTransition(HotlineError):
 
     status = 409
     code = ErrorCode.ILLEGAL_TRANSITION
+
+
+class Unavailable(HotlineError):
+    """The database cannot be reached (crashed, restarting, failing over): 503 with
+    Retry-After. Nothing the request asked for can be assumed done or not done, except where
+    the message says so; a registration is retried with the same external reference."""
+
+    status = 503
+    code = ErrorCode.UNAVAILABLE

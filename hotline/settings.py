@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "hotline.ops",
     "hotline.orgs",
     "hotline.catalog",
     "hotline.tickets",
@@ -226,6 +227,12 @@ LOGGING = {
 
 # How long a worker trusts an API token it has checked (seconds); see hotline/api.py.
 TOKEN_CACHE_SECONDS = int(os.environ.get("HOTLINE_TOKEN_CACHE_SECONDS", "10"))
+
+# Faults (hotline/health.py): the Retry-After of a 503 when the database is unreachable, the
+# alias of a read replica whose lag the health report shows, and the lag reported as degraded.
+HOTLINE_RETRY_AFTER_SECONDS = int(os.environ.get("HOTLINE_RETRY_AFTER_SECONDS", "5"))
+HOTLINE_REPLICA_ALIAS = os.environ.get("HOTLINE_REPLICA_ALIAS", "replica")
+HOTLINE_REPLICA_LAG_LIMIT_SECONDS = float(os.environ.get("HOTLINE_REPLICA_LAG_LIMIT", "30"))
 
 # How often the dashboard (大屏) fetches its figures again (seconds).
 DASHBOARD_REFRESH_SECONDS = int(os.environ.get("HOTLINE_DASHBOARD_REFRESH_SECONDS", "30"))

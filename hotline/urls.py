@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 
+from hotline import health
 from hotline.api import api
 from hotline.portal.urls import import_urlpatterns
 from hotline.web.urls import auth_urlpatterns
@@ -19,6 +20,9 @@ def api_not_found(request, rest=""):
         status=404,
     )
 
+
+# An unreachable database is a 503 with Retry-After, not a 500 (hotline/health.py).
+handler500 = health.server_error
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -4,10 +4,12 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
 
 from hotline.errors import HotlineError
 from hotline.exchange import delivery, formats, services
 from hotline.exchange.models import Subscription
+from hotline.ops.services import Heartbeat, survive_outage
 from hotline.orgs.models import User
 
 
@@ -37,15 +39,26 @@ class Command(BaseCommand):
                 with open(opts["output"], "w", encoding="utf-8") as out:
                     out.write(text)
             return
-        # Killing this loop at any point loses nothing: every state is in the database.
-        while True:
+        if opts["once"]:
             totals = delivery.run_once()
-            if opts["once"]:
-                self.stdout.write(
-                    f"已排队 queued {totals['queued']}，已投递 delivered {totals['delivered']}，"
-                    f"失败 failed {totals['failed']}"
-                )
-                return
+            self.stdout.write(
+                f"已排队 queued {totals['queued']}，已投递 delivered {totals['delivered']}，"
+                f"失败 failed {totals['failed']}"
+            )
+            return
+        # Killing this loop at any point loses nothing: every state is in the database. A
+        # database outage (crash, restart, failover) is waited out; the batch whose commit
+        # failed is still pending and is sent again (at least once, receivers dedupe by id).
+        heartbeat = None
+        while True:
+            try:
+                heartbeat = heartbeat or Heartbeat(kind="exchange").start()
+                totals = delivery.run_once()
+            except Exception as exc:
+                survive_outage(exc, wait=max(opts["interval"], 1.0), out=self.stderr)
+                continue
+            finally:
+                close_old_connections()
             if not totals["delivered"]:
                 time.sleep(opts["interval"])
 

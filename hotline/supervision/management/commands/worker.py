@@ -17,7 +17,12 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
+from hotline.ops.services import Heartbeat, live_worker_ids, survive_outage
 from hotline.supervision import schedule
+
+# Seconds to wait after the database went away before the next pass (it may be restarting
+# or failing over to a standby).
+OUTAGE_WAIT = 2.0
 
 
 class ReportingWorker(Worker):
@@ -50,6 +55,23 @@ class ReportingWorker(Worker):
             if task_result is not None:
                 task_result.claim(self.worker_id)
         return task_result
+
+    def requeue_orphans(self) -> int:
+        """Put back in the queue the tasks left RUNNING by a worker that is gone (killed, or
+        its database connection cut before it could record the outcome): no heartbeat of it
+        for STALE_AFTER. Every task is idempotent, so running one again is safe."""
+        alive = set(live_worker_ids())
+        orphans = [
+            t.pk
+            for t in DBTaskResult.objects.running().only("id", "worker_ids")
+            if not t.worker_ids or t.worker_ids[-1] not in alive
+        ]
+        if orphans:
+            DBTaskResult.objects.filter(pk__in=orphans, status="RUNNING").update(
+                status="READY", started_at=None
+            )
+            self.err.write(f"requeued {len(orphans)} task(s) of workers that are gone")
+        return len(orphans)
 
     def drain(self) -> int:
         """Run queued tasks until none is ready (or a shutdown signal arrived)."""
@@ -91,15 +113,28 @@ class Command(BaseCommand):
             worker.drain()
             return
         worker.configure_signals()
+        heartbeat = self._start_heartbeat(worker.worker_id)
         next_tick = 0.0
         while worker.running:
-            if time.monotonic() >= next_tick:
-                self._tick(no_schedule)
-                next_tick = time.monotonic() + interval
-            if not worker.drain():
-                time.sleep(poll)
+            try:
+                if time.monotonic() >= next_tick:
+                    worker.requeue_orphans()
+                    self._tick(no_schedule)
+                    next_tick = time.monotonic() + interval
+                if not worker.drain():
+                    time.sleep(poll)
+            except Exception as exc:  # an outage is waited out; anything else stops the loop
+                survive_outage(exc, wait=OUTAGE_WAIT, out=self.stderr)
             # A long-lived process must not hold a broken or stale connection across polls.
             close_old_connections()
+        heartbeat.stop()
+
+    def _start_heartbeat(self, worker_id: str) -> Heartbeat:
+        while True:  # a worker started while the database is still coming up waits for it
+            try:
+                return Heartbeat(kind="worker", worker_id=worker_id).start()
+            except Exception as exc:
+                survive_outage(exc, wait=OUTAGE_WAIT, out=self.stderr)
 
     def _tick(self, no_schedule, force=False):
         if no_schedule:
