@@ -31,6 +31,7 @@ urlpatterns = [
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("", include(auth_urlpatterns)),
     path("realtime/", include("hotline.realtime.urls")),
+    path("calls/", include("hotline.calls.urls")),
     path("supervision/", include("hotline.supervision.urls")),
     path("evaluation/", include("hotline.evaluation.urls")),
     path("analytics/", include("hotline.analytics.urls")),

@@ -10,7 +10,9 @@ from hotline.orgs import scope
 from hotline.orgs.models import CENTER_ROLES, READONLY_ROLES, Role, Unit
 
 PROVINCE = "province"
-WALLBOARD_ROLES = CENTER_ROLES | READONLY_ROLES
+# A wallboard shows every call and agent of a center: its staff but not its agents, who see
+# only their own calls (as hotline.calls.access decides for the calls themselves).
+WALLBOARD_ROLES = (CENTER_ROLES | READONLY_ROLES) - {Role.AGENT}
 
 
 def agent_topic(user_id: int) -> str:

@@ -33,7 +33,10 @@ ROLE_QUEUES = {
 # Further pages per role, after the role's queue: (url name, label). Each app adds its own
 # pages here rather than editing the shell.
 ROLE_LINKS: dict[str, list[tuple[str, str]]] = {
+    Role.AGENT: [("calls:desk", "座席"), ("calls:callbacks", "回拨队列")],
+    Role.CALLBACK: [("calls:callbacks", "回拨队列")],
     Role.SUPERVISOR: [
+        ("calls:wallboard", "话务监控"),
         ("supervision:ledger", "督办台账"),
         ("evaluation:scorecards", "考评"),
         ("reports:index", "报告"),
@@ -43,6 +46,7 @@ ROLE_LINKS: dict[str, list[tuple[str, str]]] = {
         ("evaluation:accountability", "问责"),
     ],
     Role.ANALYST: [
+        ("calls:wallboard", "话务监控"),
         ("evaluation:scorecards", "考评"),
         ("reports:index", "报告"),
         ("reports:dashboard", "大屏"),
@@ -51,6 +55,7 @@ ROLE_LINKS: dict[str, list[tuple[str, str]]] = {
     ],
     Role.ADMIN: [
         ("portal_import:upload", "历史导入"),
+        ("calls:wallboard", "话务监控"),
     ],
     Role.LEADER: [
         ("web:approvals", "待审批"),

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.shortcuts import render
 from django.utils.html import format_html
 
+from hotline.calls import services as calls
 from hotline.catalog.models import AppealType, Category, Urgency
 from hotline.errors import HotlineError, InvalidInput
 from hotline.orgs import scope
@@ -52,7 +53,8 @@ def _region_levels(center, values):
     return levels
 
 
-def _form_context(request, values=None, **extra):
+def form_context(request, values=None, **extra):
+    """The intake form's context (also for the agent's desk, which shows the same form)."""
     values = values or {}
     return {
         "values": values,
@@ -68,7 +70,7 @@ def _form_context(request, values=None, **extra):
 def intake(request):
     if request.method == "POST":
         return _save(request)
-    return render(request, "web/intake.html", _form_context(request))
+    return render(request, "web/intake.html", form_context(request))
 
 
 def _category(value: str):
@@ -112,22 +114,40 @@ def _input(request) -> RegisterInput:
     )
 
 
+def _call_id(request) -> int | None:
+    """The call this demand came in on (the agent's desk ties the form to it)."""
+    value = request.POST.get("call", "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise InvalidInput("来电编号不正确", "bad call id", field="call")
+    return int(value)
+
+
 def _save(request):
     action = request.POST.get("action", "register")
     values = request.POST.dict()
     try:
+        call_id = _call_id(request)
         data = _input(request)
-        if action == "resolve":
-            ticket = _resolve(request, data)
-            done = format_html("已直接办结，工单编号 {}", ticket.number)
-        else:
-            ticket, _ = lifecycle.register(by=request.user, data=data)
-            done = format_html("已受理，工单编号 {}，待派单", ticket.number)
+        # The ticket and its tie to the call together: a call out of scope saves nothing.
+        with transaction.atomic():
+            if action == "resolve":
+                ticket = _resolve(request, data)
+                done = format_html("已直接办结，工单编号 {}", ticket.number)
+            else:
+                ticket, _ = lifecycle.register(by=request.user, data=data)
+                done = format_html("已受理，工单编号 {}，待派单", ticket.number)
+            if call_id is not None:
+                calls.link_ticket(user=request.user, call_id=call_id, ticket_id=ticket.pk)
+                done = format_html("{}，已关联本次来电", done)
     except HotlineError as exc:
-        ctx = _form_context(request, values, error=exc.message_zh, error_field=exc.field)
+        ctx = form_context(request, values, error=exc.message_zh, error_field=exc.field)
         template = "web/partials/intake_form.html" if is_htmx(request) else "web/intake.html"
         return render(request, template, ctx, status=200 if is_htmx(request) else 400)
-    ctx = _form_context(request, {}, saved=ticket, done=done)
+    # Still on the same call: a second demand of the caller is tied to it as well.
+    kept = {"call": call_id, "citizen_phone": data.citizen_phone} if call_id else {}
+    ctx = form_context(request, kept, saved=ticket, done=done)
     template = "web/partials/intake_form.html" if is_htmx(request) else "web/intake.html"
     return render(request, template, ctx)
 

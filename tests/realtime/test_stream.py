@@ -82,6 +82,7 @@ def test_province_staff_watch_a_city_and_the_province(server, province):
     ("username", "topic"),
     [
         ("fz_agent", "agent:{xm_agent}"),
+        ("fz_agent", "center:{fz}"),  # an agent sees own calls, not the center's wallboard
         ("fz_dispatcher", "agent:{fz_dispatcher}"),  # not an agent: no desktop topic
         ("fz_supervisor", "center:{xm}"),
         ("fz_supervisor", "center:{prov}"),  # a city does not watch the province's center
@@ -93,6 +94,7 @@ def test_province_staff_watch_a_city_and_the_province(server, province):
     ],
     ids=[
         "other-agent",
+        "agent-wallboard",
         "non-agent-desktop",
         "other-city",
         "province-center",
@@ -150,10 +152,7 @@ def test_reconnect_with_last_event_id_gets_what_was_missed(server, province):
 
 def test_default_topics_by_role(province):
     users, units = province.users, province.units
-    assert topics.default_topics(users["fz_agent"]) == [
-        f"agent:{users['fz_agent'].pk}",
-        f"center:{units['fz'].pk}",
-    ]
+    assert topics.default_topics(users["fz_agent"]) == [f"agent:{users['fz_agent'].pk}"]
     assert topics.default_topics(users["prov_supervisor"]) == [
         f"center:{units['prov'].pk}",
         "province",
