@@ -11,6 +11,7 @@ import threading
 import httpx
 import uvicorn
 from django.conf import settings
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.db import connections
 from django.test import Client
 
@@ -19,14 +20,15 @@ from hotline.asgi import application
 
 @contextlib.contextmanager
 def asgi_server():
-    """Serve the product on a free port; yields its base URL."""
+    """Serve the product on a free port; yields its base URL. Static files come from the
+    apps and node_modules (as pytest-django's live server does), not from collectstatic."""
     # Every request has a thread of its own under ASGI: a persistent connection per thread
     # would outlive the test and keep its database from being dropped.
     db = connections.settings["default"]
     kept = db.get("CONN_MAX_AGE")
     db["CONN_MAX_AGE"] = 0
     config = uvicorn.Config(
-        application,
+        ASGIStaticFilesHandler(application),
         host="127.0.0.1",
         port=0,
         lifespan="off",
