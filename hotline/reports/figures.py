@@ -142,6 +142,8 @@ class Figures:
     early_warnings: list[EarlyWarningRow] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
+    # The spot checks of the region's centers (monthly report only): quality.figures.CenterLine.
+    quality: object | None = None
 
     def rate(self, name: str) -> Decimal | None:
         num, den = self.rates.get(name, (0, 0))

@@ -63,6 +63,11 @@ def num(value) -> str:
     return f"{value:,}"
 
 
+def num_score(value) -> str:
+    """A score or a coefficient as it is, not as a percent."""
+    return "—" if value is None else str(value)
+
+
 def _change(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:+}%"
 
@@ -175,6 +180,19 @@ def build(f: Figures, date_text: str) -> Outline:
         b.append(Table(["日期", "类型", "级别", "预警内容"],
                        [[str(w.day or ""), w.kind, w.level, w.title] for w in f.early_warnings],
                        "趋势与突增预警", [2, 1.5, 1.2, 7]))  # fmt: skip
+
+    if f.quality is not None and f.quality.items:
+        o.section("话务质量抽查")
+        q = f.quality
+        b.append(Para(
+            f"本期抽查话务员受理工单{q.items:,}件，已评分{q.scored:,}件，平均得分{num_score(q.score)}，"
+            f"评分项差错率{num(q.fault_rate)}；话务员申诉{q.appeals:,}件，经复核改判{q.changed:,}件。"
+            f"质检员一致性（Cohen's κ，{q.agreement.items:,}件双评）为{num_score(q.agreement.kappa)}。"
+        ))  # fmt: skip
+        if q.faults:
+            b.append(Table(["评分项", "差错次数", "占比"],
+                           [[x.label, num(x.count), num(x.share)] for x in q.faults],
+                           "常见差错", [6, 2, 2]))  # fmt: skip
 
     o.section("典型案例")
     if not f.cases:

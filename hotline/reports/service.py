@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from hotline.catalog.calendar import to_local
 from hotline.errors import InvalidInput
-from hotline.orgs.models import Region
+from hotline.orgs.models import Region, Unit
+from hotline.quality import figures as quality_figures
 
 from . import charts, document, figures, findings, html, outline, sections
 from .access import region_tickets
@@ -61,6 +62,10 @@ def build_figures(period: Period, region: Region, *, now=None) -> figures.Figure
         f.hot_topics = sections.hot_topics(qs, start, end)
     f.early_warnings = sections.early_warnings(region, start, end)
     f.cases = sections.typical_cases(qs, start, end)
+    if period.kind == "monthly":
+        centers = Unit.objects.filter(kind__in=["center", "subcenter"],
+                                      region__path__startswith=region.path).values("pk")  # fmt: skip
+        f.quality = quality_figures.center_line(centers, period.key)
     f.findings = findings.write(f)
     return f
 
