@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "hotline.portal",
     "hotline.analytics",
     "hotline.calls",
+    "hotline.incidents",
     "hotline.quality",
     "hotline.audit",
     # New apps go above this line (analytics, reports, portal).

@@ -206,6 +206,12 @@ def public_view(ticket: Ticket) -> dict:
         if label and not (steps and steps[-1]["label"] == label):
             steps.append({"label": label, "at": ev.created_at})
     status = Status(ticket.status)
+    # A merged demand (并单) is answered by the ticket that carried it on: its citizen reads
+    # that reply, once approved, under their own number.
+    answered = ticket
+    if status == Status.MERGED and ticket.merged_into_id is not None:
+        answered = ticket.merged_into
+    answer_status = Status(answered.status)
     return {
         "number": ticket.number,
         "title": ticket.title,
@@ -214,7 +220,7 @@ def public_view(ticket: Ticket) -> dict:
         "status": PUBLIC_STATUS[status],
         "finished": status in (Status.CLOSED, Status.INVALID, Status.MERGED),
         "steps": steps,
-        "reply": ticket.reply if status in REPLY_VISIBLE and ticket.reply else "",
-        "replied_at": ticket.replied_at if status in REPLY_VISIBLE else None,
+        "reply": answered.reply if answer_status in REPLY_VISIBLE and answered.reply else "",
+        "replied_at": answered.replied_at if answer_status in REPLY_VISIBLE else None,
         "satisfaction": ticket.get_satisfaction_display() if status == Status.CLOSED else "",
     }

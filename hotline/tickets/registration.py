@@ -149,15 +149,19 @@ def intake_membership(by, center_code: str | None):
     )
 
 
-def new_ticket(*, by, data: RegisterInput, status: str | None = None):
+def new_ticket(*, by, data: RegisterInput, status: str | None = None, acting=None):
     """Check the input and build (not save) the ticket; returns (ticket, membership)."""
-    ticket, membership = build_ticket(by=by, data=data, status=status)
+    ticket, membership = build_ticket(by=by, data=data, status=status, acting=acting)
     ticket.number = next_number(ticket.center.region.code6, ticket.created_at)
     return ticket, membership
 
 
-def build_ticket(*, by, data: RegisterInput, status: str | None = None, at=None):
-    """`new_ticket` without its number, so that a batch draws its numbers in one step."""
+def build_ticket(*, by, data: RegisterInput, status: str | None = None, at=None, acting=None):
+    """`new_ticket` without its number, so that a batch draws its numbers in one step.
+
+    `acting`: an unsaved agent membership at the center the demand is registered for, when
+    the actor registers on that center's behalf without a role there (the overflow pool,
+    temporary agents); the caller (incidents) has checked the right to act."""
     channel = _choice(data.channel, Channel, "channel", "来源渠道")
     appeal_type = _choice(data.appeal_type, AppealType, "appeal_type", "诉求类型")
     urgency = _choice(data.urgency, Urgency, "urgency", "紧急程度")
@@ -181,7 +185,7 @@ def build_ticket(*, by, data: RegisterInput, status: str | None = None, at=None)
     region = _region(data.region)
     latitude = _coordinate(data.latitude, "latitude", 90)
     longitude = _coordinate(data.longitude, "longitude", 180)
-    membership = intake_membership(by, data.center_code)
+    membership = acting or intake_membership(by, data.center_code)
     if status is None:
         by_agent = channel == Channel.PHONE and membership.role == Role.AGENT
         status = Status.PENDING_DISPATCH if by_agent else Status.REGISTERED

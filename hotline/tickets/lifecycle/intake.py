@@ -27,15 +27,22 @@ def register_event(ticket, by, membership, screened):
     )
 
 
-def register(*, by, data: RegisterInput) -> tuple[Ticket, bool]:
+def register(
+    *, by, data: RegisterInput, acting=None, await_acceptance: bool = False
+) -> tuple[Ticket, bool]:
     """Register a demand; returns (ticket, created). A known external reference returns the
     existing ticket (rule 6). A phone call taken by an agent awaits dispatch at once.
+
+    `acting` registers on a center's behalf (see registration.build_ticket);
+    `await_acceptance` keeps the ticket 待受理 until the center's staff accept it (the work
+    of temporary agents is reviewed before it leaves the center).
 
     The unique (channel, external_ref) constraint detects a repeat, rather than a lookup
     first: repeats are rare and the lookup would cost every registration a query."""
     from hotline.screening import services as screening  # screening imports tickets
 
-    ticket, membership = new_ticket(by=by, data=data)
+    status = Status.REGISTERED if await_acceptance else None
+    ticket, membership = new_ticket(by=by, data=data, status=status, acting=acting)
     # Screening first: a red risk makes the ticket 特急 before any deadline is computed.
     screened = screening.screen_new(ticket)
     # The event is built first so that the ticket row goes in once, with its chain head.
