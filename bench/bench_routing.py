@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_routing.py
 
 Needs the real data (HOTLINE_DATA_DIR, default ../shared/data). Trains a fresh model on the
-seed split (not saved), evaluates it and the shipped model on the validation split, then
+765 messages outside the frozen test split (not saved), evaluates it and the shipped model on
+the 255 frozen test messages with a bootstrap 95 % interval (hotline/routing/frozen.py), then
 classifies every real message (labelled and unlabelled) in batches on one thread, and times
 single suggestions (classifier + jurisdiction + units) and the API on a fresh SQLite database
 holding the demo province with all its towns.
@@ -29,7 +30,7 @@ def main():
 
     from hotline.orgs.demo import build_demo_province
     from hotline.orgs.models import User
-    from hotline.routing import services, store, training
+    from hotline.routing import frozen, services, store, training
     from hotline.routing.classifier import TextClassifier
 
     data = settings.DATA_DIR
@@ -48,10 +49,16 @@ def main():
     report = training.evaluate(shipped, valid)
     size = (store.store_dir() / f"classifier-{version}.joblib").stat().st_size
 
-    print(f"数据 {data}: 训练 {len(train)} 条，验证 {len(valid)} 条（分层抽样，seed 42）")
+    print(f"数据 {data}: 训练 {len(train)} 条，冻结测试集 {len(valid)} 条（frozen_test_ids.csv）")
     print(f"训练用时（含概率校准）: {train_s:.1f} s；新训练模型 macro-F1 = {fresh['macro_f1']}")
     print(f"随产品发布的模型 {version}: {size / 1e6:.2f} MB")
     print(f"  macro-F1 = {report['macro_f1']}  accuracy = {report['accuracy']}")
+    preds = shipped.predict_many([(e.title, e.content) for e in valid], reasons=0)
+    ci = frozen.bootstrap([e.label for e in valid], [p.label or "" for p in preds])
+    for name, iv in ci.items():
+        print(
+            f"  {name} = {iv.value:.3f}，95% 区间 [{iv.low:.3f}, {iv.high:.3f}]（自助法 2,000 次）"
+        )
     for label, m in report["labels"].items():
         print(
             f"  {label:<8} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f}"

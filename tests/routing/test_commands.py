@@ -74,15 +74,21 @@ DATA = Path(os.environ.get("HOTLINE_DATA_DIR", settings.DATA_DIR))
     not (DATA / "messages_labeled.csv").exists(),
     reason="the real data (HOTLINE_DATA_DIR) is not on this machine",
 )
-def test_shipped_model_on_the_real_validation_split(settings):
-    """The model in the repository, on its own held-out real messages (204 of them)."""
-    from hotline.routing import store, training
+def test_shipped_model_on_the_frozen_test_split(settings):
+    """The shipped model on the 255 frozen test messages it never trained on (frozen.py)."""
+    from hotline.routing import frozen, store, training
 
     settings.ROUTING_MODEL_DIR = str(store.PACKAGE_DIR)
     settings.DATA_DIR = DATA
     store.reset()
-    _, valid = training.split(training.seed_examples())
-    report = training.evaluate(store.classifier()[1], valid)
+    examples = training.seed_examples()
+    train, valid = training.split(examples)
+    version, model = store.classifier()
+    report = training.evaluate(model, valid)
 
-    assert report["n"] == 204
-    assert report["macro_f1"] >= 0.85  # v3 scores 0.892; a regression shows here
+    assert len(valid) == 255
+    assert {e.key for e in valid} == {f"seed:{i}" for i in frozen.frozen_ids()}
+    assert not {e.key for e in train} & {e.key for e in valid}
+    assert store.metrics(version)["n_train"] == len(train) == 765
+    # The floor is today's honest figure (0.857, docs/benchmarks.md) until the 0.93 goal is met.
+    assert report["macro_f1"] >= 0.857

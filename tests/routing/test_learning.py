@@ -1,6 +1,6 @@
 """Learning: every dispatch is recorded; overrides label the next training; not-worse rule."""
 
-from hotline.routing import store, training
+from hotline.routing import frozen, store, training
 from hotline.routing.models import DispatchDecision
 from hotline.tickets.models import Status
 from tests.tickets.factory import ticket_at
@@ -45,9 +45,10 @@ def test_training_uses_ticket_examples_and_promotes_only_if_not_worse(settings, 
 
     settings.ROUTING_MODEL_DIR = str(tmp_path)
     store.reset()
+    # Tickets split by the hash of their number; enough of them to leave some for validation.
     good = [
-        training.Example(f"seed:{i}", t, c, label, "seed")
-        for i, (t, c, label) in enumerate(tiny_examples() * 2)
+        training.Example(f"ticket:T{i}", t, c, label, "ticket")
+        for i, (t, c, label) in enumerate(tiny_examples() * 4)
     ]
     first = training.train(examples=good)
     assert first["promoted"] is True
@@ -56,7 +57,7 @@ def test_training_uses_ticket_examples_and_promotes_only_if_not_worse(settings, 
     # Labels shuffled: the candidate is worse on the same validation split and is kept aside.
     labels = [e.label for e in good]
     bad = [
-        training.Example(e.key, e.title, e.content, labels[(i + 5) % len(labels)], "seed")
+        training.Example(e.key, e.title, e.content, labels[(i + 5) % len(labels)], "ticket")
         for i, e in enumerate(good)
     ]
     bad_valid = training.split(bad)[1]
@@ -70,16 +71,25 @@ def test_training_uses_ticket_examples_and_promotes_only_if_not_worse(settings, 
     assert len(bad_valid) > 0
 
 
-def test_split_is_stratified_and_stable():
+def test_split_holds_out_the_frozen_seed_ids_and_hashes_tickets_stably():
     from tests.routing.conftest import tiny_examples
 
-    ex = [
-        training.Example(f"seed:{i}", t, c, label, "seed")
-        for i, (t, c, label) in enumerate(tiny_examples() * 2)
+    frozen_id = sorted(frozen.frozen_ids())[0]
+    texts = tiny_examples()
+    seeds = [
+        training.Example(f"seed:{frozen_id}", *texts[0], "seed"),
+        training.Example("seed:not-frozen", *texts[1], "seed"),
     ]
-    train1, valid1 = training.split(ex)
-    train2, valid2 = training.split(list(ex))
+    tickets = [
+        training.Example(f"ticket:T{i}", t, c, label, "ticket")
+        for i, (t, c, label) in enumerate(texts * 4)
+    ]
 
-    assert [e.key for e in valid1] == [e.key for e in valid2]
-    assert {e.label for e in valid1} == {e.label for e in ex}
-    assert len(valid1) == len(ex) // 5
+    train1, valid1 = training.split(seeds + tickets)
+    train2, valid2 = training.split(list(reversed(seeds + tickets)))
+
+    assert f"seed:{frozen_id}" in {e.key for e in valid1}
+    assert "seed:not-frozen" in {e.key for e in train1}
+    assert {e.key for e in valid1} == {e.key for e in valid2}
+    assert not {e.key for e in train1} & {e.key for e in valid1}
+    assert 0 < sum(e.source == "ticket" for e in valid1) < len(tickets)
