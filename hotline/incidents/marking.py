@@ -57,7 +57,13 @@ def mark_incident(incident: Incident, *, batch: int = BATCH) -> int:
             and t["created_at"] >= incident.starts_at
             and (incident.ends_at is None or t["created_at"] <= incident.ends_at)
         ]
-        found = _matches(r, candidates, paths)
+        # A ticket marked already (直接办结 from the 口径) keeps its mark and is not counted.
+        known = set(
+            IncidentTicket.objects.filter(
+                incident=incident, ticket_id__in=[t["pk"] for t in candidates]
+            ).values_list("ticket_id", flat=True)
+        )
+        found = _matches(r, [t for t in candidates if t["pk"] not in known], paths)
         now = timezone.now()
         with transaction.atomic():
             IncidentTicket.objects.bulk_create(

@@ -29,7 +29,7 @@ def test_words_and_region_mark_a_demand(p):
     elsewhere = register(p, "台江停水", "台江区也停水", region="350103")
     unrelated = register(p, "噪音扰民", "楼下广场舞太吵")
     assert marking.mark_new() == 2
-    marks = dict(IncidentTicket.objects.values_list("ticket_id", "words"))
+    marks = dict(IncidentTicket.objects.filter(incident=incident).values_list("ticket_id", "words"))
     assert marks == {hit.pk: ["停水"], full_width.pk: ["没水"]}
     assert elsewhere.pk not in marks and unrelated.pk not in marks
     # Idempotent: the next sweep starts after the last ticket checked.
@@ -62,9 +62,7 @@ def test_the_classifier_marks_a_demand_like_the_examples_in_the_incidents_catego
         is None
     )
     assert (
-        matching.match(
-            r, text=text, region_path="350000/350200/", label="城乡建设", confidence=0.9
-        )
+        matching.match(r, text=text, region_path="350000/350200/", label="城乡建设", confidence=0.9)
         is None
     )
 
@@ -72,9 +70,7 @@ def test_the_classifier_marks_a_demand_like_the_examples_in_the_incidents_catego
 def incident_tickets(p, n=3):
     incident = declare(p)
     phones = ["13800000001", "13800000002", "0591-87654321"]
-    tickets = [
-        register(p, f"停水{i}", f"家里停水第{i}天", phone=phones[i % 3]) for i in range(n)
-    ]
+    tickets = [register(p, f"停水{i}", f"家里停水第{i}天", phone=phones[i % 3]) for i in range(n)]
     marking.mark_new()
     return incident, tickets
 

@@ -1,0 +1,75 @@
+"""The incident's live board: volume per hour, questions the 口径 does not cover, share closed
+at first contact, the groups and their replies, extra agents needed now."""
+
+from collections import Counter
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from hotline.knowledge.tokens import tokenize
+from hotline.tickets.models import Ticket
+
+from . import staffing
+from .models import DeliveryStatus, Incident, IncidentTicket, ReplyDelivery, TicketGroup
+from .services import current_script
+
+TOP = 10
+SAMPLE = 5000  # newest uncovered demands read for the top questions
+
+
+def per_hour(incident: Incident) -> list[dict]:
+    counts = Counter()
+    for at in IncidentTicket.objects.filter(incident=incident).values_list("created_at", flat=True):
+        local = timezone.localtime(at)
+        counts[local.strftime("%m-%d %H:00")] += 1
+    return [{"hour": h, "n": counts[h]} for h in sorted(counts)]
+
+
+def uncovered_questions(incident: Incident, script_body: str) -> list[dict]:
+    """The words most asked in demands not closed from the 口径 that the 口径 never uses."""
+    covered = set(tokenize(script_body)) | set(incident.keywords)
+    titles = Ticket.objects.filter(
+        pk__in=IncidentTicket.objects.filter(incident=incident, at_intake=False)
+        .order_by("-id")
+        .values("ticket_id")[:SAMPLE]
+    ).values_list("title", "content")
+    counts: Counter = Counter()
+    example: dict[str, str] = {}
+    for title, content in titles:
+        for word in set(tokenize(f"{title} {content}")):
+            if word in covered or len(word) < 2:
+                continue
+            counts[word] += 1
+            example.setdefault(word, title)
+    return [{"word": w, "n": n, "example": example[w]} for w, n in counts.most_common(TOP)]
+
+
+def snapshot(incident: Incident, now=None) -> dict:
+    marks = IncidentTicket.objects.filter(incident=incident).aggregate(
+        total=Count("id"), at_intake=Count("id", filter=Q(at_intake=True))
+    )
+    script = current_script(incident)
+    deliveries = ReplyDelivery.objects.filter(group__incident=incident).aggregate(
+        sent=Count("id", filter=Q(status=DeliveryStatus.SENT)), all=Count("id")
+    )
+    now_staff = staffing.needed_now(incident.center, now)
+    return {
+        "total": marks["total"],
+        "at_intake": marks["at_intake"],
+        "first_contact_share": round(marks["at_intake"] / marks["total"], 4)
+        if marks["total"]
+        else None,
+        "per_hour": per_hour(incident),
+        "uncovered": uncovered_questions(incident, script.body if script else ""),
+        "groups": TicketGroup.objects.filter(incident=incident).count(),
+        "replies_sent": deliveries["sent"],
+        "replies_all": deliveries["all"],
+        "staffing": {
+            "signed_in": now_staff.signed_in,
+            "needed": now_staff.needed.scheduled,
+            "extra": now_staff.extra,
+            "forecast_calls": round(now_staff.forecast_calls, 1),
+            "last_half_hour_calls": now_staff.last_half_hour_calls,
+        },
+        "script_version": script.version if script else None,
+    }
