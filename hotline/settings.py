@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # its Swagger UI from its own static files, not a CDN
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "hotline.ops",
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
     "hotline.incidents",
     "hotline.quality",
     "hotline.audit",
+    "hotline.identity",
     # New apps go above this line (analytics, reports, portal).
 ]
 
@@ -72,6 +76,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Idle timeout, the second factor and password expiry (hotline/identity/middleware.py).
+    "hotline.identity.middleware.SessionSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -215,9 +222,28 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
+# Password policy (等保三级): 12 characters, 3 of 4 classes, not like the user's name, not a
+# common password, not all digits, none of the last 5 (hotline/identity/validators.py).
+# Expiry every N days is set per center (SecurityPolicy in the admin).
+_V = "django.contrib.auth.password_validation."
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": _V + "MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": _V + "UserAttributeSimilarityValidator"},
+    {"NAME": _V + "CommonPasswordValidator"},
+    {"NAME": _V + "NumericPasswordValidator"},
+    {"NAME": "hotline.identity.validators.CharacterClassesValidator"},
+    {"NAME": "hotline.identity.validators.NotUsernameValidator"},
+    {"NAME": "hotline.identity.validators.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
 ]
+# Session idle timeout where no center policy says otherwise (minutes), and the roles that
+# must use a second factor (TOTP) by default; a center's SecurityPolicy overrides both.
+SESSION_IDLE_MINUTES = int(os.environ.get("HOTLINE_SESSION_IDLE_MINUTES", "30"))
+OTP_REQUIRED_ROLES = [
+    r.strip() for r in os.environ.get("HOTLINE_OTP_ROLES", "").split(",") if r.strip()
+]
+OTP_TOTP_ISSUER = "12345 一张网"
+# API tokens expire: the longest life a new token may have (days).
+API_TOKEN_MAX_DAYS = int(os.environ.get("HOTLINE_API_TOKEN_MAX_DAYS", "365"))
 
 LOGGING = {
     "version": 1,

@@ -30,6 +30,7 @@ urlpatterns = [
     path("open311/v2/", include("hotline.open311.urls")),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("", include(auth_urlpatterns)),
+    path("account/", include("hotline.identity.urls")),
     path("realtime/", include("hotline.realtime.urls")),
     path("calls/", include("hotline.calls.urls")),
     path("supervision/", include("hotline.supervision.urls")),

@@ -58,6 +58,28 @@ def _rate(name: str) -> tuple[bool, str]:
     return rate is not None, text or "off"
 
 
+REQUIRED_VALIDATORS = {
+    "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+    "django.contrib.auth.password_validation.CommonPasswordValidator",
+    "hotline.identity.validators.CharacterClassesValidator",
+    "hotline.identity.validators.NotUsernameValidator",
+    "hotline.identity.validators.PasswordHistoryValidator",
+}
+
+
+def _passwords() -> tuple[bool, str]:
+    names, min_length = set(), 0
+    for v in settings.AUTH_PASSWORD_VALIDATORS:
+        names.add(v["NAME"])
+        if v["NAME"].endswith(".MinimumLengthValidator"):
+            min_length = v.get("OPTIONS", {}).get("min_length", 8)
+    missing = REQUIRED_VALIDATORS - names
+    shown = f"最短 {min_length} 位；{len(names)} 条规则" + (
+        f"；缺少 {', '.join(sorted(n.rsplit('.', 1)[1] for n in missing))}" if missing else ""
+    )
+    return min_length >= 12 and not missing, shown
+
+
 def evaluate() -> list[Finding]:
     """Every security setting in force, judged; nothing is changed."""
     debug = settings.DEBUG
@@ -68,6 +90,11 @@ def evaluate() -> list[Finding]:
     csp_ok, csp_shown = _csp()
     token_ok, token_shown = _rate("API_RATE_PER_TOKEN")
     address_ok, address_shown = _rate("API_RATE_PER_ADDRESS")
+    pw_ok, pw_shown = _passwords()
+    otp_on = {
+        "django_otp.middleware.OTPMiddleware",
+        "hotline.identity.middleware.SessionSecurityMiddleware",
+    } <= set(settings.MIDDLEWARE)
     return [
         Finding("DEBUG", "调试模式", str(debug), not debug, "生产环境设置 HOTLINE_DEBUG=false"),
         Finding(
@@ -148,6 +175,34 @@ def evaluate() -> list[Finding]:
             csp_shown,
             csp_ok,
             "启用 csp.middleware.CSPMiddleware，script-src 不含 'unsafe-inline'/'unsafe-eval'",
+        ),
+        Finding(
+            "AUTH_PASSWORD_VALIDATORS",
+            "密码策略（长度、字符类别、用户名、常见密码、最近 5 次）",
+            pw_shown,
+            pw_ok,
+            "保留 settings 中的全部密码规则，最短不少于 12 位",
+        ),
+        Finding(
+            "OTP",
+            "双因素认证（TOTP）",
+            "已启用" if otp_on else "未启用",
+            otp_on,
+            "启用 django_otp 的 OTPMiddleware 与 hotline.identity 的会话安全中间件",
+        ),
+        Finding(
+            "SESSION_IDLE_MINUTES",
+            "默认空闲超时（分钟）",
+            str(settings.SESSION_IDLE_MINUTES),
+            0 < settings.SESSION_IDLE_MINUTES <= 30,
+            "设置 HOTLINE_SESSION_IDLE_MINUTES 不超过 30",
+        ),
+        Finding(
+            "API_TOKEN_MAX_DAYS",
+            "API 令牌最长有效期（天）",
+            str(settings.API_TOKEN_MAX_DAYS),
+            0 < settings.API_TOKEN_MAX_DAYS <= 365,
+            "设置 HOTLINE_API_TOKEN_MAX_DAYS 不超过 365",
         ),
         Finding(
             "API_RATE_PER_TOKEN",

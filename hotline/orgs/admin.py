@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Q
 
-from . import scope
+from . import scope, services
 from .models import ApiToken, Membership, Region, Role, Unit, User
 
 
@@ -124,15 +124,30 @@ class MembershipAdmin(RegionScopedAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(RegionScopedAdmin):
     """Tokens are issued by `orgs.services.issue_token`, which shows the key once; here only
-    the prefix and the hash are shown, and a token can be renamed or switched off."""
+    the prefix and the hash are shown; a token can be renamed, switched off or revoked."""
 
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "is_active"]
-    list_filter = ["is_active"]
+    list_display = [
+        "name", "user", "prefix", "scope", "created_at", "expires_at", "last_used_at",
+        "is_active", "revoked_at",
+    ]  # fmt: skip
+    list_filter = ["is_active", "scope"]
     search_fields = ["name", "prefix", "user__username", "user__full_name"]
-    fields = ["user", "name", "prefix", "key_hash", "created_at", "last_used_at", "is_active"]
-    readonly_fields = ["user", "prefix", "key_hash", "created_at", "last_used_at"]
+    fields = [
+        "user", "name", "prefix", "key_hash", "scope", "created_at", "expires_at",
+        "last_used_at", "is_active", "revoked_at",
+    ]  # fmt: skip
+    readonly_fields = [
+        "user", "prefix", "key_hash", "scope", "created_at", "expires_at", "last_used_at",
+        "revoked_at",
+    ]  # fmt: skip
+    actions = ["revoke"]
     list_select_related = ["user"]
     region_path = "user__memberships__unit__region__path"
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description="吊销所选令牌")
+    def revoke(self, request, queryset):
+        for token in queryset:
+            services.revoke_token(token=token)

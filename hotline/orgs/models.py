@@ -5,6 +5,8 @@ import hashlib
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from hotline.errors import Forbidden
+
 
 class RegionLevel(models.TextChoices):
     PROVINCE = "province", "省"
@@ -142,6 +144,11 @@ class Membership(models.Model):
         return f"{self.user} · {self.unit} · {self.get_role_display()}"
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", "只读"
+    WRITE = "write", "读写"
+
+
 class ApiToken(models.Model):
     """A per-user token for machines; only its SHA-256 is stored."""
 
@@ -152,6 +159,13 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
     is_active = models.BooleanField("有效", default=True)
+    # Scoped, expiring, revocable (issue 18): a read-only token may only GET; no token lives
+    # past its expiry; a revoked one stays listed with who and when.
+    scope = models.CharField(
+        "权限范围", max_length=8, choices=TokenScope.choices, default=TokenScope.WRITE
+    )
+    expires_at = models.DateTimeField("到期时间", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "API 令牌"
@@ -162,3 +176,15 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+    def is_valid_at(self, moment) -> bool:
+        return self.is_active and (self.expires_at is None or self.expires_at > moment)
+
+    def check_scope(self, method: str) -> None:
+        """A read-only token may only read: anything but GET/HEAD/OPTIONS is refused (403)."""
+        if self.scope == TokenScope.READ and method not in ("GET", "HEAD", "OPTIONS"):
+            raise Forbidden(
+                "该令牌为只读令牌，不能执行修改操作",
+                "this token is read-only",
+                field="Authorization",
+            )

@@ -1,20 +1,50 @@
 """State changes of the orgs app."""
 
 import secrets
+from datetime import timedelta
 
-from .models import ApiToken, Membership, Role, Unit, User
+from django.conf import settings
+from django.utils import timezone
+
+from hotline.errors import InvalidInput
+
+from .models import ApiToken, Membership, Role, TokenScope, Unit, User
 
 # Usernames of the system actors; ordinary usernames cannot contain a colon (Django's validator).
 SYSTEM_PREFIX = "system:"
 
 
-def issue_token(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create an API token and return it with the clear key, which is shown only once."""
+def issue_token(
+    *, user: User, name: str, scope: str = TokenScope.WRITE, days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create an API token and return it with the clear key, which is shown only once; it
+    expires after `days` (at most, and by default, settings.API_TOKEN_MAX_DAYS)."""
+    longest = settings.API_TOKEN_MAX_DAYS
+    if scope not in TokenScope.values:
+        raise InvalidInput(f"未知的权限范围：{scope}", f"unknown scope {scope!r}", field="scope")
+    if days is not None and not 1 <= days <= longest:
+        raise InvalidInput(
+            f"有效期须在 1 到 {longest} 天之间", f"days must be 1..{longest}", field="days"
+        )
     key = "hl_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[:8]
+        user=user,
+        name=name,
+        key_hash=ApiToken.hash_key(key),
+        prefix=key[:8],
+        scope=scope,
+        expires_at=timezone.now() + timedelta(days=days or longest),
     )
     return token, key
+
+
+def revoke_token(*, token: ApiToken) -> ApiToken:
+    """Switch a token off for good (every worker within TOKEN_CACHE_SECONDS)."""
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        is_active=False, revoked_at=timezone.now()
+    )
+    token.refresh_from_db()
+    return token
 
 
 def service_user(username: str, full_name: str, *, is_active: bool) -> User:

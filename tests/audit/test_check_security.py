@@ -48,7 +48,7 @@ def test_check_security_passes_on_the_documented_production_settings(tmp_path):
     # then every setting passes and the command says so
     assert done.returncode == 0, done.stdout + done.stderr
     assert "不合格" not in done.stdout
-    assert "全部 14 项安全设置合格" in done.stdout
+    assert "全部 18 项安全设置合格" in done.stdout
     assert STRONG_KEY not in done.stdout  # the secret itself is never printed
 
 
@@ -85,11 +85,21 @@ def test_check_security_fails_on_the_defaults_and_names_each_weak_setting(tmp_pa
             },
         ),
         (
-            {"HOTLINE_API_RATE_PER_TOKEN": "off", "HOTLINE_API_RATE_PER_ADDRESS": "many"},
-            {"API_RATE_PER_TOKEN", "API_RATE_PER_ADDRESS"},
+            {
+                "HOTLINE_API_RATE_PER_TOKEN": "off",
+                "HOTLINE_API_RATE_PER_ADDRESS": "many",
+                "HOTLINE_SESSION_IDLE_MINUTES": "120",
+                "HOTLINE_API_TOKEN_MAX_DAYS": "3650",
+            },
+            {
+                "API_RATE_PER_TOKEN",
+                "API_RATE_PER_ADDRESS",
+                "SESSION_IDLE_MINUTES",
+                "API_TOKEN_MAX_DAYS",
+            },
         ),
     ],
-    ids=["transport-and-hosts", "rate-limits-off-or-garbled"],
+    ids=["transport-and-hosts", "limits-and-lifetimes"],
 )
 def test_check_security_fails_on_each_weakened_setting(tmp_path, override, weak):
     # given the documented production settings with some weakened

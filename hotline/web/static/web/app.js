@@ -21,6 +21,14 @@
     });
   }
   setInterval(tick, 1000);
+
+  // Requests that poll by themselves (data-poll) are not the user's activity: the server's
+  // idle timeout (hotline/identity/middleware.py) must not be kept alive by them.
+  document.addEventListener("htmx:configRequest", function (e) {
+    if (e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("[data-poll]")) {
+      e.detail.headers["X-Hotline-Poll"] = "1";
+    }
+  });
   document.addEventListener("DOMContentLoaded", tick);
   document.addEventListener("htmx:afterSwap", tick);
 
