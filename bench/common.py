@@ -63,7 +63,7 @@ def serve(url: str, port: int, workers: int, extra: list[str] | None = None):
     )
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=10)
             return proc
         except OSError:
             time.sleep(0.2)

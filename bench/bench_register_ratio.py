@@ -1,0 +1,168 @@
+"""Registration at the stack's limit: the product's API registration beside the floor.
+
+    .venv/bin/python bench/bench_register_ratio.py [--duration 15] [--rounds 2]
+
+The floor (bench/floor/) is a bare Django + django-ninja + psycopg endpoint that inserts a
+numbered ticket, its event and its outbox row in one transaction. Both are served by gunicorn
+with 4 sync workers on fresh PostgreSQL databases and driven by wrk with 16 connections and the
+same request bodies, one after the other in alternating rounds of this one run; the ratio is
+the product's requests/s over the floor's (medians of the rounds).
+"""
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from bench_api_register import LUA
+from common import BIN, ROOT, fresh_database, process_cpu_seconds, serve, setup_django
+
+FLOOR_DIR = ROOT / "bench"
+
+
+def serve_floor(url: str, port: int, workers: int):
+    env = {**os.environ, "FLOOR_DATABASE_URL": url}
+    proc = subprocess.Popen(
+        [str(BIN / "gunicorn"), "floor.wsgi:application", "--chdir", str(FLOOR_DIR),
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=10)
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the floor did not start")
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(x) for x in out.stdout.split()]
+
+
+def _backends(database: str) -> list[int]:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres") as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database])
+        return [r[0] for r in rows]
+
+
+def cpu(master: int, database: str) -> tuple[float, float]:
+    """CPU seconds so far of the gunicorn workers and of the database's server processes:
+    on a busy machine the CPU a request costs is steadier than the requests per second."""
+    app = sum(process_cpu_seconds(p) or 0.0 for p in _children(master))
+    db = sum(process_cpu_seconds(p) or 0.0 for p in _backends(database))
+    return app, db
+
+
+def wrk(script: str, port: int, key: str, run: str, seconds: int, connections: int) -> dict:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script,
+         f"http://127.0.0.1:{port}", "--", key, run],
+        capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p99": dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M)).get("99"),
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+    }
+
+
+def profile(key: str) -> None:
+    """Every statement one registration sends, in order, with BEGIN/COMMIT marked."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    body = {"channel": "phone", "appeal_type": "complaint", "title": "小区电梯故障停运",
+            "content": "鼓楼区某小区3号楼电梯停运两周，物业不修，老人上下楼困难。",
+            "citizen_phone": "13800000001", "region": "350102", "external_ref": "profile-1"}  # fmt: skip
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    client.post("/api/v1/tickets", {**body, "external_ref": "profile-0"}, "application/json")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/api/v1/tickets", body, "application/json")
+    assert response.status_code == 201, response.content
+    statements = [q["sql"] for q in captured.captured_queries]
+    commits = sum(1 for q in statements if q.upper().startswith(("COMMIT", "RELEASE")))
+    print(f"one registration: {len(statements)} statements, {commits} commit(s)")
+    for q in statements:
+        print("   ", q[:110])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=int, default=15)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--connections", type=int, default=16)
+    args = ap.parse_args()
+    os.environ.update(HOTLINE_API_RATE_PER_TOKEN="off", HOTLINE_API_RATE_PER_ADDRESS="off")
+    product_url = fresh_database("postgres", "hotline_bench_ratio")
+    floor_url = fresh_database("postgres", "hotline_bench_floor")
+    import psycopg
+
+    sys.path.insert(0, str(FLOOR_DIR))
+    from floor.schema import SCHEMA
+
+    with psycopg.connect(floor_url.replace("postgres://", "postgresql://")) as conn:
+        conn.execute(SCHEMA)
+    setup_django(product_url)
+    from hotline.orgs.models import User
+    from hotline.orgs.services import issue_token
+    from hotline.tickets import demo
+
+    demo.build(tickets=0)
+    _, key = issue_token(user=User.objects.get(username="fz_agent"), name="bench")
+    profile(key)
+
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA)
+    product = serve(product_url, 8771, args.workers)
+    floor = serve_floor(floor_url, 8772, args.workers)
+    results = {"product": [], "floor": []}
+    try:
+        for name, port in (("product", 8771), ("floor", 8772)):  # warm every worker
+            wrk(script.name, port, key, f"warm{name}", 3, 4)
+        servers = {
+            "product": (8771, product.pid, "hotline_bench_ratio"),
+            "floor": (8772, floor.pid, "hotline_bench_floor"),
+        }
+        for r in range(args.rounds):
+            for name, (port, master, database) in servers.items():
+                app0, db0 = cpu(master, database)
+                got = wrk(script.name, port, key, f"{name}{r}", args.duration, args.connections)
+                app1, db1 = cpu(master, database)
+                n = max(got["requests"], 1)
+                got["cpu_ms"] = (app1 - app0 + db1 - db0) * 1000 / n
+                results[name].append(got)
+                print(f"round {r + 1} {name:8s} {got['rps']:8.1f} req/s  p99 {got['p99']}"
+                      f"  non-2xx {got['non2xx']}  CPU/request: app "
+                      f"{(app1 - app0) * 1000 / n:.2f} ms, db {(db1 - db0) * 1000 / n:.2f} ms",
+                      flush=True)  # fmt: skip
+    finally:
+        for proc in (product, floor):
+            proc.terminate()
+            proc.wait()
+    p = statistics.median(x["rps"] for x in results["product"])
+    f = statistics.median(x["rps"] for x in results["floor"])
+    print(f"gunicorn {args.workers} sync workers, wrk {args.connections} connections, "
+          f"{args.rounds} x {args.duration} s each, PostgreSQL")  # fmt: skip
+    print(f"registration {p:.1f} req/s, floor {f:.1f} req/s, ratio {p / f:.2f}")
+    pc = statistics.median(x["cpu_ms"] for x in results["product"])
+    fc = statistics.median(x["cpu_ms"] for x in results["floor"])
+    print(f"CPU per request: registration {pc:.2f} ms, floor {fc:.2f} ms, ratio {fc / pc:.2f}")
+    print(f"machine load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
