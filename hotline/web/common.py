@@ -33,7 +33,9 @@ ROLE_QUEUES = {
 # Further pages per role, after the role's queue: (url name, label). Each app adds its own
 # pages here rather than editing the shell.
 ROLE_LINKS: dict[str, list[tuple[str, str]]] = {
-    Role.AGENT: [("calls:desk", "座席"), ("calls:callbacks", "回拨队列")],
+    # 质检: quality checkers score there; agents and dispatchers see their results and appeal.
+    Role.AGENT: [("calls:desk", "座席"), ("calls:callbacks", "回拨队列"), ("quality:home", "质检")],
+    Role.DISPATCHER: [("quality:home", "质检")],
     Role.CALLBACK: [("calls:callbacks", "回拨队列")],
     Role.SUPERVISOR: [
         ("calls:wallboard", "话务监控"),
