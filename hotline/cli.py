@@ -4,6 +4,8 @@ hotline serve [--host H --port P]    serve the product
 hotline demo [--tickets N]           the demo province, its people and N synthetic tickets
 hotline check-chain                  verify the hash chain of every ticket's history
 hotline import-tickets FILE          import historical tickets (CSV/Excel; --dry-run, --map col=field)
+hotline import-cdr --platform P --format asterisk|freeswitch FILE
+                                     import a call platform's CDR file (--dry-run, --skip-bad-lines)
 hotline check-security               print every security setting; exit 1 on a weak one
 hotline <any manage.py command>      migrate, createsuperuser, shell …
 """
@@ -14,6 +16,7 @@ import sys
 ALIASES = {
     "check-chain": "check_chain",
     "import-tickets": "import_tickets",
+    "import-cdr": "import_cdr",
     "check-security": "check_security",
 }
 

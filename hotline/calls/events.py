@@ -4,8 +4,14 @@ One request is one transaction. The calls of the batch are locked (in a fixed or
 requests never deadlock on them) before their events are inserted, so a concurrent request
 for the same call waits and then derives from everything committed before it: the last
 writer always sees every event, whatever the order in which they arrived.
+
+`store` is the part shared with the CDR import (cdr.py): the import passes `live=False`, so
+that a call of last month neither moves an agent signed in today, nor opens a 回拨 item, nor
+flickers on a wallboard, and a `HistoricalResolver` that names the agent who sat at the seat
+at the time of the call.
 """
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -100,6 +106,11 @@ class Resolver:
             for code in queue_codes:
                 self.queues[code] = found[code][0] if len(found[code]) == 1 else None
 
+    def agent_for(self, seat: Seat | None, at: dt.datetime) -> int | None:
+        """The user on `seat` for a call reaching it now: the seat's open session."""
+        session = self.sessions.get(seat.pk) if seat else None
+        return session.user_id if session else None
+
     def event_error(self, ev: EventIn) -> str:
         if ev.agent and self.seats.get(ev.agent) is None:
             return "unknown_agent"
@@ -113,55 +124,93 @@ class Resolver:
         return ""
 
 
+class HistoricalResolver(Resolver):
+    """For imported calls: the agent is whoever was signed in to the seat at the call's time
+    (from the sessions' sign-in and sign-out), not whoever sits there today."""
+
+    def __init__(self, platform: CallPlatform):
+        super().__init__(platform)
+        self._spans: dict[int, tuple[list, list]] = {}
+
+    def agent_for(self, seat: Seat | None, at: dt.datetime) -> int | None:
+        if seat is None:
+            return None
+        if seat.pk not in self._spans:
+            rows = AgentSession.objects.filter(seat=seat).order_by("started_at")
+            spans = list(rows.values_list("started_at", "ended_at", "user_id"))
+            self._spans[seat.pk] = ([s[0] for s in spans], spans)
+        starts, spans = self._spans[seat.pk]
+        i = bisect.bisect_right(starts, at) - 1
+        if i >= 0 and (spans[i][1] is None or spans[i][1] > at):
+            return spans[i][2]
+        return None
+
+
 def ingest(*, platform: CallPlatform, events: list[EventIn], raw: list[dict], signature: str):
     """Store the new events of one signed request and re-derive their calls; returns the
     response body {accepted, duplicates, errors}."""
     now = timezone.now()
-    resolver = Resolver(platform)
-    codes = _codes(events)
     with transaction.atomic():
         try:
             with transaction.atomic():
                 SeenSignature.objects.create(platform=platform, signature=signature, at=now)
         except IntegrityError:
             raise replayed() from None
-        resolver.load(*codes)
-        calls = _lock_calls(platform, events)
-        known = set(
-            CallEvent.objects.filter(
-                platform=platform, event_id__in=[e.event_id for e in events]
-            ).values_list("event_id", flat=True)
-        )
-        fresh, errors, duplicates = [], [], 0
-        for ev, body in zip(events, raw, strict=True):
-            if ev.event_id in known:
-                duplicates += 1
-                continue
-            known.add(ev.event_id)
-            error = resolver.event_error(ev)
-            if error:
-                zh, en = ERROR_TEXT[error]
-                errors.append(
-                    {"event_id": ev.event_id, "code": error, "message_zh": zh, "message_en": en}
-                )
-            fresh.append(
-                CallEvent(
-                    platform=platform,
-                    event_id=ev.event_id,
-                    platform_call_id=ev.call_id,
-                    call=calls[ev.call_id],
-                    type=ev.type,
-                    at=ev.at.astimezone(dt.UTC),
-                    payload=body,
-                    received_at=now,
-                    error=error,
-                    error_message=ERROR_TEXT[error][0] if error else "",
-                )
-            )
-        CallEvent.objects.bulk_create(fresh, ignore_conflicts=True)
-        touched = {calls[e.platform_call_id].pk: calls[e.platform_call_id] for e in fresh}
-        rederive(list(touched.values()), resolver=resolver)
+        result = store(platform=platform, events=events, raw=raw, now=now)
         _purge_signatures(now)
+    return result
+
+
+def store(
+    *,
+    platform: CallPlatform,
+    events: list[EventIn],
+    raw: list[dict],
+    now=None,
+    resolver: Resolver | None = None,
+    live: bool = True,
+) -> dict:
+    """Insert the events not stored yet and re-derive their calls, in the caller's
+    transaction; returns {accepted, duplicates, errors}."""
+    now = now or timezone.now()
+    resolver = resolver or Resolver(platform)
+    codes = _codes(events)
+    resolver.load(*codes)
+    calls = _lock_calls(platform, events)
+    known = set(
+        CallEvent.objects.filter(
+            platform=platform, event_id__in=[e.event_id for e in events]
+        ).values_list("event_id", flat=True)
+    )
+    fresh, errors, duplicates = [], [], 0
+    for ev, body in zip(events, raw, strict=True):
+        if ev.event_id in known:
+            duplicates += 1
+            continue
+        known.add(ev.event_id)
+        error = resolver.event_error(ev)
+        if error:
+            zh, en = ERROR_TEXT[error]
+            errors.append(
+                {"event_id": ev.event_id, "code": error, "message_zh": zh, "message_en": en}
+            )
+        fresh.append(
+            CallEvent(
+                platform=platform,
+                event_id=ev.event_id,
+                platform_call_id=ev.call_id,
+                call=calls[ev.call_id],
+                type=ev.type,
+                at=ev.at.astimezone(dt.UTC),
+                payload=body,
+                received_at=now,
+                error=error,
+                error_message=ERROR_TEXT[error][0] if error else "",
+            )
+        )
+    CallEvent.objects.bulk_create(fresh, ignore_conflicts=True)
+    touched = {calls[e.platform_call_id].pk: calls[e.platform_call_id] for e in fresh}
+    rederive(list(touched.values()), resolver=resolver, live=live)
     return {"accepted": len(fresh), "duplicates": duplicates, "errors": errors}
 
 
@@ -218,9 +267,9 @@ def _lock_calls(platform: CallPlatform, events: list[EventIn]) -> dict[str, Call
     return {c.platform_call_id: c for c in locked}
 
 
-def rederive(calls: list[Call], *, resolver: Resolver) -> list[Call]:
-    """Re-derive `calls` (locked by the caller) from all their events, save what changed and
-    carry the consequences (agent state, 回拨, dial requests, live pages)."""
+def rederive(calls: list[Call], *, resolver: Resolver, live: bool = True) -> list[Call]:
+    """Re-derive `calls` (locked by the caller) from all their events, save what changed and,
+    when `live`, carry the consequences (agent state, 回拨, dial requests, live pages)."""
     if not calls:
         return []
     by_call = defaultdict(list)
@@ -249,6 +298,8 @@ def rederive(calls: list[Call], *, resolver: Resolver) -> list[Call]:
             changed.append((call, before, d))
     if changed:
         Call.objects.bulk_update([c for c, _, _ in changed], DERIVED_FIELDS + ["updated_at"])
+    if not live:
+        return [c for c, _, _ in changed]
     for call, before, d in changed:
         agents.on_call_changed(call, before, resolver.sessions.get(call.seat_id))
         callbacks.on_call_changed(call)
@@ -280,8 +331,7 @@ def _apply(call: Call, d, resolver: Resolver) -> None:
     if seat is None or seat.pk != call.seat_id:
         # The agent is whoever was signed in to the seat when the call first reached it;
         # kept afterwards, so a later sign-out does not rewrite the call.
-        session = resolver.sessions.get(seat.pk) if seat else None
-        call.agent_id = session.user_id if session else None
+        call.agent_id = resolver.agent_for(seat, d.answered_at or d.ringing_at or d.offered_at)
     call.seat_id = seat.pk if seat else None
     call.queue_id = queue.pk if queue else None
     if queue is not None:

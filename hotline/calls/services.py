@@ -4,7 +4,7 @@
 - agents: sign in / state / sign out, and the state a call puts an agent in (agents.py)
 - link_ticket / continue_ticket: a call's tickets (links.py)
 - callbacks: the 回拨 queue (callbacks.py); dialing.click_to_dial (dialing.py)
-- cdr.import_file: Asterisk / FreeSWITCH CDR files (cdr.py)
+- import_cdr: Asterisk / FreeSWITCH CDR files into the same calls (cdr.py, cdr_formats.py)
 """
 
 import secrets
@@ -13,7 +13,7 @@ from django.db import transaction
 
 from hotline.errors import InvalidInput
 
-from . import agents, callbacks, dialing, events, links
+from . import agents, callbacks, cdr, dialing, events, links
 from .models import CallPlatform, DialKind
 
 ingest = events.ingest
@@ -26,6 +26,7 @@ record_callback = callbacks.record_outcome
 click_to_dial = dialing.click_to_dial
 link_ticket = links.link_ticket
 continue_ticket = links.continue_ticket
+import_cdr = cdr.import_cdr
 
 
 def new_secret() -> str:
