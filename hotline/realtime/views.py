@@ -28,15 +28,19 @@ def _error(status, code, zh, en):
 
 def _topics_for(user, wanted: list[str]) -> list[str] | None:
     """The topics to listen to, or None if one asked for is out of the user's scope."""
-    try:
-        if not wanted:
-            return audience.default_topics(user)
-        return wanted if all(audience.allowed(user, t) for t in wanted) else None
-    finally:
-        # An open stream must not hold a database connection for hours: under ASGI this
-        # request's thread has its own, so let it go now (not inside a test's transaction).
-        if not connection.in_atomic_block:
-            connection.close()
+    if not wanted:
+        return audience.default_topics(user)
+    return wanted if all(audience.allowed(user, t) for t in wanted) else None
+
+
+def _release_connection() -> None:
+    # An open stream must not hold a database connection for hours. Under ASGI the request's
+    # sync work (middlewares, the scope check) ran in one thread with its own connection,
+    # which the middlewares' response phase may have used again (a session saved): by the
+    # time the body is sent, all of that is done, so let it go (never inside a test's
+    # transaction).
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _frame(message) -> bytes:
@@ -51,6 +55,7 @@ async def _events(sub, *, heartbeat: float, lifetime: float):
     loop = sub.loop
     ends = loop.time() + lifetime
     try:
+        await sync_to_async(_release_connection)()
         yield f"retry: {RETRY_MS}\n: connected\n\n".encode()
         while (left := ends - loop.time()) > 0:
             message = await sub.get(min(heartbeat, left))

@@ -1,0 +1,283 @@
+"""Screen pop latency: from the answered event's CTI POST to the agent's SSE client having it.
+
+`hotline serve` (gunicorn, uvicorn workers, the Redis broker, PostgreSQL) with N agents signed
+in and ready, each with an open /realtime/stream/ (asyncio httpx clients, as a browser's
+EventSource). Calls are offered, then answered at a steady rate, each at another agent's seat;
+for each call the clock runs from just before the answered event is POSTed (signed) to the
+moment that agent's client has parsed the screen pop. Prints the percentiles.
+
+    .venv/bin/python bench/bench_screen_pop.py [--agents 1000] [--calls 500] [--rate 20]
+"""
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import tempfile
+import time
+import uuid
+
+import httpx
+from common import BIN, PG_BASE, fresh_database, machine_cpu, percentile, setup_django
+
+REDIS_URL = os.environ.get("HOTLINE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def build(agents: int):
+    """The center, its platform and queue, `agents` agents each signed in and ready at a seat;
+    returns (platform code, secret, [(seat code, user id, session cookie)])."""
+    from django.conf import settings
+    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from hotline.calls import agents as agent_states
+    from hotline.calls import services
+    from hotline.calls.models import CallQueue, Seat
+    from hotline.orgs.models import Membership, Region, Role, Unit, User
+
+    region = Region.objects.create(code="350000", name="福建省", level="province")
+    center = Unit.objects.create(
+        code="prov", name="福建省12345热线中心", kind="center", level="province", region=region
+    )
+    platform, secret = services.create_platform(code="bench", name="压测平台", center=center)
+    CallQueue.objects.create(code="general", name="综合", center=center)
+    users = User.objects.bulk_create(
+        User(username=f"agent{n:04d}", full_name=f"话务员{n:04d}") for n in range(agents)
+    )
+    Membership.objects.bulk_create(Membership(user=u, unit=center, role=Role.AGENT) for u in users)
+    seats = Seat.objects.bulk_create(
+        Seat(code=f"{8000 + n}", center=center, extension=f"{8000 + n}") for n in range(agents)
+    )
+    out = []
+    for user, seat in zip(users, seats, strict=True):
+        agent_states.sign_in(user=user, seat=seat)
+        agent_states.set_state(user=user, state="ready")
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[-1]
+        session.create()
+        out.append((seat.code, user.pk, session.session_key))
+    return platform.code, secret, out
+
+
+def serve(url: str, port: int, workers: int, channel: str, secret_key: str):
+    import subprocess
+    import urllib.request
+
+    var = tempfile.mkdtemp(prefix="hotline-bench-var-")
+    env = {
+        **os.environ,
+        "HOTLINE_DATABASE_URL": url,
+        "HOTLINE_REALTIME_URL": REDIS_URL,
+        "HOTLINE_REALTIME_CHANNEL": channel,
+        "HOTLINE_SECRET_KEY": secret_key,
+        "HOTLINE_VAR_DIR": var,
+        "HOTLINE_API_RATE_PER_TOKEN": "off",
+        "HOTLINE_API_RATE_PER_ADDRESS": "off",
+        "HOTLINE_LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [str(BIN / "hotline"), "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(1200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5)
+            return proc, var
+        except OSError:
+            time.sleep(0.25)
+    proc.kill()
+    raise RuntimeError("hotline serve did not start")
+
+
+class Agents:
+    """The agents' open streams; `arrived[call]` is when the answered pop reached its agent."""
+
+    def __init__(self):
+        self.connected = 0
+        self.arrived: dict[str, float] = {}
+        self.waiters: dict[str, asyncio.Future] = {}
+
+    async def listen(self, client, cookie_name, session_key, ready: asyncio.Semaphore):
+        headers = {"Cookie": f"{cookie_name}={session_key}", "Accept": "text/event-stream"}
+        async with client.stream("GET", "/realtime/stream/", headers=headers) as response:
+            response.raise_for_status()
+            first = True
+            async for line in response.aiter_lines():
+                if first:  # the preamble: the subscription is registered
+                    first = False
+                    self.connected += 1
+                    ready.release()
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[5:])["data"]
+                if message.get("kind") == "screen_pop" and message.get("event") == "answered":
+                    self._arrive(message)
+
+    def _arrive(self, message):
+        # Matched by the caller's number: each bench call has its own.
+        now = time.perf_counter()
+        number = message["number"]
+        self.arrived.setdefault(number, now)
+        waiter = self.waiters.get(number)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(now)
+
+
+def signed(code: str, secret: str, payload: dict) -> tuple[bytes, dict]:
+    from hotline.exchange import signing
+
+    body = json.dumps(payload).encode()
+    head = signing.headers(code, secret, body)
+    head["X-Hotline-Platform"] = head.pop(signing.SYSTEM_HEADER)
+    head["Content-Type"] = "application/json"
+    return body, head
+
+
+async def one_call(client, code, secret, seat, n, listeners, latencies, posts, errors):
+    call_id = f"bench-{uuid.uuid4().hex}"
+    caller = f"1390591{n:04d}"
+    now = dt.datetime.now(dt.UTC)
+    offered = {
+        "event_id": f"{call_id}-1",
+        "call_id": call_id,
+        "type": "offered",
+        "at": now.isoformat(),
+        "caller": caller,
+        "called": "12345",
+        "queue": "general",
+    }
+    body, head = signed(code, secret, offered)
+    r = await client.post("/api/v1/cti/events", content=body, headers=head)
+    if r.status_code != 200:
+        errors.append(f"offered {r.status_code} {r.text[:200]}")
+        return
+    answered = {
+        "event_id": f"{call_id}-2",
+        "call_id": call_id,
+        "type": "answered",
+        "at": (now + dt.timedelta(seconds=2)).isoformat(),
+        "agent": seat,
+    }
+    body, head = signed(code, secret, answered)
+    waiter = asyncio.get_running_loop().create_future()
+    listeners.waiters[caller] = waiter
+    start = time.perf_counter()
+    r = await client.post("/api/v1/cti/events", content=body, headers=head)
+    posts.append(time.perf_counter() - start)
+    if r.status_code != 200 or r.json().get("errors"):
+        errors.append(f"answered {r.status_code} {r.text[:200]}")
+        return
+    try:
+        arrived = await asyncio.wait_for(waiter, timeout=30)
+    except TimeoutError:
+        errors.append(f"no screen pop for {caller} within 30 s")
+        return
+    latencies.append(arrived - start)
+
+
+async def run(base, code, secret, agents, calls, rate, cookie_name):
+    listeners = Agents()
+    limits = httpx.Limits(max_connections=len(agents) + 10, max_keepalive_connections=0)
+    timeout = httpx.Timeout(60.0, read=None)
+    async with (
+        httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as streams,
+        httpx.AsyncClient(base_url=base, timeout=60.0) as poster,
+    ):
+        ready = asyncio.Semaphore(0)
+        t0 = time.perf_counter()
+        tasks = []
+        for i, (_, _, key) in enumerate(agents):
+            tasks.append(asyncio.create_task(listeners.listen(streams, cookie_name, key, ready)))
+            if i % 50 == 49:  # connect in steps, as a shift logs in
+                await asyncio.sleep(0.05)
+        for _ in agents:
+            await asyncio.wait_for(ready.acquire(), timeout=300)
+        connect_s = time.perf_counter() - t0
+        latencies, posts, errors, pending = [], [], [], []
+        busy0 = machine_cpu()
+        t1 = time.perf_counter()
+        for n in range(calls):
+            seat = agents[n % len(agents)][0]
+            pending.append(
+                asyncio.create_task(
+                    one_call(poster, code, secret, seat, n, listeners, latencies, posts, errors)
+                )
+            )
+            await asyncio.sleep(1 / rate)
+        await asyncio.gather(*pending)
+        elapsed = time.perf_counter() - t1
+        busy1 = machine_cpu()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    cpu = (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1])
+    return listeners.connected, connect_s, latencies, posts, errors, elapsed, cpu
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--agents", type=int, default=1000)
+    ap.add_argument("--calls", type=int, default=500)
+    ap.add_argument("--rate", type=float, default=20, help="answered calls per second")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--port", type=int, default=8766)
+    args = ap.parse_args()
+
+    secret_key = secrets.token_urlsafe(48)
+    os.environ["HOTLINE_SECRET_KEY"] = secret_key  # the sessions made here must verify there
+    url = fresh_database(PG_BASE, "hotline_bench_screen_pop")
+    setup_django(url)
+    from django.conf import settings
+
+    t = time.perf_counter()
+    code, secret, agents = build(args.agents)
+    print(
+        f"set-up              {args.agents} agents signed in and ready ({time.perf_counter() - t:.0f} s)"
+    )
+    channel = f"hotline-bench:{uuid.uuid4().hex}"
+    proc, var = serve(url, args.port, args.workers, channel, secret_key)
+    try:
+        connected, connect_s, lat, posts, errors, elapsed, cpu = asyncio.run(
+            run(
+                f"http://127.0.0.1:{args.port}",
+                code,
+                secret,
+                agents,
+                args.calls,
+                args.rate,
+                settings.SESSION_COOKIE_NAME,
+            )
+        )
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        shutil.rmtree(var, ignore_errors=True)
+    ms = [x * 1000 for x in lat]
+    print(
+        f"server              hotline serve: {args.workers} uvicorn workers, Redis broker, PostgreSQL"
+    )
+    print(f"agents connected    {connected} SSE streams (all open in {connect_s:.1f} s)")
+    print(f"calls               {args.calls} answered at {args.rate:g}/s over {elapsed:.1f} s")
+    print(f"screen pops         {len(ms)} received, {len(errors)} missing or failed")
+    print(
+        f"latency ms          p50 {percentile(ms, 50):.0f}  p95 {percentile(ms, 95):.0f}  "
+        f"p99 {percentile(ms, 99):.0f}  max {max(ms) if ms else float('nan'):.0f}"
+    )
+    post_ms = [x * 1000 for x in posts]
+    print(
+        f"answered POST ms    p50 {percentile(post_ms, 50):.0f}  p95 {percentile(post_ms, 95):.0f}"
+        "  (the CTI request's own round trip, inside the latency above)"
+    )
+    print(f"machine busy        {cpu:.0%} of 2 cores during the calls (server, client, database)")
+    for e in errors[:5]:
+        print("  error:", e)
+
+
+if __name__ == "__main__":
+    main()
