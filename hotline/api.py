@@ -173,6 +173,7 @@ def _register_routers():
     from hotline.calls.api import router as calls_router
     from hotline.evaluation.api import router as evaluation_router
     from hotline.exchange.api import router as exchange_router
+    from hotline.incidents.api import router as incidents_router
     from hotline.knowledge.api import router as knowledge_router
     from hotline.quality.api import router as quality_router
     from hotline.reports.api import router as reports_router
@@ -180,6 +181,7 @@ def _register_routers():
     from hotline.screening.api import router as screening_router
     from hotline.supervision.api import router as supervision_router
     from hotline.tickets.api import router as tickets_router
+    from hotline.topics.api import router as topics_router
 
     api.add_router("/", tickets_router)
     api.add_router("/knowledge", knowledge_router)
@@ -191,6 +193,8 @@ def _register_routers():
     api.add_router("/", reports_router)
     api.add_router("/", quality_router)
     api.add_router("/", calls_router)
+    api.add_router("/", incidents_router)
+    api.add_router("/", topics_router)
 
 
 _register_routers()
