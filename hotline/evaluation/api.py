@@ -4,12 +4,13 @@ from decimal import Decimal
 
 from ninja import Router, Schema
 
+from hotline.calls import conf
 from hotline.errors import Forbidden
 from hotline.orgs import scope
 from hotline.orgs.models import READONLY_ROLES, Role, Unit
 from hotline.tickets.schemas import ErrorOut
 
-from . import scorecards
+from . import call_figures, scorecards
 from .figures import BY_NAME
 
 router = Router(tags=["考评 evaluation"])
@@ -83,3 +84,35 @@ def list_scorecards(request, period: str):
         raise Forbidden("无权查看考评结果", "no scorecard in your scope")
     cards = scorecards.compute(units.order_by("code"), period)
     return [card_out(c) for c in sorted(cards, key=lambda c: (c.unit.level, c.unit.kind, c.rank))]
+
+
+class CenterCallsOut(Schema):
+    unit: str
+    unit_name: str
+    offered: int
+    answered: int
+    abandoned: int
+    short_abandons: int
+    answer_rate: float | None
+    service_level: float | None
+    service_level_seconds: int
+    asa_seconds: float | None
+    aht_seconds: float | None
+
+
+@router.get("/evaluation/center-calls", response={200: list[CenterCallsOut], **ERRORS},
+            summary="中心话务指标 / the centers' call figures")  # fmt: skip
+def center_calls(request, period: str):
+    """Answer rate, service level, ASA, AHT and abandoned calls of each center in scope
+    (docs/calls.md for the definitions); rates are fractions (0.5 = 50%)."""
+    centers = call_figures.centers(units_for(request.auth))
+    scorecards.period_bounds(period)  # bad input before any query
+    if not centers.exists():
+        raise Forbidden("无权查看中心话务指标", "no center in your scope")
+    t = conf.service_level_seconds()
+    return [
+        CenterCallsOut(unit=c.unit.code, unit_name=c.unit.name, service_level_seconds=t,
+                       **{k: c.figures[k] for k in CenterCallsOut.model_fields
+                          if k in c.figures})
+        for c in call_figures.compute(centers, period)
+    ]  # fmt: skip

@@ -10,7 +10,7 @@ from hotline.catalog.calendar import to_local
 from hotline.errors import HotlineError
 from hotline.screening.models import ReplyReview
 
-from . import accountability, drilldown, notice, scorecards
+from . import accountability, call_figures, drilldown, notice, scorecards
 from .api import units_for
 from .figures import FIGURES
 
@@ -32,9 +32,10 @@ def _units(request):
 def page(request):
     period = _period(request)
     units = _units(request)
-    error, cards = None, []
+    error, cards, center_calls = None, [], []
     try:
         cards = scorecards.compute(units.order_by("code")[:2000], period)
+        center_calls = call_figures.compute(units_for(request.user), period)
     except HotlineError as exc:
         error = exc.message_zh
     cards.sort(key=lambda c: (c.unit.level, c.unit.kind, c.rank))
@@ -44,6 +45,9 @@ def page(request):
     ]
     return render(request, "evaluation/scorecards.html", {
         "period": period, "rows": rows, "error": error, "figures": FIGURES,
+        "center_calls": [(c.unit.name, [c.shown(k) for k, _, _ in call_figures.COLUMNS])
+                         for c in center_calls],
+        "call_definitions": call_figures.definitions(),
     })  # fmt: skip
 
 

@@ -110,12 +110,32 @@ def satisfaction(f: Figures) -> bytes:
     return _png(fig)
 
 
+def calls_by_hour(f: Figures) -> bytes:
+    """Calls offered vs answered by local hour of the day, over the whole period."""
+    hours = f.calls.hourly
+    fig, ax = _figure()
+    xs = [h["hour"] for h in hours]
+    ax.bar([x - 0.2 for x in xs], [h["offered"] for h in hours], width=0.4, color=COLORS[1],
+           label="呼入")  # fmt: skip
+    ax.bar([x + 0.2 for x in xs], [h["answered"] for h in hours], width=0.4, color=COLORS[0],
+           label="接听")  # fmt: skip
+    ax.set_xticks(range(0, 24, 2))
+    ax.set_xlabel("时（北京时间）")
+    ax.set_ylabel("电话（通）")
+    ax.set_title("分时段呼入量与接听量")
+    ax.legend(frameon=False)
+    return _png(fig)
+
+
 def all_charts(f: Figures) -> dict[str, tuple[str, bytes]]:
     """{key: (caption, png)} in the order the report shows them."""
-    return {
+    shown = {
         "daily": ("图1 每日受理量（本期与上期）", daily_volume(f)),
         "channels": ("图2 受理渠道分布", bars(f.channels, "受理渠道")),
         "categories": ("图3 诉求分类前十", bars(f.categories, "诉求分类（一级）")),
         "regions": ("图4 区域分布", bars(f.regions, "区域分布", limit=12)),
         "satisfaction": ("图5 回访满意度", satisfaction(f)),
     }
+    if f.calls is not None:
+        shown["calls_hourly"] = ("图6 分时段呼入量与接听量", calls_by_hour(f))
+    return shown

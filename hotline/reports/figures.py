@@ -144,6 +144,8 @@ class Figures:
     findings: list[str] = field(default_factory=list)
     # The spot checks of the region's centers (monthly report only): quality.figures.CenterLine.
     quality: object | None = None
+    # The region's centers' calls (call_section.CallSection), None when there were none.
+    calls: object | None = None
 
     def rate(self, name: str) -> Decimal | None:
         num, den = self.rates.get(name, (0, 0))

@@ -86,6 +86,34 @@ def title_of(f: Figures) -> str:
     return f"{f.region_name}12345热线{f.period.label}诉求{kind}分析报告"
 
 
+def _ratio(value) -> str:
+    """A fraction of the calls app (0.6667) as the report writes rates (66.67%)."""
+    return "—" if value is None else f"{value * 100:.2f}%"
+
+
+def _seconds(value) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def _calls(o: Outline, c) -> None:
+    t, sl = c.totals, c.service_level_seconds
+    o.section("话务接听")
+    o.blocks.append(Para(
+        f"本期热线呼入{t['offered']:,}通，座席接听{t['answered']:,}通，接通率{_ratio(t['answer_rate'])}"
+        f"（{c.short_abandon_seconds}秒内挂机的短时放弃{t['short_abandons']:,}通不计入）；"
+        f"{sl}秒服务水平{_ratio(t['service_level'])}，平均应答速度{_seconds(t['asa_seconds'])}秒，"
+        f"平均处理时长{_seconds(t['aht_seconds'])}秒；放弃{t['abandoned']:,}通，留言{t['voicemail']:,}通。"
+    ))  # fmt: skip
+    o.blocks.append(Table(
+        ["中心", "呼入", "接听", "放弃", "接通率", f"{sl}秒服务水平", "平均应答（秒）", "平均处理（秒）"],
+        [[name, num(r["offered"]), num(r["answered"]), num(r["abandoned"]), _ratio(r["answer_rate"]),
+          _ratio(r["service_level"]), _seconds(r["asa_seconds"]), _seconds(r["aht_seconds"])]
+         for name, r in c.centers],
+        "各中心话务指标", [4, 1.2, 1.2, 1.2, 1.5, 1.8, 1.8, 1.8],
+    ))  # fmt: skip
+    o.blocks.append(Chart("calls_hourly"))
+
+
 def build(f: Figures, date_text: str) -> Outline:
     o = Outline(title=title_of(f), issuer=f.issuer, date=date_text)
     b = o.blocks
@@ -194,6 +222,9 @@ def build(f: Figures, date_text: str) -> Outline:
                            [[x.label, num(x.count), num(x.share)] for x in q.faults],
                            "常见差错", [6, 2, 2]))  # fmt: skip
 
+    if f.calls is not None:
+        _calls(o, f.calls)
+
     o.section("典型案例")
     if not f.cases:
         b.append(Para("本期无典型案例。"))
@@ -209,6 +240,8 @@ def build(f: Figures, date_text: str) -> Outline:
         "受理量、渠道、分类、区域、诉求类型、满意度和超期按本期受理（登记）的工单统计；"
         "满意率＝（满意＋基本满意）÷（满意＋基本满意＋不满意），联系不上不计入；"
         "超期指办理时限已过而未答复或逾期答复；“三率”与排名同考评口径，按本期派单的工单统计；"
+        "话务指标按来电日期统计：接通率＝接听÷（呼入−短时放弃），服务水平＝限定秒数内接听÷"
+        "（接听＋放弃），平均处理时长含通话、保持与话后整理；"
         "环比与上一周期比较，同比与去年同一周期比较。"
     ))  # fmt: skip
     return o

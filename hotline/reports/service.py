@@ -1,6 +1,7 @@
 """Making a report: figures, sections, findings, charts, then the Word and HTML files, kept
 under var/reports/<region code>/ so that a download does not recompute a closed period."""
 
+import contextvars
 import datetime as dt
 import os
 import tempfile
@@ -13,11 +14,12 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from hotline.catalog.calendar import to_local
+from hotline.dbrouter import stale_reads
 from hotline.errors import InvalidInput
 from hotline.orgs.models import Region, Unit
 from hotline.quality import figures as quality_figures
 
-from . import charts, document, figures, findings, html, outline, sections
+from . import call_section, charts, document, figures, findings, html, outline, sections
 from .access import region_tickets
 from .periods import Period
 
@@ -41,6 +43,7 @@ def region_by_code(code: str | None) -> Region:
     return found
 
 
+@stale_reads()  # a report may lag the primary by seconds: the replica's work (docs/ha.md)
 def build_figures(period: Period, region: Region, *, now=None) -> figures.Figures:
     """Every figure, section and finding of the report, computed once.
 
@@ -51,7 +54,9 @@ def build_figures(period: Period, region: Region, *, now=None) -> figures.Figure
     start, end = period.bounds
     if concurrent_figures():
         with ThreadPoolExecutor(1, thread_name_prefix="report-figures") as pool:
-            later = pool.submit(_in_own_connection, figures.compute, period, region, now=now)
+            # The thread carries this context (stale_reads) so its figures read the replica too.
+            later = pool.submit(contextvars.copy_context().run, _in_own_connection,
+                                figures.compute, period, region, now=now)  # fmt: skip
             try:
                 topics = sections.hot_topics(qs, start, end)
             finally:
@@ -62,10 +67,11 @@ def build_figures(period: Period, region: Region, *, now=None) -> figures.Figure
         f.hot_topics = sections.hot_topics(qs, start, end)
     f.early_warnings = sections.early_warnings(region, start, end)
     f.cases = sections.typical_cases(qs, start, end)
+    centers = Unit.objects.filter(kind__in=["center", "subcenter"],
+                                  region__path__startswith=region.path)  # fmt: skip
     if period.kind == "monthly":
-        centers = Unit.objects.filter(kind__in=["center", "subcenter"],
-                                      region__path__startswith=region.path).values("pk")  # fmt: skip
-        f.quality = quality_figures.center_line(centers, period.key)
+        f.quality = quality_figures.center_line(centers.values("pk"), period.key)
+    f.calls = call_section.compute(centers, start, end)
     f.findings = findings.write(f)
     return f
 
