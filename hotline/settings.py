@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "hotline.calls",
     "hotline.incidents",
     "hotline.quality",
+    "hotline.topics",
     "hotline.audit",
     "hotline.identity",
     # New apps go above this line (analytics, reports, portal).

@@ -36,6 +36,7 @@ ACTION_NAMES = {
     "absorb": "并入重复件",
     "mark_invalid": "标记无效",
     "supervise": "督办",
+    "tighten_deadline": "缩短办理时限",
     "supplement": "补充诉求",
     "urge": "催办",
     "self_report": "自办件报送",

@@ -31,6 +31,7 @@ from .handling import (
     request_extension,
     request_return,
 )
+from .limits import tighten_deadline
 from .intake import accept, mark_invalid, merge, register, resolve_at_intake
 from .review import approve_reply, callback, close, reject_reply, reopen
 from .self_handled import report_self_handled
@@ -72,6 +73,7 @@ __all__ = [
     "resolve_at_intake",
     "sub_dispatch",
     "supervise",
+    "tighten_deadline",
     "waiting_for",
     "withdraw_submission",
 ]
