@@ -182,7 +182,6 @@ def _register_routers():
     from hotline.supervision.api import router as supervision_router
     from hotline.tickets.api import router as tickets_router
     from hotline.topics.api import router as topics_router
-    from hotline.topics.api import router as topics_router
 
     api.add_router("/", tickets_router)
     api.add_router("/knowledge", knowledge_router)
@@ -194,7 +193,6 @@ def _register_routers():
     api.add_router("/", reports_router)
     api.add_router("/", quality_router)
     api.add_router("/", calls_router)
-    api.add_router("/", topics_router)
     api.add_router("/", incidents_router)
     api.add_router("/", topics_router)
 
