@@ -274,6 +274,16 @@ REALTIME_CHANNEL = os.environ.get("HOTLINE_REALTIME_CHANNEL", "hotline:realtime"
 REALTIME_HEARTBEAT_SECONDS = float(os.environ.get("HOTLINE_REALTIME_HEARTBEAT_SECONDS", "15"))
 REALTIME_STREAM_SECONDS = float(os.environ.get("HOTLINE_REALTIME_STREAM_SECONDS", "3600"))
 
+# Telephony (hotline/calls, docs/calls.md): a caller hanging up within N seconds of waiting is a
+# short abandon (not counted, not called back); the service level counts answers within T s;
+# 话后整理 ends by itself after N s; a 回拨 is due within N working hours, or natural hours when
+# HOTLINE_CALLS_CALLBACK_HOURS is set (> 0).
+CALLS_SHORT_ABANDON_SECONDS = int(os.environ.get("HOTLINE_CALLS_SHORT_ABANDON_SECONDS", "5"))
+CALLS_SERVICE_LEVEL_SECONDS = int(os.environ.get("HOTLINE_CALLS_SERVICE_LEVEL_SECONDS", "15"))
+CALLS_AFTER_CALL_SECONDS = int(os.environ.get("HOTLINE_CALLS_AFTER_CALL_SECONDS", "30"))
+CALLS_CALLBACK_WORKING_HOURS = int(os.environ.get("HOTLINE_CALLS_CALLBACK_WORKING_HOURS", "4"))
+CALLS_CALLBACK_HOURS = int(os.environ.get("HOTLINE_CALLS_CALLBACK_HOURS", "0"))
+
 # `ticket_created_cover` carries INCLUDE columns for PostgreSQL; on SQLite (development, tests)
 # it is a plain index on created_at, which is what we want there.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

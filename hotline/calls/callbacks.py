@@ -3,17 +3,22 @@
 A call abandoned after more than `CALLS_SHORT_ABANDON_SECONDS` of waiting, and every
 留言 (voicemail), becomes one CallbackItem with a time limit from catalog.calendar (working
 hours by default, or natural hours when `CALLS_CALLBACK_HOURS` is set). An agent takes it,
-calls back with one click (dialing.py), and records the outcome.
+calls back with one click (dialing.py), and records the outcome. An item past its time limit
+is told once to the center's callback agents and supervisors (warn_overdue, a worker job).
 """
+
+from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from hotline.catalog import calendar
+from hotline.catalog.calendar import to_local
 from hotline.errors import ErrorCode, HotlineError, InvalidInput, NotFound
 from hotline.orgs import scope
-from hotline.orgs.models import Role, Unit
+from hotline.orgs.models import Membership, Role, Unit
+from hotline.supervision import notify
 
 from . import conf
 from .models import Call, CallbackItem, CallbackStatus, Outcome
@@ -132,3 +137,51 @@ def count_attempt(item: CallbackItem) -> None:
     """One more dial of this item (called by dialing when a callback is dialed)."""
     CallbackItem.objects.filter(pk=item.pk).update(attempts=F("attempts") + 1)
     item.attempts += 1
+
+
+OVERDUE_BATCH = 500
+OVERDUE_ROLES = {Role.CALLBACK, Role.SUPERVISOR}
+
+
+def warn_overdue(now=None) -> int:
+    """Tell each center's callback agents and supervisors (and whoever took the item) once
+    about the 回拨 items past their time limit; returns how many items were told."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # SKIP LOCKED: two workers never tell the same item twice.
+        items = list(
+            CallbackItem.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                status__in=(CallbackStatus.OPEN, CallbackStatus.ATTEMPTING),
+                due_at__lte=now,
+                overdue_notified_at=None,
+            )
+            .select_related("center")
+            .order_by("due_at", "id")[:OVERDUE_BATCH]
+        )
+        if not items:
+            return 0
+        per_user: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+        staff = Membership.objects.filter(
+            unit_id__in={i.center_id for i in items}, role__in=OVERDUE_ROLES, is_active=True
+        ).values_list("unit_id", "user_id")
+        by_center = defaultdict(set)
+        for unit_id, user_id in staff:
+            by_center[unit_id].add(user_id)
+        for item in items:
+            for user_id in by_center[item.center_id] | ({item.taken_by_id} - {None}):
+                per_user[user_id][item.center_id].append(item)
+        notify.send_batch({uid: _overdue_message(c) for uid, c in per_user.items()}, now=now)
+        CallbackItem.objects.filter(pk__in=[i.pk for i in items]).update(overdue_notified_at=now)
+    return len(items)
+
+
+def _overdue_message(per_center: dict[int, list]) -> tuple[str, str, str]:
+    n = sum(len(v) for v in per_center.values())
+    lines = []
+    for items in per_center.values():
+        first = min(i.due_at for i in items)
+        lines.append(
+            f"{items[0].center.name}：{len(items)} 件，最早时限 {to_local(first):%m-%d %H:%M}"
+        )
+    return f"回拨超时 {n} 件", "；".join(lines), "/calls/callbacks/"

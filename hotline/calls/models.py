@@ -353,6 +353,8 @@ class CallbackItem(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
     done_at = models.DateTimeField(null=True, blank=True)
+    # When the center was told the item is past its time limit (once; callbacks.warn_overdue).
+    overdue_notified_at = models.DateTimeField("超时提醒时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "回拨队列"

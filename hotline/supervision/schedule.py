@@ -11,16 +11,23 @@ Missed slots are not replayed: every job works by state (all that is due and not
 the first run after downtime catches up with everything. A job whose previous run is still
 waiting in the queue is not queued again, so a busy or stopped worker does not pile them up.
 
-To add a job: write a `@task()` (or a plain function taking no arguments) and append a
-`Periodic` below; `optional=True` skips it quietly while its module does not exist.
+To add a job: write a `@task()` (or a plain function taking no arguments) and declare a
+`Periodic` for it next to the domain it serves: an installed app's `jobs.py` with a list
+`JOBS` (hotline/calls/jobs.py). Supervision sits below most apps and must not import them, so
+it does not name them either: `declared()` asks Django's app registry which installed apps
+have a `jobs` module (as the admin finds `admin` modules). The list below keeps this app's own
+jobs and the older entries by dotted path (`optional=True` skips one quietly while its module
+does not exist); docs/decisions.md explains the choice.
 """
 
 import logging
 from dataclasses import dataclass
+from importlib import import_module
 
+from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
+from django.utils.module_loading import import_string, module_has_submodule
 from django_tasks.base import Task, TaskResultStatus
 
 from .models import ScheduledRun
@@ -51,6 +58,20 @@ PERIODIC = [
     Periodic("quality_weekly_sample", "hotline.quality.tasks.weekly_samples", every=3600,
              optional=True),
 ]
+
+
+def declared() -> list[Periodic]:
+    """PERIODIC and the `JOBS` of every installed app's `jobs` module; a name twice is an error."""
+    jobs = list(PERIODIC)
+    for app in apps.get_app_configs():
+        # The product's own apps only: a third-party app's `jobs` module is none of ours.
+        if app.name.startswith("hotline.") and module_has_submodule(app.module, "jobs"):
+            jobs.extend(import_module(f"{app.name}.jobs").JOBS)
+    names = [j.name for j in jobs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"periodic job declared twice: {', '.join(twice)}")
+    return jobs
 
 
 def resolve(job: Periodic) -> tuple[Task, tuple] | None:
@@ -85,7 +106,7 @@ def tick(*, now=None, jobs=None, force=False) -> list[str]:
     """
     now = now or timezone.now()
     enqueued = []
-    for job in PERIODIC if jobs is None else jobs:
+    for job in declared() if jobs is None else jobs:
         resolved = resolve(job)
         if resolved is None:
             continue
