@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -26,7 +27,12 @@ FLOOR_DIR = ROOT / "bench"
 
 
 def serve_floor(url: str, port: int, workers: int):
-    env = {**os.environ, "FLOOR_DATABASE_URL": url}
+    # The floor's own settings, whatever this process set up for the product: with
+    # DJANGO_SETTINGS_MODULE=hotline.settings inherited, floor.wsgi served the product on the
+    # product's database (the "floor" matched the product, and no backend of the floor's
+    # database ever showed).
+    env = {**os.environ, "FLOOR_DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "floor.settings"}
+    env.pop("HOTLINE_DATABASE_URL", None)
     proc = subprocess.Popen(
         [str(BIN / "gunicorn"), "floor.wsgi:application", "--chdir", str(FLOOR_DIR),
          "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
@@ -55,12 +61,52 @@ def _backends(database: str) -> list[int]:
         return [r[0] for r in rows]
 
 
-def cpu(master: int, database: str) -> tuple[float, float]:
-    """CPU seconds so far of the gunicorn workers and of the database's server processes:
-    on a busy machine the CPU a request costs is steadier than the requests per second."""
-    app = sum(process_cpu_seconds(p) or 0.0 for p in _children(master))
-    db = sum(process_cpu_seconds(p) or 0.0 for p in _backends(database))
-    return app, db
+class CpuMeter:
+    """CPU seconds the gunicorn workers and the database's server processes spend during a
+    round: on a busy machine the CPU a request costs is steadier than the requests per second.
+
+    The processes are sampled every quarter second through the round, not only at its two
+    ends: a backend that one end does not see (a connection opened or closed during the
+    round, a pg_stat_activity snapshot that missed it) then still counts, from its first
+    reading (0 for one born during the round) to its last. Reading the two ends only is why
+    the floor's database CPU once read 0."""
+
+    def __init__(self, master: int, database: str):
+        self.master, self.database = master, database
+        self.first: dict[tuple[str, int], float] = {}
+        self.last: dict[tuple[str, int], float] = {}
+        self.stop = threading.Event()
+
+    def sample(self, born_now: bool) -> None:
+        pids = [("app", p) for p in _children(self.master)]
+        pids += [("db", p) for p in _backends(self.database)]
+        for key in pids:
+            seconds = process_cpu_seconds(key[1])
+            if seconds is None:
+                continue
+            self.first.setdefault(key, 0.0 if born_now else seconds)
+            self.last[key] = seconds
+
+    def __enter__(self):
+        self.sample(born_now=False)
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+        return self
+
+    def _loop(self):
+        while not self.stop.wait(0.25):
+            self.sample(born_now=True)
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.sample(born_now=True)
+
+    def seconds(self, kind: str) -> float:
+        return sum(v - self.first[k] for k, v in self.last.items() if k[0] == kind)
+
+    def backends_seen(self) -> int:
+        return sum(1 for k in self.last if k[0] == "db")
 
 
 def wrk(script: str, port: int, key: str, run: str, seconds: int, connections: int) -> dict:
@@ -139,15 +185,17 @@ def main():
         }
         for r in range(args.rounds):
             for name, (port, master, database) in servers.items():
-                app0, db0 = cpu(master, database)
-                got = wrk(script.name, port, key, f"{name}{r}", args.duration, args.connections)
-                app1, db1 = cpu(master, database)
+                with CpuMeter(master, database) as meter:
+                    got = wrk(script.name, port, key, f"{name}{r}", args.duration, args.connections)
+                if not meter.backends_seen():
+                    raise RuntimeError(f"found no database process for {name} ({database})")
+                app, db = meter.seconds("app"), meter.seconds("db")
                 n = max(got["requests"], 1)
-                got["cpu_ms"] = (app1 - app0 + db1 - db0) * 1000 / n
+                got["cpu_ms"] = (app + db) * 1000 / n
                 results[name].append(got)
                 print(f"round {r + 1} {name:8s} {got['rps']:8.1f} req/s  p99 {got['p99']}"
                       f"  non-2xx {got['non2xx']}  CPU/request: app "
-                      f"{(app1 - app0) * 1000 / n:.2f} ms, db {(db1 - db0) * 1000 / n:.2f} ms",
+                      f"{app * 1000 / n:.2f} ms, db {db * 1000 / n:.2f} ms",
                       flush=True)  # fmt: skip
     finally:
         for proc in (product, floor):
