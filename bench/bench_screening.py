@@ -1,7 +1,7 @@
 """Screening: lexicon throughput, reply-review precision/recall, duplicate lookup at 1,000,000.
 
     .venv/bin/python bench/bench_screening.py lexicon      # texts/s on one core
-    .venv/bin/python bench/bench_screening.py replies      # P/R on docs/data/reply_labels.csv
+    .venv/bin/python bench/bench_screening.py replies      # P/R on tests/data/labels/replies.csv
     .venv/bin/python bench/bench_screening.py duplicates [--tickets 1000000] [--reuse]
 
 `lexicon` screens the real messages of ../shared/data (or synthetic demands without it) in one
@@ -96,11 +96,13 @@ def bench_lexicon(args):
 
 
 def bench_replies(args):
+    """Recall and precision on the hand-labelled real replies, by split, beside two baselines."""
     _django_memory()
     from django.conf import settings
 
     from hotline.screening.lexicon import default_terms
     from hotline.screening.matcher import Matcher
+    from hotline.screening.reply_model import assess
     from hotline.screening.reply_review import review
 
     path = Path(settings.DATA_DIR) / "replies.csv"
@@ -108,29 +110,39 @@ def bench_replies(args):
         sys.exit(f"{path} is missing: the reply evaluation needs the shared data")
     with path.open(encoding="utf-8") as f:
         rows = {r["id"]: r for r in csv.DictReader(f)}
-    with (ROOT / "docs" / "data" / "reply_labels.csv").open(encoding="utf-8") as f:
+    with (ROOT / "tests" / "data" / "labels" / "replies.csv").open(encoding="utf-8") as f:
         labels = list(csv.DictReader(f))
     m = Matcher(default_terms())
-    counts: dict[str, list[int]] = {}
-    verdicts: dict[str, int] = {}
+    counts: dict[tuple[str, str], list[int]] = {}
     for label in labels:
         r = rows[label["id"]]
         # Runs of 10+ stars are the data set's anonymisation, not a handler's placeholder.
         body = re.sub(r"\*{10,}", "某", r["reply"])
-        v = review(body, title=r["title"], content=r["content"], matcher=m)
-        verdicts[v.verdict] = verdicts.get(v.verdict, 0) + 1
-        pred, gold = v.verdict != "pass", label["label"] == "send_back"
-        for key in ("all", label["sample"]):
-            c = counts.setdefault(key, [0, 0, 0, 0])  # tp fp fn tn
+        gold = label["verdict"] == "send_back"
+        preds = {
+            "rules (before)": review(body, title=r["title"], content=r["content"], matcher=m),
+            "rules + scorer": assess(body, title=r["title"], content=r["content"], matcher=m),
+        }
+        flags = {k: v.verdict != "pass" for k, v in preds.items()}
+        flags["shorter than 80"] = len(r["reply"]) < 80
+        for name, pred in flags.items():
+            c = counts.setdefault((label["split"], name), [0, 0, 0, 0])  # tp fp fn tn
             c[0 if pred and gold else 1 if pred else 2 if gold else 3] += 1
-            if key == "all" and pred != gold:
-                print(f"  {'FP' if pred else 'FN'} {label['id']}: {label['reason']}")
-    print("verdicts:", verdicts)
-    for key, (tp, fp, fn, tn) in counts.items():
+            if (
+                args.errors
+                and label["split"] == "test"
+                and name == "rules + scorer"
+                and pred != gold
+            ):
+                print(
+                    f"  {'FP' if pred else 'FN'} {label['id']} {label['category']}: {label['reason']}"
+                )
+    for (split, name), (tp, fp, fn, tn) in sorted(counts.items()):
         p = tp / (tp + fp) if tp + fp else float("nan")
         r = tp / (tp + fn) if tp + fn else float("nan")
-        print(f"{key:>6}: n={tp + fp + fn + tn} send-back={tp + fn} tp={tp} fp={fp} fn={fn} "
-              f"precision={p:.3f} recall={r:.3f}")  # fmt: skip
+        f1 = 2 * p * r / (p + r) if p + r else float("nan")
+        print(f"{split:>5} {name:<16} n={tp + fp + fn + tn} send-back={tp + fn} tp={tp} fp={fp} "
+              f"fn={fn} precision={p:.3f} recall={r:.3f} F1={f1:.3f}")  # fmt: skip
 
 
 def _fill(n: int):
@@ -220,6 +232,7 @@ def main():
     ap.add_argument("--tickets", type=int, default=1_000_000)
     ap.add_argument("--lookups", type=int, default=1000)
     ap.add_argument("--reuse", action="store_true")
+    ap.add_argument("--errors", action="store_true", help="replies: list the test split's errors")
     args = ap.parse_args()
     {"lexicon": bench_lexicon, "replies": bench_replies, "duplicates": bench_duplicates}[args.what](
         args

@@ -197,6 +197,10 @@ class ReplyReview(models.Model):
     verdict = models.CharField("结论", max_length=8, choices=Verdict.choices)
     score = models.PositiveSmallIntegerField("得分")
     reasons = models.JSONField("原因", default=list)
+    # TipDM 2020 scores (relevance, completeness, explainability, 0–100) and the learned
+    # scorer's probability that the reply should go back (reply_model.py).
+    scores = models.JSONField("评分", default=dict, blank=True)
+    probability = models.FloatField("退回概率", null=True, blank=True)
     body = models.TextField("答复内容")
     created_at = models.DateTimeField("时间")
     created_by = models.ForeignKey(

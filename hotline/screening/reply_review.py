@@ -67,6 +67,7 @@ class Reason:
     severity: str
     message_zh: str
     message_en: str
+    sentence: str = ""  # the reply's sentence the reason points at, for the reviewer's page
 
     def as_dict(self) -> dict:
         return {
@@ -74,6 +75,7 @@ class Reason:
             "severity": self.severity,
             "message_zh": self.message_zh,
             "message_en": self.message_en,
+            "sentence": self.sentence,
         }
 
 
@@ -82,12 +84,16 @@ class Review:
     verdict: str = Verdict.PASS
     score: int = 100
     reasons: list[Reason] = field(default_factory=list)
+    probability: float | None = None  # the learned scorer's "send back" probability
+    scores: dict = field(default_factory=dict)  # TipDM relevance, completeness, explainability
 
     def as_dict(self) -> dict:
         return {
             "verdict": str(self.verdict),
             "score": self.score,
             "reasons": [r.as_dict() for r in self.reasons],
+            "probability": self.probability,
+            "scores": self.scores,
         }
 
 
@@ -196,7 +202,7 @@ def review(reply: str, *, title: str = "", content: str = "", citizen_phone: str
     reasons += _personal_data(text, citizen_phone)
     reasons += _lexicon(reply, matcher)
     reasons += _district(text, normalize(title + content), regions, districts)
-    return _verdict(reasons)
+    return decide(reasons)
 
 
 def _lexicon(reply: str, matcher: Matcher | None) -> list[Reason]:
@@ -228,7 +234,7 @@ def _district(reply: str, demand: str, regions, districts) -> list[Reason]:
                    f"the reply names another district ({other}) than the ticket's")]  # fmt: skip
 
 
-def _verdict(reasons: list[Reason]) -> Review:
+def decide(reasons: list[Reason]) -> Review:
     severities = {r.severity for r in reasons}
     verdict = (
         Verdict.BLOCK
@@ -237,5 +243,5 @@ def _verdict(reasons: list[Reason]) -> Review:
         if Verdict.WARN in severities
         else Verdict.PASS
     )
-    score = max(0, 100 - sum(POINTS[r.severity] for r in reasons))
+    score = max(0, 100 - sum(POINTS.get(r.severity, 0) for r in reasons))
     return Review(verdict, score, reasons)

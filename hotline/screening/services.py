@@ -15,7 +15,7 @@ from hotline.catalog.models import Urgency
 from hotline.errors import IllegalTransition, InvalidInput
 from hotline.orgs.models import Role
 
-from . import dupindex, duplicates, lexicon, reply_review
+from . import dupindex, duplicates, lexicon, reply_model, reply_review
 from .dupindex import find_similar  # noqa: F401  (part of the services' interface)
 from .duplicates import Signature
 from .matcher import Result
@@ -211,7 +211,7 @@ def check_reply(ticket, body: str) -> reply_review.Review:
     if ticket.region_id:
         codes = [c for c in ticket.region.path.split("/") if c]
         regions = tuple(Region.objects.filter(code__in=codes).values_list("name", flat=True))
-    return reply_review.review(
+    return reply_model.assess(
         body,
         title=ticket.title,
         content=ticket.content,
@@ -262,6 +262,8 @@ def store_review(*, ticket, body: str, review, by) -> ReplyReview:
         verdict=review.verdict,
         score=review.score,
         reasons=[r.as_dict() for r in review.reasons],
+        scores=review.scores,
+        probability=review.probability,
         body=body,
         created_at=timezone.now(),
         created_by=by,

@@ -46,5 +46,12 @@ def test_reply_lines(monkeypatch):
     assert out[0]["verdict"] == "block"
     assert out[0]["score"] == 60
     assert [r["code"] for r in out[0]["reasons"]] == ["ack_only"]
-    assert out[1] == {"id": 2, "verdict": "pass", "reasons": [], "score": 100}
+    assert {k: out[1][k] for k in ("id", "verdict", "reasons", "score")} == {
+        "id": 2,
+        "verdict": "pass",
+        "reasons": [],
+        "score": 100,
+    }
+    assert set(out[1]["scores"]) == {"relevance", "completeness", "explainability"}
+    assert 0.0 <= out[1]["probability"] < 1.0
     assert set(out[2]) == {"id", "error"}

@@ -10,7 +10,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from hotline.screening import lexicon, reply_review
+from hotline.screening import lexicon, reply_model
 
 
 class BadLine(ValueError):
@@ -46,11 +46,11 @@ def screen_line(line: str, kind: str, matcher) -> dict:
                     "hits": [h.as_dict() for h in r.hits]}  # fmt: skip
         demand = _field(obj, "demand")
         body = _field(obj, "reply")
-        r = reply_review.review(
+        r = reply_model.assess(
             body, title=_field(obj, "title", required=False), content=demand, matcher=matcher
         )
-        return {"id": ident, "verdict": str(r.verdict),
-                "reasons": [x.as_dict() for x in r.reasons], "score": r.score}  # fmt: skip
+        return {"id": ident, "verdict": str(r.verdict), "reasons": [x.as_dict() for x in r.reasons],
+                "score": r.score, "scores": r.scores, "probability": r.probability}  # fmt: skip
     except BadLine as exc:
         return {"id": ident, "error": str(exc)}
 

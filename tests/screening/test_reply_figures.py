@@ -1,0 +1,88 @@
+"""Reply review on the frozen test split of the hand-labelled real replies (500, never tuned on).
+
+Floors: precision is the issue's goal (0.85, reached: 0.923 on 2026-12-06); recall is today's
+honest figure (0.713) until the 0.90 goal is reached. docs/benchmarks.md keeps the figures.
+"""
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from hotline.screening.lexicon import default_terms
+from hotline.screening.matcher import Matcher
+from hotline.screening.reply_model import assess, load
+
+LABELS = Path(__file__).resolve().parents[1] / "data" / "labels" / "replies.csv"
+CATEGORIES = {"none", "perfunctory", "irrelevant", "buck_passing", "missing_points", "error",
+              "privacy", "tone", "defective"}  # fmt: skip
+
+
+def _labels():
+    with LABELS.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_labels_are_well_formed_and_split_before_tuning():
+    rows = _labels()
+
+    assert len(rows) == 1000
+    assert len({r["id"] for r in rows}) == 1000
+    assert sum(r["split"] == "test" for r in rows) == 500
+    assert {r["category"] for r in rows} <= CATEGORIES
+    assert all((r["verdict"] == "ok") == (r["category"] == "none") for r in rows)
+    assert all(r["reason"].strip() for r in rows)
+
+
+@pytest.mark.skipif(
+    not (Path(settings.DATA_DIR) / "replies.csv").exists(),
+    reason="the real data (HOTLINE_DATA_DIR) is not on this machine",
+)
+def test_shipped_review_on_the_frozen_test_split():
+    with (Path(settings.DATA_DIR) / "replies.csv").open(encoding="utf-8") as f:
+        replies = {r["id"]: r for r in csv.DictReader(f)}
+    matcher = Matcher(default_terms())
+    tp = fp = fn = 0
+    for label in _labels():
+        if label["split"] != "test":
+            continue
+        r = replies[label["id"]]
+        body = re.sub(r"\*{10,}", "某", r["reply"])  # the data set's anonymisation
+        flagged = assess(body, title=r["title"], content=r["content"], matcher=matcher).verdict
+        pred, gold = flagged != "pass", label["verdict"] == "send_back"
+        tp, fp, fn = tp + (pred and gold), fp + (pred and not gold), fn + (gold and not pred)
+
+    assert load() is not None
+    assert tp + fn == 101
+    assert tp / (tp + fp) >= 0.85
+    assert tp / (tp + fn) >= 0.712  # 72 of 101, 0.713 rounded
+
+
+def test_a_flag_names_its_rule_and_sentence_and_scores_the_reply():
+    review = assess(
+        "网友您好！您反映的问题已转交相关部门调查处理。感谢您的留言。",
+        title="小区电梯坏了两周无人维修",
+        content="电梯坏了两周，物业不修，老人上下楼困难，请问什么时候能修好？",
+    )
+
+    assert review.verdict == "warn"
+    flag = review.reasons[-1]
+    assert flag.code == "transfer_only"
+    assert flag.sentence == "您反映的问题已转交相关部门调查处理。"
+    assert set(review.scores) == {"relevance", "completeness", "explainability"}
+    assert review.scores["explainability"] == 0
+
+
+def test_a_finished_result_with_basis_time_and_next_step_scores_high():
+    review = assess(
+        "经核实，根据《物业管理条例》，物业公司已于5月3日更换电梯主板，电梯已恢复运行。"
+        "如有疑问，请拨打区住建局电话。",
+        title="小区电梯坏了两周无人维修",
+        content="电梯坏了两周，物业不修，请问什么时候能修好？",
+    )
+
+    assert review.verdict == "pass"
+    assert review.scores["explainability"] == 100
+    assert review.scores["completeness"] == 100
