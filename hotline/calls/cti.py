@@ -2,6 +2,8 @@
 
 A refused request changes nothing but its counter (RejectedRequest, per platform and reason),
 written in its own autocommit statement so that the refusal itself can be seen in the admin.
+A code that names no platform is counted under one key, UNKNOWN_KEY: anyone can send any
+header, and a row per invented code would let them grow the table without bound.
 The signature is `exchange.signing`'s (HMAC-SHA256 over "{timestamp}.{body}"); replays within
 the freshness window are caught by the SeenSignature row the intake writes in its transaction.
 """
@@ -19,6 +21,7 @@ from .models import CallPlatform, RejectedRequest, RejectReason, SeenSignature
 from .schemas import BatchIn, EventIn
 
 PLATFORM_HEADER = "X-Hotline-Platform"
+UNKNOWN_KEY = "（未知平台）"
 
 
 class Refused(HotlineError):
@@ -41,8 +44,11 @@ class Malformed(HotlineError):
 
 
 def count_refusal(platform_code: str, reason: str) -> None:
-    """One more refusal of `reason` for `platform_code` (an upsert that cannot lose a count)."""
+    """One more refusal of `reason` for `platform_code` (an upsert that cannot lose a count);
+    codes of no platform (inactive ones are platforms) share UNKNOWN_KEY."""
     code = (platform_code or "")[:64]
+    if not CallPlatform.objects.filter(code=code).exists():
+        code = UNKNOWN_KEY
     now = timezone.now()
     updated = RejectedRequest.objects.filter(platform_code=code, reason=reason).update(
         count=F("count") + 1, last_at=now

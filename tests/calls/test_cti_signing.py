@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from hotline.calls.cti import UNKNOWN_KEY
 from hotline.calls.models import Call, CallEvent, RejectedRequest
 
 from .conftest import answered_call, offered, sign_headers
@@ -60,7 +61,7 @@ def _unknown_platform(phone, body):
         pytest.param(_unsigned, "unsigned", "fzcti", id="unsigned"),
         pytest.param(_stale, "stale", "fzcti", id="stale"),
         pytest.param(_bad_signature, "bad_signature", "fzcti", id="bad-signature"),
-        pytest.param(_unknown_platform, "unknown_platform", "nosuch", id="unknown-platform"),
+        pytest.param(_unknown_platform, "unknown_platform", UNKNOWN_KEY, id="unknown-platform"),
     ],
 )
 def test_a_refused_request_is_401_changes_nothing_and_is_counted(
@@ -161,3 +162,15 @@ def test_an_inactive_platform_is_refused(post, phone):
 
     assert response.status_code == 401
     assert rejected() == {("fzcti", "unknown_platform"): 1}
+
+
+def test_invented_platform_codes_share_one_counter(post, phone):
+    # given requests naming many platforms that do not exist, and one with no code at all
+    body = json.dumps({"events": answered_call("c8")}).encode()
+    for code in ("nosuch-1", "nosuch-2", "x" * 200):
+        assert (
+            post(None, body=body, headers=sign_headers(code, phone.secret, body)).status_code == 401
+        )
+    post(None, body=body, headers={})
+    # then one row per reason, however many codes were invented
+    assert rejected() == {(UNKNOWN_KEY, "unknown_platform"): 3, (UNKNOWN_KEY, "unsigned"): 1}
