@@ -38,6 +38,7 @@ urlpatterns = [
     path("analytics/", include("hotline.analytics.urls")),
     path("reports/", include("hotline.reports.urls")),
     path("quality/", include("hotline.quality.urls")),
+    path("incidents/", include("hotline.incidents.urls")),
     path("topics/", include("hotline.topics.urls")),
     path("portal/", include("hotline.portal.urls")),
     path("import/", include((import_urlpatterns, "portal_import"))),

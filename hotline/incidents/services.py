@@ -26,7 +26,16 @@ from hotline.tickets import lifecycle
 from hotline.tickets.registration import RegisterInput
 
 from . import access
-from .models import Incident, IncidentState, IncidentTicket, MatchSource, Script, ScriptState
+from .models import (
+    Incident,
+    IncidentState,
+    IncidentTicket,
+    MatchSource,
+    PoolMember,
+    Script,
+    ScriptState,
+    TemporaryAgent,
+)
 
 MAX_WORDS = 50
 MAX_EXAMPLES = 20
@@ -199,10 +208,33 @@ def agents_in_scope(incident: Incident) -> list[int]:
     )
 
 
+def pool_agents() -> list[int]:
+    """Agents of the province-wide pool: they take any overflowing city's calls, so they
+    answer from every running incident's 口径."""
+    return list(PoolMember.objects.filter(is_active=True).values_list("user_id", flat=True))
+
+
+def desktop_incidents(user) -> list[tuple[Incident, Script]]:
+    """What the desktop banner shows: running incidents in view (every one for a pool agent,
+    the own one for a temporary agent) with their approved 口径."""
+    temp = TemporaryAgent.objects.filter(
+        user=user, is_active=True, incident__state=IncidentState.ACTIVE
+    ).first()
+    if temp is not None:
+        incidents = [temp.incident]
+    elif PoolMember.objects.filter(user_id=user.pk, is_active=True).exists():
+        incidents = list(Incident.objects.filter(state=IncidentState.ACTIVE).order_by("-id"))
+    else:
+        incidents = visible_incidents(user, active_only=True)
+    rows = [(i, current_script(i)) for i in incidents]
+    return [(i, s) for i, s in rows if s is not None]
+
+
 def announce(incident: Incident, version: int | None) -> int:
-    """Tell every desktop in scope the incident's banner changed (after the commit)."""
+    """Tell every desktop in scope (and the pool's) the incident's banner changed (after the
+    commit)."""
     message = {"kind": "incident", "incident_id": incident.pk, "version": version}
-    users = agents_in_scope(incident)
+    users = list(dict.fromkeys(agents_in_scope(incident) + pool_agents()))
     for uid in users:
         publish(f"agent:{uid}", message)
     return len(users)

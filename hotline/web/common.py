@@ -34,8 +34,14 @@ ROLE_QUEUES = {
 # pages here rather than editing the shell.
 ROLE_LINKS: dict[str, list[tuple[str, str]]] = {
     # 质检: quality checkers score there; agents and dispatchers see their results and appeal.
-    Role.AGENT: [("calls:desk", "座席"), ("calls:callbacks", "回拨队列"), ("quality:home", "质检")],
-    Role.DISPATCHER: [("quality:home", "质检")],
+    # 突发事件: agents read the incidents' 口径; center staff raise and sign urgent reports.
+    Role.AGENT: [
+        ("calls:desk", "座席"),
+        ("calls:callbacks", "回拨队列"),
+        ("quality:home", "质检"),
+        ("incidents:home", "突发事件"),
+    ],
+    Role.DISPATCHER: [("quality:home", "质检"), ("incidents:reports", "紧急信息")],
     Role.CALLBACK: [("calls:callbacks", "回拨队列")],
     Role.SUPERVISOR: [
         ("calls:wallboard", "话务监控"),
@@ -46,6 +52,7 @@ ROLE_LINKS: dict[str, list[tuple[str, str]]] = {
         ("analytics:warnings", "预警"),
         ("analytics:topics", "热点"),
         ("evaluation:accountability", "问责"),
+        ("incidents:reports", "紧急信息"),
     ],
     Role.ANALYST: [
         ("calls:wallboard", "话务监控"),
@@ -58,6 +65,8 @@ ROLE_LINKS: dict[str, list[tuple[str, str]]] = {
     Role.ADMIN: [
         ("portal_import:upload", "历史导入"),
         ("calls:wallboard", "话务监控"),
+        ("incidents:home", "突发事件"),
+        ("incidents:reports", "紧急信息"),
     ],
     Role.LEADER: [
         ("web:approvals", "待审批"),
