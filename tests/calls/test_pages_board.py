@@ -93,6 +93,7 @@ def test_the_callback_queue_out_of_scope(client, province, item, username):
     client.force_login(province.users[username])
 
     page = client.get("/calls/callbacks/")
+    take = client.post(f"/calls/callbacks/{item.pk}/take/")
     dial = client.post(f"/calls/callbacks/{item.pk}/dial/")
     outcome = client.post(f"/calls/callbacks/{item.pk}/outcome/", {"status": "done"})
 
@@ -100,7 +101,7 @@ def test_the_callback_queue_out_of_scope(client, province, item, username):
         assert 'data-number="13900001111"' not in page.content.decode()
     else:
         assert page.status_code == 404
-    assert (dial.status_code, outcome.status_code) == (404, 404)
+    assert (take.status_code, dial.status_code, outcome.status_code) == (404, 404, 404)
     assert CallbackItem.objects.get().status == "open"
     assert DialRequest.objects.count() == 0
 

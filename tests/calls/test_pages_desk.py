@@ -133,6 +133,24 @@ def test_desk_pages_are_for_agents_only(client, province, username, path):
     assert client.get(path).status_code == 404
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/calls/desk/sign-in/",
+        "/calls/desk/state/",
+        "/calls/desk/sign-out/",
+        "/calls/desk/follow-up/",
+    ],
+)
+def test_desk_actions_are_for_agents_only(client, province, phone, path):
+    client.force_login(province.users["fz_dispatcher"])
+
+    response = client.post(path, {"seat": phone.seats["1001"].pk, "state": "ready"})
+
+    assert response.status_code == 404
+    assert AgentSession.objects.count() == 0
+
+
 def test_a_ticket_registered_on_the_desk_is_tied_to_the_call(client, agent, phone, post):
     agents.sign_in(user=agent, seat=phone.seats["1001"])
     call = answered(post, caller="13800000009")
