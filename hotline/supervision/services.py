@@ -102,6 +102,28 @@ def open_item(*, ticket: Ticket, by, reason: str, level: str = ItemLevel.CENTER,
     return item
 
 
+def open_for_rule(*, ticket: Ticket, reason: str, now=None) -> SupervisionItem | None:
+    """Open a ledger item that another app's rule calls for (e.g. a topic's mandatory 督办),
+    as the system account of the center covering the ticket (`rule_actor`); None when no
+    center covers it. The reason names the rule; the item is a hand source (manual), so the
+    one-per-rule constraint of the automatic sources does not apply: the caller keeps it once."""
+    now = now or timezone.now()
+    actor = rule_actor(ticket)
+    target = ticket.lead_unit
+    if actor is None or target is None:
+        return None
+    reason = text(reason, "reason", "督办事由", min_len=2, max_len=1000)
+    with transaction.atomic():
+        lifecycle.supervise(ticket=ticket, by=actor, reason=reason)
+        item = SupervisionItem.objects.create(
+            ticket=ticket, target_unit=target, source=ItemSource.MANUAL, level=ItemLevel.CENTER,
+            state=ItemState.OPEN, reason=reason, opened_by=actor, opened_at=now,
+            deadline=add_limit(now, ANSWER_WORKING_DAYS, LimitUnit.WORKING_DAYS),
+        )  # fmt: skip
+        _notify_unit(item, "督办通知：请按时反馈办理情况")
+    return item
+
+
 def _lock(item: SupervisionItem) -> SupervisionItem:
     return SupervisionItem.objects.select_for_update().select_related("ticket").get(pk=item.pk)
 

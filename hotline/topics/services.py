@@ -141,6 +141,20 @@ def ledger(user, topic: Topic):
     )
 
 
+def topic_names(ticket: Ticket) -> list[str]:
+    """The topics the ticket is tagged with; callers have checked that the reader sees it."""
+    return list(
+        TopicTicket.objects.filter(ticket=ticket)
+        .order_by("topic_id")
+        .values_list("topic__name", flat=True)
+    )
+
+
+def tag_ticket(ticket: Ticket) -> list[Topic]:
+    """Tag one just-registered ticket with the active topics it matches (the intake's call)."""
+    return tagging.tag_ticket(ticket)
+
+
 def tag_new_everywhere() -> int:
     return sum(tagging.tag_new(t) for t in Topic.objects.filter(is_active=True))
 
@@ -245,12 +259,12 @@ def apply_rules() -> dict:
                     TopicTicket.objects.filter(pk=tt.pk).update(limit_applied=True)
                     limited += 1
             if tt.topic.mandatory_supervision and not tt.supervised and tt.ticket.lead_unit:
-                supervision.open_item(
-                    ticket=tt.ticket, by=supervision.rule_actor(tt.ticket),
-                    reason=f"专题「{tt.topic.name}」必督办",
-                )  # fmt: skip
-                TopicTicket.objects.filter(pk=tt.pk).update(supervised=True)
-                supervised += 1
+                item = supervision.open_for_rule(
+                    ticket=tt.ticket, reason=f"专题「{tt.topic.name}」必督办"
+                )
+                if item is not None:
+                    TopicTicket.objects.filter(pk=tt.pk).update(supervised=True)
+                    supervised += 1
         except HotlineError as exc:
             log.warning("topic %s on %s: %s", tt.topic_id, tt.ticket.number, exc.message_en)
     for mark in TicketMark.objects.filter(

@@ -17,6 +17,8 @@ from hotline.orgs.models import Region, Role
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Channel
 from hotline.tickets.registration import PHONE_RE, RegisterInput
+from hotline.topics import services as topics
+from hotline.topics.models import MarkKind
 
 from .common import flag, is_htmx, role_required
 
@@ -62,6 +64,7 @@ def form_context(request, values=None, **extra):
         "urgencies": Urgency.choices,
         "region_levels": _region_levels(_center(request), values),
         "kb": knowledge() is not None,
+        "mark_kinds": MarkKind.choices,
         **extra,
     }
 
@@ -138,6 +141,12 @@ def _save(request):
             else:
                 ticket, _ = lifecycle.register(by=request.user, data=data)
                 done = format_html("已受理，工单编号 {}，待派单", ticket.number)
+            # Citizen marks the agent ticked, and the topics the demand falls in, at once.
+            if request.POST.getlist("marks"):
+                topics.set_marks(
+                    ticket=ticket, by=request.user, kinds=request.POST.getlist("marks")
+                )
+            topics.tag_ticket(ticket)
             if call_id is not None:
                 calls.link_ticket(user=request.user, call_id=call_id, ticket_id=ticket.pk)
                 done = format_html("{}，已关联本次来电", done)

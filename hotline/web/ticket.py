@@ -18,6 +18,7 @@ from hotline.tickets.models import (
     Satisfaction,
     Status,
 )
+from hotline.topics import services as topics
 
 from . import actions
 from .common import is_htmx, visible_ticket
@@ -105,6 +106,9 @@ def context(request, t, *, message="", error=""):
         "extension": actions.pending_request(t, RequestKind.EXTENSION),
         "return_request": actions.pending_request(t, RequestKind.RETURN),
         "satisfactions": Satisfaction.choices,
+        # The page is scope-checked (rule 2): marks and topics show only where the ticket is.
+        "citizen_marks": topics.marks_of(t),
+        "ticket_topics": topics.topic_names(t),
         "message": message,
         "error": error,
     }
