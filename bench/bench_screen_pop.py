@@ -139,6 +139,19 @@ def signed(code: str, secret: str, payload: dict) -> tuple[bytes, dict]:
     return body, head
 
 
+async def post_event(client, code, secret, payload) -> httpx.Response:
+    """POST one signed event; a connection the server just closed (keep-alive expiry) is
+    retried once on a new one, signed again (a re-sent signature would be a replay)."""
+    for attempt in (1, 2):
+        body, head = signed(code, secret, payload)
+        try:
+            return await client.post("/api/v1/cti/events", content=body, headers=head)
+        except httpx.TransportError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 async def one_call(client, code, secret, seat, n, listeners, latencies, posts, errors):
     call_id = f"bench-{uuid.uuid4().hex}"
     caller = f"1390591{n:04d}"
@@ -152,8 +165,7 @@ async def one_call(client, code, secret, seat, n, listeners, latencies, posts, e
         "called": "12345",
         "queue": "general",
     }
-    body, head = signed(code, secret, offered)
-    r = await client.post("/api/v1/cti/events", content=body, headers=head)
+    r = await post_event(client, code, secret, offered)
     if r.status_code != 200:
         errors.append(f"offered {r.status_code} {r.text[:200]}")
         return
@@ -164,11 +176,10 @@ async def one_call(client, code, secret, seat, n, listeners, latencies, posts, e
         "at": (now + dt.timedelta(seconds=2)).isoformat(),
         "agent": seat,
     }
-    body, head = signed(code, secret, answered)
     waiter = asyncio.get_running_loop().create_future()
     listeners.waiters[caller] = waiter
     start = time.perf_counter()
-    r = await client.post("/api/v1/cti/events", content=body, headers=head)
+    r = await post_event(client, code, secret, answered)
     posts.append(time.perf_counter() - start)
     if r.status_code != 200 or r.json().get("errors"):
         errors.append(f"answered {r.status_code} {r.text[:200]}")
@@ -187,7 +198,9 @@ async def run(base, code, secret, agents, calls, rate, cookie_name):
     timeout = httpx.Timeout(60.0, read=None)
     async with (
         httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as streams,
-        httpx.AsyncClient(base_url=base, timeout=60.0) as poster,
+        httpx.AsyncClient(
+            base_url=base, timeout=60.0, limits=httpx.Limits(keepalive_expiry=1.0)
+        ) as poster,
     ):
         ready = asyncio.Semaphore(0)
         t0 = time.perf_counter()
