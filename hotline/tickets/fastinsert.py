@@ -59,19 +59,25 @@ def _statement(model, with_pk: bool):
         qn = connection.ops.quote_name
         sql = (
             f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn(meta.pk.column)}"
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
         )
+        if not with_pk:
+            sql += f" RETURNING {qn(meta.pk.column)}"
         found = _statements[key] = (sql, fields)
     return found
 
 
 def insert(obj) -> None:
-    """INSERT `obj` as a new row and set its primary key, as `obj.save(force_insert=True)`."""
-    sql, fields = _statement(type(obj), obj.pk is not None)
+    """INSERT `obj` as a new row and set its primary key, as `obj.save(force_insert=True)`.
+    An `obj` whose key is drawn already is inserted without reading anything back, so that
+    in a pipeline (registration.pipelined) its INSERT waits for no answer."""
+    with_pk = obj.pk is not None
+    sql, fields = _statement(type(obj), with_pk)
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        obj.pk = cursor.fetchone()[0]
+        if not with_pk:
+            obj.pk = cursor.fetchone()[0]
     obj._state.adding = False
     obj._state.db = connection.alias
 

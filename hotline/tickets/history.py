@@ -118,8 +118,9 @@ def _payload(ticket: Ticket, event: TicketEvent) -> dict:
     }
 
 
-def build_outbox(ticket: Ticket, event: TicketEvent) -> OutboxMessage:
+def build_outbox(ticket: Ticket, event: TicketEvent, pk: int | None = None) -> OutboxMessage:
     return OutboxMessage(
+        pk=pk,
         ticket=ticket,
         event=event,
         topic=f"ticket.{event.action}",
@@ -135,11 +136,13 @@ def append(ticket: Ticket, **kwargs) -> TicketEvent:
     return event
 
 
-def save(ticket: Ticket, event: TicketEvent) -> None:
-    """Insert a built event and its outbox row (the ticket must be saved already)."""
+def save(ticket: Ticket, event: TicketEvent, outbox_id: int | None = None) -> None:
+    """Insert a built event and its outbox row (the ticket must be saved already, or be
+    inserted before them in the same transaction). `outbox_id`: the outbox row's key when it
+    is drawn already (registration draws it with the number)."""
     event.ticket_id = ticket.pk
     fastinsert.insert(event)
-    fastinsert.insert(build_outbox(ticket, event))
+    fastinsert.insert(build_outbox(ticket, event, outbox_id))
 
 
 def save_many(pairs) -> None:

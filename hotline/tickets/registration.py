@@ -1,6 +1,7 @@
 """What a new ticket is built from: checked input, its center, its number."""
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -84,36 +85,78 @@ def _coordinate(value, field, bound):
     return value
 
 
-def next_number(code6: str, at) -> str:
-    """Region code + local date + a sequence per region and day: 350100 20261125 000042.
+# The counter's bump and, on PostgreSQL, the ids of the ticket, its event and its outbox row
+# in one statement: with the ids known, the inserts need no RETURNING and can all go to the
+# server in one round trip (see `pipelined`).
+_BUMP = (
+    "INSERT INTO tickets_numbercounter (key, value) VALUES (%s, 1) "
+    "ON CONFLICT (key) DO UPDATE SET value = tickets_numbercounter.value + 1 "
+    "RETURNING value"
+)
+_SEQUENCES: dict[str, str] = {}  # table -> its id sequence, looked up once per process
 
-    The counter is bumped in a short transaction of its own, before the ticket's, so that
-    its row lock lasts one statement; a registration that rolls back leaves a gap, as a
-    database sequence would. On PostgreSQL that transaction commits without waiting for its
-    WAL flush: the ticket's own (synchronous) commit comes later in the same WAL and flushes
-    it, and if the server dies before that, no ticket carries the number.
-    """
-    day = timezone.localtime(at).strftime("%Y%m%d")
-    key = code6 + day
-    upsert = (
-        "INSERT INTO tickets_numbercounter (key, value) VALUES (%s, 1) "
-        "ON CONFLICT (key) DO UPDATE SET value = tickets_numbercounter.value + 1 "
-        "RETURNING value"
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
+
+def _sequence(cursor, table: str) -> str:
+    found = _SEQUENCES.get(table)
+    if found is None:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        found = _SEQUENCES[table] = cursor.fetchone()[0]
+    return found
+
+
+def number_ticket(ticket) -> tuple[int, int] | None:
+    """Give `ticket` its number: region code + local date + a sequence per region and day
+    (350100 20261125 000042). Must run inside the registration's transaction.
+
+    The counter's row stays locked until that transaction ends, so that two registrations
+    of one region and day take their numbers one after the other and a registration that
+    rolls back returns its number: numbers have no gaps and no repeats, on PostgreSQL (row
+    lock of the upsert) as on SQLite (IMMEDIATE: the whole database is locked from BEGIN).
+    The price is that registrations of one region and day commit one at a time; their
+    transaction is three round trips (BEGIN with this statement, the inserts, COMMIT).
+
+    On PostgreSQL the same statement draws the ids of the ticket, its event and its outbox
+    row, set on `ticket` and returned as (event id, outbox id); None elsewhere."""
+    day = timezone.localtime(ticket.created_at).strftime("%Y%m%d")
+    key = ticket.center.region.code6 + day
+    with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One round trip for both statements; the result is the second one's.
-            cursor.execute("SET LOCAL synchronous_commit TO OFF; " + upsert, [key])
-            cursor.cursor.nextset()
+            seqs = [_sequence(cursor, t) for t in ("tickets_ticket", "tickets_ticketevent")]
+            seqs.append(_sequence(cursor, "exchange_outboxmessage"))
+            cursor.execute(_BUMP + ", nextval(%s), nextval(%s), nextval(%s)", [key, *seqs])
+            value, ticket.pk, event_id, outbox_id = cursor.fetchone()
+            ids = event_id, outbox_id
         else:
-            cursor.execute(upsert, [key])
-        (value,) = cursor.fetchone()
-    return f"{key}{value:06d}"
+            cursor.execute(_BUMP, [key])
+            (value,) = cursor.fetchone()
+            ids = None
+    ticket.number = f"{key}{value:06d}"
+    return ids
+
+
+@contextmanager
+def pipelined():
+    """psycopg's pipeline mode on PostgreSQL: statements whose results nobody reads at once
+    are sent together and the server's answers read back together (one round trip, not one
+    per statement); a statement's error is raised where its result (or a later one) is first
+    read, inside the same transaction. Nothing elsewhere."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    with connection.connection.pipeline():
+        yield
 
 
 def next_numbers(code6: str, at, n: int) -> list[str]:
-    """`n` consecutive numbers for one region and day, from one bump of the counter by `n`
-    (same short transaction and the same durability argument as `next_number`)."""
+    """`n` consecutive numbers for one region and day, from one bump of the counter by `n`.
+
+    A batch bumps the counter in a short transaction of its own, before the batch's, so that
+    the counter's row stays locked for one statement rather than the whole batch; a batch
+    that then rolls back leaves a gap of `n`, as a sequence would. That transaction commits
+    without waiting for its WAL flush: the batch's own (synchronous) commit comes later in
+    the same WAL and flushes it, and if the server dies before that, no ticket carries the
+    numbers."""
     if n <= 0:
         return []
     day = timezone.localtime(at).strftime("%Y%m%d")
@@ -149,15 +192,10 @@ def intake_membership(by, center_code: str | None):
     )
 
 
-def new_ticket(*, by, data: RegisterInput, status: str | None = None, acting=None):
-    """Check the input and build (not save) the ticket; returns (ticket, membership)."""
-    ticket, membership = build_ticket(by=by, data=data, status=status, acting=acting)
-    ticket.number = next_number(ticket.center.region.code6, ticket.created_at)
-    return ticket, membership
-
-
 def build_ticket(*, by, data: RegisterInput, status: str | None = None, at=None, acting=None):
-    """`new_ticket` without its number, so that a batch draws its numbers in one step.
+    """Check the input and build (not save) the ticket, without its number: one at a time
+    it is drawn in the registration's transaction (`number_ticket`), a batch draws its
+    numbers in one step (`next_numbers`). Returns (ticket, membership).
 
     `acting`: an unsaved agent membership at the center the demand is registered for, when
     the actor registers on that center's behalf without a role there (the overflow pool,

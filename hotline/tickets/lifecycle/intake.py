@@ -9,7 +9,7 @@ from hotline.orgs.models import Role
 from .. import fastinsert, guards, history
 from ..guards import at_center, require_status, text
 from ..models import Status, Ticket
-from ..registration import RegisterInput, new_ticket
+from ..registration import RegisterInput, build_ticket, number_ticket, pipelined
 from ._base import BEFORE_REPLY, INTAKE_ROLES, _commit, _lock
 
 
@@ -42,16 +42,11 @@ def register(
     from hotline.screening import services as screening  # screening imports tickets
 
     status = Status.REGISTERED if await_acceptance else None
-    ticket, membership = new_ticket(by=by, data=data, status=status, acting=acting)
+    ticket, membership = build_ticket(by=by, data=data, status=status, acting=acting)
     # Screening first: a red risk makes the ticket 特急 before any deadline is computed.
     screened = screening.screen_new(ticket)
-    # The event is built first so that the ticket row goes in once, with its chain head.
-    event = register_event(ticket, by, membership, screened)
     try:
-        with transaction.atomic():
-            fastinsert.insert(ticket)
-            history.save(ticket, event)
-            screening.record_new(ticket, screened)
+        _save_new(ticket, screened, lambda: register_event(ticket, by, membership, screened))
     except IntegrityError:
         if data.external_ref:
             found = Ticket.objects.filter(
@@ -70,7 +65,7 @@ def resolve_at_intake(*, by, data: RegisterInput, reply: str, article: str = "")
         found = Ticket.objects.filter(channel=data.channel, external_ref=data.external_ref).first()
         if found is not None:
             return found
-    ticket, membership = new_ticket(by=by, data=data, status=Status.CLOSED)
+    ticket, membership = build_ticket(by=by, data=data, status=Status.CLOSED)
     if membership.role != Role.AGENT:
         raise guards.forbidden("resolve_at_intake", {Role.AGENT}, "热线中心")
     from hotline.screening import services as screening  # screening imports tickets
@@ -78,20 +73,43 @@ def resolve_at_intake(*, by, data: RegisterInput, reply: str, article: str = "")
     screened = screening.screen_new(ticket)
     ticket.reply = reply
     ticket.closed_at = ticket.replied_at = ticket.created_at
-    event = history.build_event(
+    _save_new(
         ticket,
-        action="resolve_at_intake",
-        from_status="",
-        actor=by,
-        actor_unit=membership.unit,
-        data={"channel": ticket.channel, "reply": reply, "article": article, **screened.event_data},
-        at=ticket.created_at,
+        screened,
+        lambda: history.build_event(
+            ticket,
+            action="resolve_at_intake",
+            from_status="",
+            actor=by,
+            actor_unit=membership.unit,
+            data={
+                "channel": ticket.channel,
+                "reply": reply,
+                "article": article,
+                **screened.event_data,
+            },
+            at=ticket.created_at,
+        ),
     )
-    with transaction.atomic():
-        fastinsert.insert(ticket)
-        history.save(ticket, event)
-        screening.record_new(ticket, screened)
     return ticket
+
+
+def _save_new(ticket: Ticket, screened, first_event) -> None:
+    """One transaction: the number (and on PostgreSQL the rows' ids), then the ticket, its
+    first event, its outbox row and what screening records, pipelined so that the inserts
+    travel together. The event is built once the number is known (the number is hashed), and
+    before the ticket's INSERT so that the ticket row goes in once, with its chain head."""
+    from hotline.screening import services as screening  # screening imports tickets
+
+    with transaction.atomic(), pipelined():
+        ids = number_ticket(ticket)
+        event = first_event()
+        outbox_id = None
+        if ids is not None:
+            event.pk, outbox_id = ids
+        fastinsert.insert(ticket)
+        history.save(ticket, event, outbox_id)
+        screening.record_new(ticket, screened)
 
 
 @transaction.atomic
