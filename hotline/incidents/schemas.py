@@ -44,7 +44,7 @@ class ScriptIn(Schema):
 
 
 class GroupOut(Schema):
-    groups: list[int] = Field(..., description="并单组的主单编号")
+    groups: list[str] = Field(..., description="并单组的主单编号")
     merged: int
     failed: list[str]
 

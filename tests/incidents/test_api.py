@@ -3,6 +3,7 @@ nothing changed) and the path that works."""
 
 import pytest
 
+from hotline.incidents import marking
 from hotline.incidents.models import (
     Incident,
     IncidentTicket,
@@ -171,12 +172,20 @@ def test_resolving_with_bad_input_changes_nothing(client, p):
     assert IncidentTicket.objects.count() == 0
 
 
-def test_grouping_is_for_managers_and_merges_per_unit(client, p):
+def test_grouping_is_in_scope_and_merges_only_where_the_caller_may_merge(client, p):
     incident = declare(p)
-    assert_error(post(as_user(client, p, "fz_agent"), f"/incidents/{incident.pk}/group"), 403)
-    assert_error(post(as_user(client, p, "xm_admin"), f"/incidents/{incident.pk}/group"), 404)
+    approved(p, incident)
+    for phone in ("13800000001", "13800000002"):
+        r = post(as_user(client, p, "fz_agent"), "/tickets", {**DEMAND, "citizen_phone": phone})
+        assert r.status_code == 201, r.content.decode()
+    marking.mark_new()
+    assert_error(post(as_user(client, p, "xm_dispatcher"), f"/incidents/{incident.pk}/group"), 404)
     r = post(as_user(client, p, "fz_admin"), f"/incidents/{incident.pk}/group")
-    assert r.json() == {"groups": [], "merged": 0, "failed": []}
+    assert (r.json()["merged"], len(r.json()["failed"])) == (0, 1)
+    assert Ticket.objects.filter(status=Status.MERGED).count() == 0
+    r = post(as_user(client, p, "fz_dispatcher"), f"/incidents/{incident.pk}/group")
+    first = Ticket.objects.order_by("pk").first()
+    assert r.json() == {"groups": [first.number], "merged": 1, "failed": []}
 
 
 # ---- temporary agents ----------------------------------------------------------------------
