@@ -19,6 +19,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views import defaults
 
+from hotline import dbrouter
 from hotline.errors import ErrorCode
 from hotline.exchange.models import Delivery, DeliveryState, OutboxMessage, Subscription
 from hotline.ops.models import WorkerHeartbeat
@@ -99,10 +100,7 @@ def replica_alias() -> str | None:
     return alias if alias in settings.DATABASES else None
 
 
-REPLICA_LAG_SQL = (
-    "SELECT pg_is_in_recovery(), CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() "
-    "THEN 0 ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
-)
+REPLICA_LAG_SQL = dbrouter.REPLICA_LAG_SQL
 
 
 def _replica() -> dict | None:

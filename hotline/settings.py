@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-import dj_database_url
+from hotline import dburl
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HOTLINE_VAR_DIR", BASE_DIR / "var"))
@@ -158,7 +158,9 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("HOTLINE_DATABASE_URL", f"sqlite:///{VAR_DIR / 'hotline.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
+# Several hosts (a Patroni cluster: db1:5432,db2:5432,db3:5432 with target_session_attrs=
+# read-write) are handed to libpq as lists; see hotline/dburl.py and docs/ha.md.
+DATABASES = {"default": dburl.parse(DATABASE_URL, conn_max_age=600)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers on the embedded database: WAL lets readers run beside the writer,
     # IMMEDIATE takes the write lock at BEGIN (no lock upgrade deadlocks, which SQLite
@@ -261,6 +263,17 @@ TOKEN_CACHE_SECONDS = int(os.environ.get("HOTLINE_TOKEN_CACHE_SECONDS", "10"))
 HOTLINE_RETRY_AFTER_SECONDS = int(os.environ.get("HOTLINE_RETRY_AFTER_SECONDS", "5"))
 HOTLINE_REPLICA_ALIAS = os.environ.get("HOTLINE_REPLICA_ALIAS", "replica")
 HOTLINE_REPLICA_LAG_LIMIT_SECONDS = float(os.environ.get("HOTLINE_REPLICA_LAG_LIMIT", "30"))
+# A read replica (HOTLINE_REPLICA_DATABASE_URL) serves only the reads wrapped in
+# hotline.dbrouter.stale_reads() (reports, dashboard, analytics, exports), while its lag stays
+# under the limit above; everything else reads from the primary.
+if os.environ.get("HOTLINE_REPLICA_DATABASE_URL") and HOTLINE_REPLICA_ALIAS != "default":
+    DATABASES[HOTLINE_REPLICA_ALIAS] = dburl.parse(
+        os.environ["HOTLINE_REPLICA_DATABASE_URL"], conn_max_age=600
+    )
+    # The test run's replica is the test database itself (no test database of its own).
+    DATABASES[HOTLINE_REPLICA_ALIAS]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["hotline.dbrouter.ReplicaRouter"]
+HOTLINE_REPLICA_LAG_CHECK_SECONDS = float(os.environ.get("HOTLINE_REPLICA_LAG_CHECK", "5"))
 
 # How often the dashboard (大屏) fetches its figures again (seconds).
 DASHBOARD_REFRESH_SECONDS = int(os.environ.get("HOTLINE_DASHBOARD_REFRESH_SECONDS", "30"))

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from hotline.catalog.calendar import to_local
+from hotline.dbrouter import stale_reads
 from hotline.errors import InvalidInput
 from hotline.orgs import scope
 from hotline.orgs.models import Role
@@ -49,6 +50,7 @@ def _date(value, field, default, zh):
 
 
 @role_required(*VIEWERS)
+@stale_reads()  # analytics may lag the primary by seconds (docs/ha.md)
 def warnings_page(request):
     today = to_local(timezone.now()).date()
     error, items, days = None, [], 7
@@ -81,6 +83,7 @@ def warning_detail(request, pk: int):
 
 
 @role_required(*VIEWERS)
+@stale_reads()
 def topics_page(request):
     today = to_local(timezone.now()).date()
     error, topics = None, []

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from hotline.dbrouter import stale_reads
 from hotline.tickets.api import filter_tickets, ticket_out
 
 MAX_ROWS = 100_000  # a bigger export belongs to the reports, not to a list page
@@ -58,6 +59,7 @@ def rows(user, filters):
         yield [_cell(out[key]) for key, _ in COLUMNS]
 
 
+@stale_reads()  # an export may lag the primary by seconds (docs/ha.md)
 def response(user, filters, fmt: str) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     if fmt == "csv":

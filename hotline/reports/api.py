@@ -2,6 +2,7 @@
 
 from ninja import Router
 
+from hotline.dbrouter import stale_reads
 from hotline.errors import Forbidden, NotFound
 from hotline.orgs.models import Region
 from hotline.tickets.schemas import ErrorOut
@@ -29,24 +30,28 @@ def region_for(user, code: str | None) -> Region:
 
 
 @router.get("/dashboard/today", response={200: dict, **ERRORS})
+@stale_reads()
 def today(request, region: str | None = None):
     r = region_for(request.auth, region)
     return {"region": r.code, "region_name": r.name, **dashboard.today(r)}
 
 
 @router.get("/dashboard/top", response={200: dict, **ERRORS})
+@stale_reads()
 def top(request, region: str | None = None):
     r = region_for(request.auth, region)
     return {"region": r.code, **dashboard.top(r)}
 
 
 @router.get("/dashboard/satisfaction", response={200: dict, **ERRORS})
+@stale_reads()
 def satisfaction(request, region: str | None = None):
     r = region_for(request.auth, region)
     return {"region": r.code, **dashboard.satisfaction(r)}
 
 
 @router.get("/dashboard/warnings", response={200: dict, **ERRORS})
+@stale_reads()
 def warnings(request, region: str | None = None):
     r = region_for(request.auth, region)
     return {"region": r.code, **dashboard.warnings(r, request.auth)}
