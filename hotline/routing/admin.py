@@ -1,6 +1,7 @@
 """Administration of routing: the category → department mapping, landmarks, decisions."""
 
 from django.contrib import admin
+from django.db.models import Count, Q
 
 from . import jurisdiction, recommender
 from .models import CategoryFunction, DispatchDecision, Landmark
@@ -63,3 +64,21 @@ class DispatchDecisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        """Above the list: how often each center's dispatchers followed the suggestion."""
+        rows = (
+            DispatchDecision.objects.filter(automatic=False)
+            .values("center__name")
+            .annotate(
+                n=Count("id"),
+                accepted=Count("id", filter=Q(accepted=True)),
+                in_suggestions=Count("id", filter=Q(in_suggestions=True)),
+            )
+            .order_by("center__name")
+        )
+        acceptance = [
+            {**r, "center": r["center__name"], "rate": round(100 * r["accepted"] / r["n"])}
+            for r in rows
+        ]
+        return super().changelist_view(request, {**(extra_context or {}), "acceptance": acceptance})

@@ -7,7 +7,7 @@ from hotline.errors import HotlineError
 from hotline.orgs.models import Role
 from hotline.tickets import lifecycle
 
-from . import queues
+from . import advice, queues
 from .common import is_htmx, role_required, visible_ticket
 from .listing import paginate
 
@@ -16,7 +16,10 @@ from .listing import paginate
 def queue(request):
     qs = queues.review_queue(request.user, request.role_memberships).order_by("replied_at")
     page = paginate(qs, request.GET.get("page", 1))
-    return render(request, "web/review.html", {"page": page, "rows": page.object_list})
+    rows = list(page.object_list)
+    for t in rows:
+        t.auto = advice.reply_review(t)  # the automatic review beside the reply
+    return render(request, "web/review.html", {"page": page, "rows": rows})
 
 
 @require_POST
@@ -38,6 +41,7 @@ def decide(request, number):
     except HotlineError as exc:
         error = exc.message_zh
     ctx = {"t": visible_ticket(request, number), "message": message, "error": error}
+    ctx["t"].auto = advice.reply_review(ctx["t"])
     if is_htmx(request):
         return render(request, "web/partials/review_row.html", ctx)
     return render(

@@ -28,6 +28,7 @@ urlpatterns = [
     path("intake/suggest/", suggestions.suggest, name="intake_suggest"),
     path("dispatch/", dispatch.queue, name="dispatch"),
     path("dispatch/bulk/", dispatch.bulk, name="dispatch_bulk"),
+    path("dispatch/accept/", dispatch.accept, name="dispatch_accept"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("approvals/", approvals.approvals, name="approvals"),
     path("review/", review.queue, name="review"),

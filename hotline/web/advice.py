@@ -1,0 +1,67 @@
+"""The machine's advice where people decide: the suggested unit on the dispatch queue, the
+automatic review beside a reply. Both come from their apps' services; a failure there is
+logged and shown as no advice, never as an error on the page."""
+
+import logging
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+log = logging.getLogger(__name__)
+HIGH_CONFIDENCE = 90  # percent: the bulk "accept the suggestions" button takes only these
+SCORE_LABELS = {"relevance": "相关性", "completeness": "完整性", "explainability": "可解释性"}
+VERDICT_LABELS = {"pass": "可发出", "warn": "建议退回", "block": "拦截"}
+
+
+def unit_suggestion(ticket) -> dict | None:
+    """The suggested lead unit for a ticket: {code, name, confidence (%), reason, others}."""
+    from hotline.routing import services as routing
+
+    try:
+        s = routing.suggest_for_ticket(ticket)
+    except Exception:  # advice is optional: the dispatcher can always choose by hand
+        log.exception("routing suggestion for %s failed", ticket.number)
+        return None
+    if not s.units:
+        return None
+    lead = s.units[0]
+    return {
+        "code": lead["code"],
+        "name": lead["name"],
+        "confidence": round(lead["confidence"] * 100),
+        "reason": lead.get("reason", ""),
+        "others": [u["name"] for u in s.units[1:3]],
+    }
+
+
+def suggestions(tickets) -> dict[str, dict]:
+    return {t.number: s for t in tickets if (s := unit_suggestion(t)) is not None}
+
+
+def _marked(text: str, sentences: set[str]) -> str:
+    """The reply as HTML with each flagged sentence in <mark>; everything else escaped."""
+    html = escape(text)
+    for s in sorted(sentences, key=len, reverse=True):
+        html = html.replace(escape(s), f'<mark data-testid="flagged">{escape(s)}</mark>')
+    return mark_safe(html.replace("\n", "<br>"))
+
+
+def reply_review(ticket) -> dict | None:
+    """The latest automatic review of the ticket's reply, ready for the reviewer's page."""
+    from hotline.screening.models import ReplyReview
+
+    review = ReplyReview.objects.filter(ticket=ticket).order_by("-id").first()
+    if review is None:
+        return None
+    reasons = [r for r in review.reasons if r.get("severity") != "hint"]
+    return {
+        "verdict": review.verdict,
+        "verdict_label": VERDICT_LABELS.get(review.verdict, review.verdict),
+        "probability": review.probability,
+        "scores": [(SCORE_LABELS[k], v) for k, v in review.scores.items() if k in SCORE_LABELS],
+        "reasons": reasons,
+        "hints": [r for r in review.reasons if r.get("severity") == "hint"],
+        "reply_html": _marked(
+            ticket.reply or review.body, {r["sentence"] for r in reasons if r.get("sentence")}
+        ),
+    }

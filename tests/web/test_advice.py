@@ -1,0 +1,123 @@
+"""The machine's advice where people decide (issue 17, part 6): the suggested unit on the
+dispatch queue, accepted in one click or in bulk; the automatic review on the review page."""
+
+import pytest
+
+from hotline.routing.models import DispatchDecision
+from hotline.tickets import lifecycle
+from hotline.tickets.models import Status
+from hotline.web import advice
+from tests.tickets.factory import _handler, ticket_at
+
+from .helpers import HX, as_user, text
+
+pytestmark = pytest.mark.django_db
+TRANSFER_ONLY = "您反映的问题已转交相关部门调查处理。感谢您的留言。"
+
+
+def test_the_queue_shows_each_waiting_ticket_s_suggested_unit_with_confidence(client, province):
+    t = ticket_at(province, Status.PENDING_DISPATCH)
+    s = advice.unit_suggestion(t)
+
+    page = text(as_user(client, province, "fz_dispatcher").get("/dispatch/"))
+
+    cell = page[page.index(f'data-testid="advice-{t.number}"') :].split("</td>")[0]
+    assert s is not None
+    assert f"<strong>{s['name']}</strong>" in cell
+    assert f">{s['confidence']}%</span>" in cell
+    assert s["reason"] in cell
+    assert f'data-testid="accept-{t.number}"' in cell
+
+
+def test_one_click_accepts_the_suggestion_and_records_that_the_advice_was_followed(
+    client, province
+):
+    t = ticket_at(province, Status.PENDING_DISPATCH)
+    s = advice.unit_suggestion(t)
+
+    r = as_user(client, province, "fz_dispatcher").post(
+        "/dispatch/accept/", {"accept": t.number}, **HX
+    )
+
+    t.refresh_from_db()
+    assert r.status_code == 200
+    assert t.status == Status.DISPATCHED
+    assert t.lead_unit.code == s["code"]
+    decision = DispatchDecision.objects.get(ticket=t)
+    assert decision.final_unit.code == s["code"]
+    assert decision.accepted is True
+
+
+def test_bulk_accept_takes_only_high_confidence_suggestions(client, province):
+    tickets = [
+        ticket_at(province, Status.PENDING_DISPATCH),
+        ticket_at(province, Status.PENDING_DISPATCH, title="咨询", content="请问社保卡在哪里补办"),
+    ]
+    confident = {t.number: advice.unit_suggestion(t)["confidence"] >= 90 for t in tickets}
+
+    page = text(
+        as_user(client, province, "fz_dispatcher").post(
+            "/dispatch/accept/", {"numbers": [t.number for t in tickets]}, **HX
+        )
+    )
+
+    for t in tickets:
+        t.refresh_from_db()
+        assert (t.status == Status.DISPATCHED) == confident[t.number]
+        if not confident[t.number]:
+            assert f"{t.number}：建议置信度" in page
+
+
+def test_accept_outside_the_dispatcher_s_region_changes_nothing(client, province):
+    t = ticket_at(province, Status.PENDING_DISPATCH)
+
+    r = as_user(client, province, "xm_dispatcher").post("/dispatch/accept/", {"accept": t.number})
+
+    t.refresh_from_db()
+    assert r.status_code == 400
+    assert t.status == Status.PENDING_DISPATCH
+    assert "工单不存在或不在待派单状态" in text(r)
+
+
+def test_accept_is_for_dispatchers_only(client, province):
+    t = ticket_at(province, Status.PENDING_DISPATCH)
+
+    r = as_user(client, province, "fz_agent").post("/dispatch/accept/", {"accept": t.number})
+
+    t.refresh_from_db()
+    assert r.status_code == 404  # not a dispatcher here: out of scope
+    assert t.status == Status.PENDING_DISPATCH
+
+
+def test_the_review_page_shows_the_verdict_scores_and_the_flagged_sentence(client, province):
+    t = ticket_at(province, Status.IN_PROGRESS)
+    lifecycle.reply(ticket=t, by=_handler(province, "gl_housing"), body=TRANSFER_ONLY)
+
+    html = text(as_user(client, province, "fz_reviewer").get("/review/"))
+
+    assert '<span data-testid="auto-verdict">建议退回</span>' in html
+    assert "只称已转办或交办，没有办理结果：<q>您反映的问题已转交相关部门调查处理。</q>" in html
+    assert '<mark data-testid="flagged">您反映的问题已转交相关部门调查处理。</mark>' in html
+    assert '<span class="badge" data-testid="score">可解释性 0</span>' in html
+
+
+def test_the_routing_admin_page_shows_each_center_s_acceptance_rate(client, province):
+    followed = ticket_at(province, Status.PENDING_DISPATCH)
+    overruled = ticket_at(province, Status.PENDING_DISPATCH)
+    dispatcher = as_user(client, province, "fz_dispatcher")
+    dispatcher.post("/dispatch/accept/", {"accept": followed.number})
+    assert advice.unit_suggestion(overruled)["code"] != "fz_housing"
+    dispatcher.post("/dispatch/bulk/", {"numbers": [overruled.number], "to_unit": "fz_housing"})
+
+    page = text(as_user(client, province, "admin").get("/admin/routing/dispatchdecision/"))
+    center = DispatchDecision.objects.get(ticket=followed).center.name
+
+    assert DispatchDecision.objects.count() == 2
+    assert f"<td>{center}</td><td>2</td><td>1</td><td>50%</td>" in page
+
+
+def test_the_acceptance_rates_are_for_administrators_only(client, province):
+    r = as_user(client, province, "fz_dispatcher").get("/admin/routing/dispatchdecision/")
+
+    assert r.status_code == 302
+    assert "acceptance" not in text(r)
