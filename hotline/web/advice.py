@@ -34,6 +34,15 @@ def unit_suggestion(ticket) -> dict | None:
     }
 
 
+def preselect(options: str, code: str) -> str:
+    """The <option>s of `actions.tree_options` with `code` selected (codes are our own)."""
+    return mark_safe(
+        options.replace(
+            f'<option value="{escape(code)}">', f'<option value="{escape(code)}" selected>', 1
+        )
+    )
+
+
 def suggestions(tickets) -> dict[str, dict]:
     return {t.number: s for t in tickets if (s := unit_suggestion(t)) is not None}
 

@@ -20,7 +20,7 @@ from hotline.tickets.models import (
 )
 from hotline.topics import services as topics
 
-from . import actions
+from . import actions, advice
 from .common import is_htmx, visible_ticket
 from .listing import deadline_view
 
@@ -116,6 +116,10 @@ def context(request, t, *, message="", error=""):
         ctx["targets"] = actions.tree_options(
             actions.dispatch_targets(t.center), t.center.path.count("/") - 1
         )
+        # The suggested lead unit comes preselected; the dispatcher only confirms (issue 17).
+        ctx["advice"] = advice.unit_suggestion(t)
+        if ctx["advice"]:
+            ctx["targets"] = advice.preselect(ctx["targets"], ctx["advice"]["code"])
         # A center can take the ticket over (transfer), never assist.
         ctx["assist_targets"] = actions.tree_options(
             actions.dispatch_targets(t.center).exclude(kind__in=actions.CENTER_KINDS),

@@ -121,3 +121,14 @@ def test_the_acceptance_rates_are_for_administrators_only(client, province):
 
     assert r.status_code == 302
     assert "acceptance" not in text(r)
+
+
+def test_the_ticket_page_preselects_the_suggested_lead_unit(client, province):
+    t = ticket_at(province, Status.PENDING_DISPATCH)
+    s = advice.unit_suggestion(t)
+
+    page = text(as_user(client, province, "fz_dispatcher").get(f"/t/{t.number}/"))
+
+    assert f'<option value="{s["code"]}" selected>' in page
+    assert page.count(" selected>") == 1
+    assert f"建议主办：<strong>{s['name']}</strong>" in page
