@@ -19,6 +19,9 @@ from . import conf, push
 from .models import AgentSession, AgentState, AgentStateChange, Call, Seat
 
 # What an agent may choose; 通话中 and 话后整理 come from the calls.
+# What a state change writes on the session (a call's events move agents thousands of times a
+# minute at peak: only these columns).
+STATE_FIELDS = ["state", "reason", "state_since", "current_call", "after_call_until"]
 CHOOSABLE = {AgentState.READY, AgentState.BREAK}
 
 
@@ -111,7 +114,7 @@ def set_state(*, user, state: str, reason: str = "", at=None) -> AgentSession:
             return session
         _record(session, state, at, reason=reason[:64] if state == AgentState.BREAK else "")
         session.after_call_until = None
-        session.save(update_fields=["state", "reason", "state_since", "after_call_until"])
+        session.save(update_fields=STATE_FIELDS)
         push.agent_changed(session)
     return session
 
@@ -159,7 +162,7 @@ def expire_after_call(session: AgentSession, now=None) -> bool:
         until = locked.after_call_until
         _end_after_call(locked, until)
         _record(locked, AgentState.READY, until)
-        locked.save()
+        locked.save(update_fields=STATE_FIELDS)
         push.agent_changed(locked)
     session.refresh_from_db()
     return True
@@ -211,7 +214,7 @@ def _on_call(session: AgentSession, call: Call) -> None:
     _record(session, AgentState.ON_CALL, at, call=call)
     session.current_call = call
     session.after_call_until = None
-    session.save()
+    session.save(update_fields=STATE_FIELDS)
     push.agent_changed(session)
 
 
@@ -225,5 +228,5 @@ def _after_call(session: AgentSession, call: Call) -> None:
     _record(session, AgentState.AFTER_CALL, at, call=call)
     session.current_call = call
     session.after_call_until = at + dt.timedelta(seconds=conf.after_call_seconds())
-    session.save()
+    session.save(update_fields=STATE_FIELDS)
     push.agent_changed(session)

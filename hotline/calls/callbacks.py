@@ -40,9 +40,14 @@ def due_at(start):
     return calendar.add_limit(start, value, unit)
 
 
-def on_call_changed(call: Call) -> None:
+def on_call_changed(call: Call, before: dict | None = None) -> None:
     """Open a 回拨 item for a call that now qualifies; withdraw an untouched one that no
-    longer does (a late 'answered' event turned an abandon into an answered call)."""
+    longer does (a late 'answered' event turned an abandon into an answered call).
+
+    `before` (the call's derived fields before this change) spares the queries when the
+    outcome did not move: most events of a call (ringing, held …) never touch its 回拨."""
+    if before is not None and (before["outcome"], before["caller"]) == (call.outcome, call.caller):
+        return
     if call.direction == "inbound" and call.outcome in QUALIFYING and call.caller:
         if not CallbackItem.objects.filter(call=call).exists():
             start = call.ended_at or call.offered_at
@@ -55,7 +60,8 @@ def on_call_changed(call: Call) -> None:
                 due_at=due_at(start),
             )
         return
-    CallbackItem.objects.filter(call=call, status=CallbackStatus.OPEN, attempts=0).delete()
+    if before is None or before["outcome"] in QUALIFYING:
+        CallbackItem.objects.filter(call=call, status=CallbackStatus.OPEN, attempts=0).delete()
 
 
 def visible_items(user):

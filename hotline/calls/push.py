@@ -67,9 +67,30 @@ def call_changed(call: Call, before: dict) -> None:
         publish(f"agent:{call.agent_id}", screen_pop(call, "answered" if answered else "ringing"))
 
 
+_HISTORY_TTL = 30.0
+_histories: dict[tuple, tuple[float, dict]] = {}
+
+
+def _history(call: Call) -> dict:
+    # Ringing and answered come seconds apart and pop the same history: computed once per
+    # call and agent (it is the costliest part of taking an event, bench/bench_cti.py), kept
+    # for a few seconds in this process only.
+    key = (call.pk, call.agent_id, call.caller, call.offered_at)
+    now = time.monotonic()
+    cached = _histories.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    if len(_histories) > 10_000:
+        for k in [k for k, (until, _) in _histories.items() if until <= now]:
+            del _histories[k]
+    agent = User.objects.get(pk=call.agent_id)
+    history = caller_history(agent, call.caller, exclude_call=call)
+    _histories[key] = (now + _HISTORY_TTL, history)
+    return history
+
+
 def screen_pop(call: Call, event: str) -> dict:
     """The desktop's payload: the call, the number's region and the caller's history."""
-    agent = User.objects.get(pk=call.agent_id)
     return {
         "kind": "screen_pop",
         "event": event,
@@ -77,7 +98,7 @@ def screen_pop(call: Call, event: str) -> dict:
         "number": call.caller,
         "called": call.called,
         "queue_id": call.queue_id,
-        "history": caller_history(agent, call.caller, exclude_call=call),
+        "history": _history(call),
     }
 
 

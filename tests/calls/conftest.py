@@ -21,8 +21,9 @@ def at(seconds: float) -> str:
 
 @pytest.fixture(autouse=True)
 def _fresh_topics():
-    # Center ids are reused between tests on SQLite; the topic cache must not carry over.
+    # Center and call ids are reused between tests on SQLite; the caches must not carry over.
     push._topics.clear()
+    push._histories.clear()
 
 
 @pytest.fixture
