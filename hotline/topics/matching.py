@@ -6,12 +6,14 @@ one normaliser (rule 4). Parts left empty do not restrict; a rule with no part a
 refused by the service, so a topic never takes every ticket by accident.
 """
 
+import functools
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 import ahocorasick
 
-from hotline.text import normalize
+from hotline.text import _compatibility, normalize
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,41 @@ class Rule:
     starts_at: datetime | None
     ends_at: datetime | None
     automaton: object = None
+    # Characters one of which a raw text must hold for a word to appear once it is normalised:
+    # most demands hold none, and skip the normaliser (the costly part of a retroactive pass).
+    gate: frozenset[str] = frozenset()
+
+
+@functools.cache
+def _sources() -> dict[str, set[str]]:
+    """For each character, the BMP characters that the normaliser may turn into text holding
+    it: compatibility forms (full-width, ①, ㈱…), upper case, and precomposed letters' bases."""
+    out: dict[str, set[str]] = {}
+    _, changed = _compatibility()
+    for src, image in changed.items():
+        for c in image.lower():
+            out.setdefault(c, set()).add(src)
+    for code in range(0x10000):
+        ch = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        low = ch.lower()
+        if low != ch:
+            for c in low:
+                out.setdefault(c, set()).add(ch)
+        base = unicodedata.normalize("NFKD", ch)[:1]
+        if base and base != ch:
+            out.setdefault(ch, set()).add(base)
+    return out
+
+
+def _gate(words) -> frozenset[str]:
+    sources = _sources()
+    gate = set()
+    for w in words:
+        gate.add(w[0])
+        gate |= sources.get(w[0], set())
+    return frozenset(gate)
 
 
 def rule(*, words, category_ids=None, region_ids=None, starts_at=None, ends_at=None) -> Rule:
@@ -40,6 +77,7 @@ def rule(*, words, category_ids=None, region_ids=None, starts_at=None, ends_at=N
         starts_at=starts_at,
         ends_at=ends_at,
         automaton=automaton,
+        gate=_gate(clean),
     )
 
 
@@ -48,7 +86,11 @@ def words_in(r: Rule, title: str, content: str) -> tuple[str, ...] | None:
     None when it has words and the text names none."""
     if r.automaton is None:
         return ()
-    text = normalize(f"{title} {content}")
+    raw = f"{title} {content}"
+    # Beyond the BMP the normaliser may do anything (it falls back to NFKC): no gate there.
+    if (raw.isascii() or max(raw) <= "\uffff") and not any(c in raw for c in r.gate):
+        return None
+    text = normalize(raw)
     found = {w for _, w in r.automaton.iter(text)}
     if not found:
         return None
