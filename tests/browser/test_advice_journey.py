@@ -3,6 +3,7 @@ suggested unit in one click; the reviewer sees why a reply should go back, sente
 
 import pytest
 
+from hotline.routing import jurisdiction, recommender
 from hotline.routing.models import DispatchDecision
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Status
@@ -10,6 +11,17 @@ from hotline.web import advice
 from tests.tickets.factory import _handler, ticket_at
 
 from .journeys import go, record
+
+
+@pytest.fixture(autouse=True)
+def fresh_routing_caches():
+    """Routing caches units and regions by id; each test's province has new ids on PostgreSQL."""
+    jurisdiction.invalidate()
+    recommender.invalidate()
+    yield
+    jurisdiction.invalidate()
+    recommender.invalidate()
+
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

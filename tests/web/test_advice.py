@@ -3,6 +3,7 @@ dispatch queue, accepted in one click or in bulk; the automatic review on the re
 
 import pytest
 
+from hotline.routing import jurisdiction, recommender
 from hotline.routing.models import DispatchDecision
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Status
@@ -10,6 +11,17 @@ from hotline.web import advice
 from tests.tickets.factory import _handler, ticket_at
 
 from .helpers import HX, as_user, text
+
+
+@pytest.fixture(autouse=True)
+def fresh_routing_caches():
+    """Routing caches units and regions by id; each test's province has new ids on PostgreSQL."""
+    jurisdiction.invalidate()
+    recommender.invalidate()
+    yield
+    jurisdiction.invalidate()
+    recommender.invalidate()
+
 
 pytestmark = pytest.mark.django_db
 TRANSFER_ONLY = "您反映的问题已转交相关部门调查处理。感谢您的留言。"
