@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from hotline import health
 from hotline.api import api
@@ -8,6 +9,7 @@ from hotline.portal.urls import import_urlpatterns
 from hotline.web.urls import auth_urlpatterns
 
 
+@csrf_exempt  # an unknown API path is 404 in JSON for any method, never Django's CSRF page
 def api_not_found(request, rest=""):
     """Unknown API paths answer in the API's error shape, not with an HTML page."""
     return JsonResponse(

@@ -59,7 +59,7 @@ class ArticleOut(Schema):
     updated_at: datetime
 
 
-class HitOut(Schema):
+class KnowledgeHitOut(Schema):
     id: int
     ref: str
     title: str
@@ -73,7 +73,7 @@ class HitOut(Schema):
 
 
 class SearchOut(Schema):
-    items: list[HitOut]
+    items: list[KnowledgeHitOut]
 
 
 class UseOut(Schema):

@@ -27,7 +27,9 @@ class RegionOut(Schema):
     words: list[str]
 
 
-class UnitOut(Schema):
+# Not "UnitOut": that name is the tickets' unit, and two schemas of one name in the OpenAPI
+# document make one overwrite the other (issue 18: ticket responses documented these fields).
+class SuggestedUnitOut(Schema):
     code: str
     name: str
     confidence: float
@@ -40,7 +42,7 @@ class SuggestOut(Schema):
     confidence: float
     reasons: list[str] = Field(description="决定分类的关键词")
     region: RegionOut | None = Field(description="从地址和内容识别出的区划；识别不出为 null")
-    units: list[UnitOut] = Field(description="推荐承办单位（最多 3 个）")
+    units: list[SuggestedUnitOut] = Field(description="推荐承办单位（最多 3 个）")
     model_version: str | None
 
 

@@ -1,9 +1,10 @@
 """Supervision API: the ledger (督办台账) and the notification bell."""
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja import Status as HttpStatus
 
 from hotline.errors import InvalidInput
@@ -18,7 +19,7 @@ router = Router(tags=["督办 supervision"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-class ItemOut(Schema):
+class SupervisionItemOut(Schema):
     id: int
     ticket: str
     target_unit: str
@@ -33,8 +34,8 @@ class ItemOut(Schema):
     escalated_from: int | None
 
     @staticmethod
-    def from_item(i: SupervisionItem) -> "ItemOut":
-        return ItemOut(
+    def from_item(i: SupervisionItem) -> "SupervisionItemOut":
+        return SupervisionItemOut(
             id=i.pk, ticket=i.ticket.number, target_unit=i.target_unit.code, source=i.source,
             level=i.level, state=i.state, reason=i.reason, deadline=i.deadline,
             opened_at=i.opened_at, answer=i.answer, close_note=i.close_note,
@@ -51,7 +52,7 @@ class OpenIn(Schema):
     source: str = "manual"  # or "instruction": a leader's instruction (领导批示)
 
 
-class TextIn(Schema):
+class SupervisionTextIn(Schema):
     text: str = ""
 
 
@@ -65,24 +66,26 @@ class NotificationOut(Schema):
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = None  # none: mark every notification read
+    # none: mark every notification read. Ids are database keys (64-bit): a larger number is
+    # bad input (422), not a database overflow (500, issue 18's fuzzing).
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = None
 
 
 class BellOut(Schema):
     unread: int
 
 
-@router.get("/supervision/items", response={200: list[ItemOut], **ERRORS})
+@router.get("/supervision/items", response={200: list[SupervisionItemOut], **ERRORS})
 def list_items(request, state: str | None = None):
     qs = services.visible_items(request.auth).order_by("-opened_at", "-id")
     if state is not None:
         if state not in ItemState.values:
             raise InvalidInput("状态无效", f"unknown state {state}", field="state")
         qs = qs.filter(state=state)
-    return [ItemOut.from_item(i) for i in qs[:500]]
+    return [SupervisionItemOut.from_item(i) for i in qs[:500]]
 
 
-@router.post("/supervision/items", response={201: ItemOut, **ERRORS})
+@router.post("/supervision/items", response={201: SupervisionItemOut, **ERRORS})
 def open_item(request, payload: OpenIn):
     ticket = scope.visible_tickets(request.auth).filter(number=payload.ticket).first()
     if ticket is None:
@@ -96,30 +99,36 @@ def open_item(request, payload: OpenIn):
         ticket=ticket, by=request.auth, reason=payload.reason, level=payload.level,
         target_unit=target, deadline=payload.deadline, source=payload.source,
     )  # fmt: skip
-    return HttpStatus(201, ItemOut.from_item(item))
+    return HttpStatus(201, SupervisionItemOut.from_item(item))
 
 
-@router.get("/supervision/items/{item_id}", response={200: ItemOut, **ERRORS})
+@router.get("/supervision/items/{item_id}", response={200: SupervisionItemOut, **ERRORS})
 def get_item(request, item_id: int):
-    return ItemOut.from_item(services.get_item(request.auth, item_id))
+    return SupervisionItemOut.from_item(services.get_item(request.auth, item_id))
 
 
-@router.post("/supervision/items/{item_id}/answer", response={200: ItemOut, **ERRORS})
-def answer(request, item_id: int, payload: TextIn):
+@router.post("/supervision/items/{item_id}/answer", response={200: SupervisionItemOut, **ERRORS})
+def answer(request, item_id: int, payload: SupervisionTextIn):
     item = services.get_item(request.auth, item_id)
-    return ItemOut.from_item(services.answer(item=item, by=request.auth, body=payload.text))
+    return SupervisionItemOut.from_item(
+        services.answer(item=item, by=request.auth, body=payload.text)
+    )
 
 
-@router.post("/supervision/items/{item_id}/clear", response={200: ItemOut, **ERRORS})
-def clear(request, item_id: int, payload: TextIn):
+@router.post("/supervision/items/{item_id}/clear", response={200: SupervisionItemOut, **ERRORS})
+def clear(request, item_id: int, payload: SupervisionTextIn):
     item = services.get_item(request.auth, item_id)
-    return ItemOut.from_item(services.clear(item=item, by=request.auth, note=payload.text))
+    return SupervisionItemOut.from_item(
+        services.clear(item=item, by=request.auth, note=payload.text)
+    )
 
 
-@router.post("/supervision/items/{item_id}/escalate", response={200: ItemOut, **ERRORS})
-def escalate(request, item_id: int, payload: TextIn):
+@router.post("/supervision/items/{item_id}/escalate", response={200: SupervisionItemOut, **ERRORS})
+def escalate(request, item_id: int, payload: SupervisionTextIn):
     item = services.get_item(request.auth, item_id)
-    return ItemOut.from_item(services.escalate(item=item, by=request.auth, reason=payload.text))
+    return SupervisionItemOut.from_item(
+        services.escalate(item=item, by=request.auth, reason=payload.text)
+    )
 
 
 @router.get("/notifications", response={200: list[NotificationOut], **ERRORS})

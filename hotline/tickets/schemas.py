@@ -87,7 +87,7 @@ class UnitOut(Schema):
     name: str
 
 
-class EventOut(Schema):
+class TicketEventOut(Schema):
     seq: int
     action: str
     action_label: str
@@ -164,7 +164,7 @@ class TicketDetailOut(TicketOut):
     reopen_count: int
     pending_approval: ApprovalOut | None = Field(None, description="待分管领导审批的事项")
     attachments: list[AttachmentOut] = []
-    timeline: list[EventOut]
+    timeline: list[TicketEventOut]
 
 
 class TicketPage(Schema):
