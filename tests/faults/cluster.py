@@ -147,6 +147,10 @@ def serve(url: str, var_dir: Path, workers: int = 2):
             "warning",
             "--graceful-timeout",
             "2",
+            # A worker that imports the app on a busy 2-core machine may take longer than
+            # gunicorn's default 30 s to boot; the master would kill it again and again.
+            "--timeout",
+            "180",
         ],  # fmt: skip
         cwd=ROOT,
         env={**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_VAR_DIR": str(var_dir)},
