@@ -180,6 +180,7 @@ def _register_routers():
     from hotline.routing.api import router as routing_router
     from hotline.screening.api import router as screening_router
     from hotline.supervision.api import router as supervision_router
+    from hotline.tickets import api_actions  # noqa: F401  (the transitions, on tickets' router)
     from hotline.tickets.api import router as tickets_router
     from hotline.topics.api import router as topics_router
 

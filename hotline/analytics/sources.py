@@ -6,8 +6,8 @@ from pathlib import Path
 
 from hotline.errors import InvalidInput
 
+from .demand import Demand
 from .places import places, region_in_text
-from .topics import Demand
 
 CSV_COLUMNS = {"id", "user", "title", "time", "content"}
 

@@ -27,23 +27,12 @@ import numpy as np
 from hotline.text import normalize
 
 from . import grouping, naming, parallel
+from .demand import Demand
 from .places import generic_free, places, region_in_text, split_region, strip_regions
+from .sources import ticket_demands
 from .vectors import MAX_CONTENT, Vectors, vectorize
 
 MIN_SIZE = 2  # one demand is not a topic, however many likes it has
-
-
-@dataclass
-class Demand:
-    key: str | int  # ticket id or CSV id
-    text: str  # title + content (the title first; `title` below, when given, is used as such)
-    citizen: str  # phone or user id, for distinct citizens
-    region: str  # "福州市鼓楼区", "A市A5区", a region code, or ''
-    place: str  # address or place text, or ''
-    at: datetime
-    votes: int = 0  # likes; see `sources.load_csv` for dislikes
-    title: str = ""  # the title alone, when the source keeps it apart from the content
-    category: str = ""  # category name, shown with the topic
 
 
 @dataclass
@@ -197,6 +186,4 @@ def _measure(members: list[Demand], regions: list[str], now, window) -> HotTopic
 
 def hot_topics(tickets, start: datetime, end: datetime, *, limit: int = 10) -> list[HotTopic]:
     """Hot topics of the tickets created in [start, end); `tickets` is already scoped."""
-    from .sources import ticket_demands
-
     return find_topics(ticket_demands(tickets, start, end), limit=limit, now=end)

@@ -14,12 +14,12 @@ from django.views.decorators.http import require_http_methods
 from hotline.catalog.models import AppealType, Category
 from hotline.errors import HotlineError, InvalidInput
 from hotline.exchange import imports
+from hotline.exchange.models import ImportJob, ImportState
 from hotline.orgs import scope
 from hotline.orgs.models import Region, RegionLevel, Role
 from hotline.tickets.models import Channel
 
 from . import importjobs
-from .models import ImportJob, ImportState
 
 MAX_UPLOAD = 50 * 1024 * 1024
 PREVIEW_ROWS = 5

@@ -15,9 +15,8 @@ from django_tasks import task
 
 from hotline.catalog.models import Category
 from hotline.exchange import imports
+from hotline.exchange.models import ImportJob, ImportState
 from hotline.orgs.models import Region
-
-from .models import ImportJob, ImportState
 
 log = logging.getLogger("hotline.imports")
 UPLOAD_DIR = Path(settings.VAR_DIR) / "imports"

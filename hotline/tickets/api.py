@@ -293,6 +293,3 @@ def check_chain(request, number: str):
     """Verify the hash chain of the ticket's history."""
     r = history.verify(_get(request, number))
     return {"number": r.ticket_number, "ok": r.ok, "problem": r.problem, "seq": r.seq}
-
-
-from . import api_actions  # noqa: E402,F401  (registers the transition endpoints)

@@ -14,10 +14,9 @@ from openpyxl import Workbook
 
 from hotline.catalog.services import load_categories
 from hotline.exchange import imports
-from hotline.exchange.models import OutboxMessage
+from hotline.exchange.models import ImportJob, ImportState, OutboxMessage
 from hotline.orgs.models import Membership, Role, User
 from hotline.portal import importjobs
-from hotline.portal.models import ImportJob, ImportState
 from hotline.tickets import history
 from hotline.tickets.models import Status, Ticket, TicketEvent
 

@@ -11,7 +11,6 @@ supervising, approval, batch); callers import this package and call `lifecycle.<
 
 from ._base import BEFORE_REPLY, DISPATCH_ROLES, INTAKE_ROLES, LEAD_ROLES
 from .approval import (
-    leader_approve,
     leader_reject,
     needs_leader,
     pending_approval,
@@ -31,8 +30,9 @@ from .handling import (
     request_extension,
     request_return,
 )
-from .limits import tighten_deadline
 from .intake import accept, mark_invalid, merge, register, resolve_at_intake
+from .leader import leader_approve
+from .limits import tighten_deadline
 from .review import approve_reply, callback, close, reject_reply, reopen
 from .self_handled import report_self_handled
 from .supervising import supervise

@@ -2,7 +2,7 @@
 
 A unit that sets `leader_approval` keeps what its handlers submit inside the unit: the
 transition's input is held as a `LeaderApproval` and the ticket only gets a
-`submit_to_leader` event. The leader's `leader_approve` performs the transition itself, as
+`submit_to_leader` event. The leader's `leader_approve` (leader.py) performs the transition itself, as
 the leader, with exactly the checks it has when a handler takes it directly (so a ticket
 that moved on meanwhile refuses it and nothing changes); `leader_reject` sends it back with
 a reason; the handler who submitted it may take it back first (`withdraw_submission`). A leader's own reply, extension or return needs no approval.
@@ -98,28 +98,6 @@ def _decision(ticket: Ticket, by, action: str):
     if matter is None:
         raise IllegalTransition("没有待分管领导审批的事项", "nothing is waiting for the leader")
     return t, m, matter
-
-
-@transaction.atomic
-def leader_approve(*, ticket: Ticket, by, note: str = "") -> Ticket:
-    """Approve the held matter: it is recorded, then its transition runs as the leader's."""
-    from . import handling  # handling submits through this module
-
-    t, m, matter = _decision(ticket, by, "leader_approve")
-    note = text(note, "note", "审批意见", min_len=0, max_len=1000)
-    now = timezone.now()
-    _decide(matter, by=by, state=ApprovalState.APPROVED, note=note, at=now)
-    _commit(
-        t,
-        action="leader_approve",
-        from_status=t.status,
-        actor=by,
-        unit=m.unit,
-        at=now,
-        data={"for": matter.action, "submitted_by": matter.submitted_by.username, "note": note},
-    )
-    perform = getattr(handling, matter.action)
-    return perform(ticket=t, by=by, **matter.payload)
 
 
 @transaction.atomic
