@@ -19,9 +19,6 @@ PER_KEY = 50  # newest rows read per band key: bounds a lookup in a hot-topic su
 # (key, created_at) index backwards, stops after PER_KEY, and joins the few candidates by
 # primary key. SET LOCAL ends with the transaction (the statement's own one in autocommit).
 NO_BITMAP = "SET LOCAL enable_bitmapscan TO off; SET LOCAL enable_seqscan TO off; "
-PIPELINE_NO_BITMAP = (  # the same in one command (set_config's `true`: for the transaction)
-    "SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)"
-)
 CANDIDATES = 50
 AT_REGISTRATION = 20  # enough for the repeat check; the agent's view asks for CANDIDATES
 MIN_SIMILARITY = 0.5
@@ -125,7 +122,7 @@ def store_and_find(ticket, sig: Signature, scope: str, keys: list[int], *, since
             [DuplicateBand(ticket=ticket, key=k, created_at=at) for k in keys]
         )
         return _rank(sig, rows, ticket.pk, AT_REGISTRATION)
-    sql = (
+    sql = NO_BITMAP + (
         f"WITH s AS (INSERT INTO {SIGS} (ticket_id, signature, scope, created_at) "
         f"VALUES (%s, %s, %s, %s)), "
         f"b AS (INSERT INTO {BAND} (ticket_id, key, created_at) "
@@ -133,15 +130,8 @@ def store_and_find(ticket, sig: Signature, scope: str, keys: list[int], *, since
     )
     params = [ticket.pk, sig.pack(), scope, at, ticket.pk, at, keys, keys, since]
     with connection.cursor() as cursor:
-        if connection.connection.pgconn.pipeline_status:
-            # Registration sends its statements in a pipeline (tickets.registration), which
-            # takes one command per statement: the settings as a statement of their own,
-            # queued with the lookup (no round trip of its own).
-            cursor.execute(PIPELINE_NO_BITMAP)
-            cursor.execute(sql, params)
-        else:
-            cursor.execute(NO_BITMAP + sql, params)
-            cursor.cursor.nextset()
-            cursor.cursor.nextset()  # the rows are the third statement's
+        cursor.execute(sql, params)
+        cursor.cursor.nextset()
+        cursor.cursor.nextset()  # the rows are the third statement's
         rows = cursor.fetchall()
     return _rank(sig, rows, ticket.pk, AT_REGISTRATION)

@@ -69,8 +69,7 @@ def _statement(model, with_pk: bool):
 
 def insert(obj) -> None:
     """INSERT `obj` as a new row and set its primary key, as `obj.save(force_insert=True)`.
-    An `obj` whose key is drawn already is inserted without reading anything back, so that
-    in a pipeline (registration.pipelined) its INSERT waits for no answer."""
+    An `obj` whose key is drawn already is inserted without reading anything back."""
     with_pk = obj.pk is not None
     sql, fields = _statement(type(obj), with_pk)
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
@@ -80,6 +79,23 @@ def insert(obj) -> None:
             obj.pk = cursor.fetchone()[0]
     obj._state.adding = False
     obj._state.db = connection.alias
+
+
+def insert_together(objs: list) -> None:
+    """INSERT `objs` (of any models, their keys drawn already) in one round trip: their
+    statements joined into one string, which PostgreSQL's simple query protocol runs in
+    order (the driver binds the values on the client). Registration uses it for the ticket,
+    its event and its outbox row."""
+    parts, values = [], []
+    for obj in objs:
+        sql, fields = _statement(type(obj), True)
+        parts.append(sql)
+        values += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute("; ".join(parts), values)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 # Bound parameters per statement on SQLite: below its limit of 32,766.

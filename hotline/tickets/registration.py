@@ -1,7 +1,6 @@
 """What a new ticket is built from: checked input, its center, its number."""
 
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -106,46 +105,48 @@ def _sequence(cursor, table: str) -> str:
 
 def number_ticket(ticket) -> tuple[int, int] | None:
     """Give `ticket` its number: region code + local date + a sequence per region and day
-    (350100 20261125 000042). Must run inside the registration's transaction.
+    (350100 20261125 000042). Numbers are unique (the counter's row lock, and a unique index
+    behind it).
 
-    The counter's row stays locked until that transaction ends, so that two registrations
-    of one region and day take their numbers one after the other and a registration that
-    rolls back returns its number: numbers have no gaps and no repeats, on PostgreSQL (row
-    lock of the upsert) as on SQLite (IMMEDIATE: the whole database is locked from BEGIN).
-    The price is that registrations of one region and day commit one at a time; their
-    transaction is three round trips (BEGIN with this statement, the inserts, COMMIT).
+    SQLite: call it inside the registration's transaction. IMMEDIATE has locked the whole
+    database from BEGIN, so the bump costs no concurrency there, and a registration that
+    rolls back returns its number: no gaps.
 
-    On PostgreSQL the same statement draws the ids of the ticket, its event and its outbox
-    row, set on `ticket` and returned as (event id, outbox id); None elsewhere."""
+    PostgreSQL: call it before the registration's transaction. The bump commits in a short
+    transaction of its own, its BEGIN, SET LOCAL and COMMIT sent as one string (one round
+    trip), so the counter's row is locked for that round trip only; the registration's own
+    (synchronous) commit follows in the same WAL and flushes it, and if the server dies
+    before that, no ticket carries the number. A registration that rolls back leaves a gap,
+    as a sequence would (docs/decisions.md). The same statement draws the ids of the ticket,
+    its event and its outbox row, so that their inserts need no RETURNING and go in one
+    string too (fastinsert.insert_together): set on `ticket` and returned as (event id,
+    outbox id). None on SQLite."""
     day = timezone.localtime(ticket.created_at).strftime("%Y%m%d")
     key = ticket.center.region.code6 + day
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            seqs = [_sequence(cursor, t) for t in ("tickets_ticket", "tickets_ticketevent")]
-            seqs.append(_sequence(cursor, "exchange_outboxmessage"))
-            cursor.execute(_BUMP + ", nextval(%s), nextval(%s), nextval(%s)", [key, *seqs])
-            value, ticket.pk, event_id, outbox_id = cursor.fetchone()
-            ids = event_id, outbox_id
-        else:
+        if connection.vendor != "postgresql":
             cursor.execute(_BUMP, [key])
             (value,) = cursor.fetchone()
-            ids = None
+            ticket.number = f"{key}{value:06d}"
+            return None
+        seqs = [_sequence(cursor, t) for t in ("tickets_ticket", "tickets_ticketevent")]
+        seqs.append(_sequence(cursor, "exchange_outboxmessage"))
+        bump = _BUMP + ", nextval(%s), nextval(%s), nextval(%s)"
+        if connection.in_atomic_block:
+            # Inside a caller's transaction a COMMIT of our own would end the caller's: a
+            # savepoint instead, the lock then held to the caller's commit.
+            with transaction.atomic():
+                cursor.execute("SET LOCAL synchronous_commit TO OFF; " + bump, [key, *seqs])
+                cursor.cursor.nextset()
+        else:
+            cursor.execute(
+                f"BEGIN; SET LOCAL synchronous_commit TO OFF; {bump}; COMMIT", [key, *seqs]
+            )
+            cursor.cursor.nextset()
+            cursor.cursor.nextset()  # the row is the third statement's
+        value, ticket.pk, event_id, outbox_id = cursor.fetchone()
     ticket.number = f"{key}{value:06d}"
-    return ids
-
-
-@contextmanager
-def pipelined():
-    """psycopg's pipeline mode on PostgreSQL: statements whose results nobody reads at once
-    are sent together and the server's answers read back together (one round trip, not one
-    per statement); a statement's error is raised where its result (or a later one) is first
-    read, inside the same transaction. Nothing elsewhere."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    connection.ensure_connection()
-    with connection.connection.pipeline():
-        yield
+    return event_id, outbox_id
 
 
 def next_numbers(code6: str, at, n: int) -> list[str]:

@@ -1,6 +1,6 @@
 """Intake transitions: register, resolve at intake, accept, mark invalid, merge (并单)."""
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hotline.errors import IllegalTransition, InvalidInput
@@ -9,7 +9,7 @@ from hotline.orgs.models import Role
 from .. import fastinsert, guards, history
 from ..guards import at_center, require_status, text
 from ..models import Status, Ticket
-from ..registration import RegisterInput, build_ticket, number_ticket, pipelined
+from ..registration import RegisterInput, build_ticket, number_ticket
 from ._base import BEFORE_REPLY, INTAKE_ROLES, _commit, _lock
 
 
@@ -95,20 +95,27 @@ def resolve_at_intake(*, by, data: RegisterInput, reply: str, article: str = "")
 
 
 def _save_new(ticket: Ticket, screened, first_event) -> None:
-    """One transaction: the number (and on PostgreSQL the rows' ids), then the ticket, its
-    first event, its outbox row and what screening records, pipelined so that the inserts
-    travel together. The event is built once the number is known (the number is hashed), and
-    before the ticket's INSERT so that the ticket row goes in once, with its chain head."""
+    """The number (on PostgreSQL with the rows' ids, in one round trip of its own before the
+    registration's transaction; on SQLite inside it: see registration.number_ticket), then
+    one transaction: the ticket, its first event and its outbox row (on PostgreSQL in one
+    round trip) and what screening records. The event is built once the number is known (the
+    number is hashed), and before the ticket's INSERT so that the ticket row goes in once,
+    with its chain head."""
     from hotline.screening import services as screening  # screening imports tickets
 
-    with transaction.atomic(), pipelined():
-        ids = number_ticket(ticket)
+    own_transaction = connection.vendor == "postgresql"
+    ids = number_ticket(ticket) if own_transaction else None
+    with transaction.atomic():
+        if not own_transaction:
+            number_ticket(ticket)
         event = first_event()
-        outbox_id = None
-        if ids is not None:
-            event.pk, outbox_id = ids
-        fastinsert.insert(ticket)
-        history.save(ticket, event, outbox_id)
+        if ids is None:
+            fastinsert.insert(ticket)
+            history.save(ticket, event)
+        else:
+            event.pk = ids[0]
+            event.ticket_id = ticket.pk
+            fastinsert.insert_together([ticket, event, history.build_outbox(ticket, event, ids[1])])
         screening.record_new(ticket, screened)
 
 
