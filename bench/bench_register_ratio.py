@@ -24,6 +24,9 @@ from bench_api_register import LUA
 from common import BIN, ROOT, fresh_database, process_cpu_seconds, serve, setup_django
 
 FLOOR_DIR = ROOT / "bench"
+# On a machine loaded many times over, a worker's first request (the URL configuration and the
+# API's schemas) took longer than gunicorn's 30 s and the worker was killed again and again.
+SLOW_MACHINE = ["--timeout", "300"]
 
 
 def serve_floor(url: str, port: int, workers: int):
@@ -35,7 +38,8 @@ def serve_floor(url: str, port: int, workers: int):
     env.pop("HOTLINE_DATABASE_URL", None)
     proc = subprocess.Popen(
         [str(BIN / "gunicorn"), "floor.wsgi:application", "--chdir", str(FLOOR_DIR),
-         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning",
+         *SLOW_MACHINE],
         env=env,
     )  # fmt: skip
     for _ in range(100):
@@ -173,7 +177,7 @@ def main():
 
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA)
-    product = serve(product_url, 8771, args.workers)
+    product = serve(product_url, 8771, args.workers, SLOW_MACHINE)
     floor = serve_floor(floor_url, 8772, args.workers)
     results = {"product": [], "floor": []}
     try:
