@@ -86,10 +86,6 @@ KNOWN_CYCLES: dict[frozenset, str] = {
         "the exchange's TokenAuth delegates to the root API's instance and its cache; the "
         "token auth must move below both (issue 20, shape)"
     ),
-    frozenset({"hotline.topics.services", "hotline.topics.tasks"}): (
-        "special topics' services queue the tagging task and the task calls the services; "
-        "owned by the topics work, found by this test"
-    ),
 }
 
 

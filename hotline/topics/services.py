@@ -24,7 +24,7 @@ from hotline.tickets.guards import text
 from hotline.tickets.lifecycle.limits import TIGHTEN_STATUSES
 from hotline.tickets.models import Ticket
 
-from . import tagging
+from . import backfill, tagging
 from .models import MarkKind, MarkLimit, MarkSource, TicketMark, Topic, TopicTicket
 
 log = logging.getLogger("hotline.topics")
@@ -117,9 +117,7 @@ def create_topic(*, center: Unit, by, name: str, keywords=(), category_codes=(),
 
 
 def _enqueue_backfill(topic_id: int) -> None:
-    from .tasks import backfill  # tasks imports this module: the task is defined there
-
-    backfill.enqueue(topic_id)
+    backfill.backfill.enqueue(topic_id)
 
 
 def set_active(*, topic: Topic, by, active: bool) -> Topic:

@@ -1,24 +1,13 @@
-"""Background work of the topics: the retroactive tagging of a new topic (queued when it is
-created) and the sweep of `hotline worker` (registered in supervision/schedule.py)."""
+"""The sweep of `hotline worker` (declared in jobs.py): new tickets tagged, marks carried over,
+stricter limits and mandatory 督办. The retroactive tagging task is in backfill.py."""
 
 from django.db import transaction
 from django.db.models import Max
-from django_tasks import task
 
 from hotline.tickets.models import Ticket
 
-from . import services, tagging
-from .models import Topic, Watermark
-
-
-@task()
-def backfill(topic_id: int) -> dict:
-    """Tag the tickets that existed when the topic was made; idempotent, resumes where it
-    stopped (a second run of a finished topic scans nothing)."""
-    topic = Topic.objects.select_related("center__region").filter(pk=topic_id).first()
-    if topic is None:
-        return {"topic": topic_id, "tagged": 0}
-    return {"topic": topic_id, "tagged": tagging.backfill(topic)}
+from . import services
+from .models import Watermark
 
 
 def carry_over_new() -> int:
