@@ -298,12 +298,21 @@ class PatroniCluster:
 
     def kill(self, m: Member) -> None:
         """SIGKILL the member's Patroni, its postmaster and every backend: a machine that died."""
+        # runuser forks: Patroni is its child, the postmaster Patroni's, the backends the
+        # postmaster's. Every descendant goes, or Patroni would restart PostgreSQL.
+        roots = [m.proc.pid] if m.proc else []
         postmaster = m.postmaster_pid()
-        victims = [m.proc.pid] if m.proc else []
         if postmaster:
-            out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(postmaster)],
+            roots.append(postmaster)
+        victims: list[int] = []
+        while roots:
+            pid = roots.pop()
+            if pid in victims:
+                continue
+            victims.append(pid)
+            out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)],
                                  capture_output=True, text=True).stdout  # fmt: skip
-            victims += [postmaster, *(int(p) for p in out.split())]
+            roots += [int(p) for p in out.split()]
         for pid in victims:
             _signal(pid, signal.SIGKILL)
         if m.proc:

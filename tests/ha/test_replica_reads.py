@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from hotline import dbrouter
 from hotline.orgs.models import User
 from hotline.tickets import lifecycle
+from hotline.tickets.registration import RegisterInput
 
 def tables(queries):
     return sorted({t for q in queries for t in ("tickets_ticket", "tickets_ticketevent")
@@ -45,7 +46,7 @@ out["workbench"] = run(lambda: client.get("/api/v1/tickets").status_code)
 def lifecycle_inside_block():
     with dbrouter.stale_reads():
         DEMAND2 = dict(DEMAND, external_ref=DEMAND["external_ref"] + "-b")
-        t, _ = lifecycle.register(by=agent, data=DEMAND2)
+        t, _ = lifecycle.register(by=agent, data=RegisterInput(**DEMAND2))
         return t.status
 out["lifecycle_in_block"] = run(lifecycle_inside_block)
 out["dashboard"] = run(lambda: client.get("/api/v1/dashboard/today?region=350100").status_code)
