@@ -55,8 +55,9 @@ PERIODIC = [
     # Incidents: mark new demands, send group replies, escalate urgent reports in time (the
     # one-minute promise of 紧急信息 is kept by this period plus the worker's tick).
     Periodic("incidents_sweep", "hotline.incidents.tasks.sweep", every=15, optional=True),
-    Periodic("quality_weekly_sample", "hotline.quality.tasks.weekly_samples", every=3600,
-             optional=True),
+    Periodic(
+        "quality_weekly_sample", "hotline.quality.tasks.weekly_samples", every=3600, optional=True
+    ),
 ]
 
 
