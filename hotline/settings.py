@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "hotline.throttle.ApiRateLimitMiddleware",
+    # API requests carrying U+0000, which PostgreSQL text cannot hold: 400 naming the field.
+    "hotline.parsing.NulGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -21,8 +21,9 @@ LAYERS = [
     # The project: URLs, the root API, settings, the command line, the servers' entries.
     {"urls", "api", "settings", "cli", "asgi", "wsgi"},
     # What answers requests: pages, reports, the citizen portal; Open311 (a channel beside the
-    # portal), the health report, request throttling and the audit of who viewed what.
-    {"web", "reports", "portal", "open311", "health", "throttle", "audit"},
+    # portal), the health report, request throttling, the NUL guard and the audit of who viewed
+    # what.
+    {"web", "reports", "portal", "open311", "health", "throttle", "parsing", "audit"},
     {"analytics", "evaluation", "quality", "topics"},
     {"incidents"},
     {"calls"},
