@@ -137,7 +137,7 @@ def test_workers_resume_after_a_crash_and_every_event_is_delivered_once(cluster,
 
     # then: both processes outlived the outage, and every event is delivered once
     outbox = lambda: _query(served.url, "SELECT id FROM exchange_outboxmessage ORDER BY id")  # noqa: E731
-    assert _wait(lambda: len(outbox()) == 50), _query(
+    assert _wait(lambda: len(outbox()) == 50, seconds=180), _query(
         served.url, "SELECT topic, count(*) FROM exchange_outboxmessage GROUP BY topic"
     )
     expected = [r[0] for r in outbox()]
