@@ -40,6 +40,12 @@ ACTION_NAMES = {
     "supplement": "补充诉求",
     "urge": "催办",
     "self_report": "自办件报送",
+    "police_handover": "移交公安（110联动）",
+    "police_acknowledge": "公安签收",
+    "police_progress": "公安反馈进展",
+    "police_conclude": "公安办结",
+    "police_ack_overdue": "公安超时未签收",
+    "police_result": "办理结果回告公安",
 }
 
 ROLE_NAMES = dict(Role.choices)

@@ -33,6 +33,7 @@ from .handling import (
 from .intake import accept, mark_invalid, merge, register, resolve_at_intake
 from .leader import leader_approve
 from .limits import tighten_deadline
+from .police import POLICE_ACTIONS, police_step
 from .review import approve_reply, callback, close, reject_reply, reopen
 from .self_handled import report_self_handled
 from .supervising import supervise
@@ -58,6 +59,8 @@ __all__ = [
     "mark_invalid",
     "may_attach",
     "merge",
+    "police_step",
+    "POLICE_ACTIONS",
     "needs_leader",
     "pending_approval",
     "register",
