@@ -87,6 +87,12 @@ def _password():
 
 @pytest.fixture
 def province(db):
+    return build_province()
+
+
+def build_province() -> SimpleNamespace:
+    """The province's regions, units and people; also for module-scoped fixtures that build on
+    it once (tests/security/test_scope_matrix.py)."""
     ensure_catalog()
     regions = {}
     for code, name, level, parent in REGIONS:
