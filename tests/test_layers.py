@@ -35,7 +35,8 @@ LAYERS = [
     {"identity"},
     {"orgs"},
     # Foundations: no app of the product below them.
-    {"errors", "text", "forking", "ops", "dbrouter", "dburl", "pgcheck"},
+    # crypto: SM4 fields and HMAC-SM3 hashes of citizens' data, under the tickets' models.
+    {"errors", "text", "forking", "ops", "dbrouter", "dburl", "pgcheck", "officedoc", "crypto"},
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 
