@@ -5,14 +5,17 @@
 A database `hotline_bench_call_figures` gets a province (the province center and nine city
 centers), 50 agents per center and `--calls` call records over the last 365 days up to now
 (busier on weekdays and in office hours, a few hundred still waiting or talking), written with
-PostgreSQL COPY (psycopg's cursor.copy()). `--reuse` keeps a database that already has them.
+PostgreSQL COPY (psycopg's cursor.copy()). `--reuse` keeps a database that already has them
+(migrating it first). COPY bypasses the services, so the figures' rollup is then rebuilt
+(`rollup.rebuild`, as `hotline rebuild_call_figures` does) and the time printed.
 Then each query runs `--runs` times and its p50 / p95 / max are printed:
 
 - the wallboard snapshot (calls waiting, longest wait, agents by state, today's figures and
   the hourly series) of one city center and of the province;
 - the centers' figures for a month (the scorecard's 中心话务指标) and the report's section
   for the province and a quarter;
-- one center's figures by hour for a day, and one agent's figures by day for a month.
+- one center's figures by hour for a day, and one agent's figures by day for a month (from
+  the calls and from the rollup).
 """
 
 import argparse
@@ -175,6 +178,9 @@ def main():
     ap.add_argument("--calls", type=int, default=5_000_000)
     ap.add_argument("--runs", type=int, default=40)
     ap.add_argument("--reuse", action="store_true", help="keep an already loaded database")
+    ap.add_argument(
+        "--no-rebuild", action="store_true", help="with --reuse: keep the rollup as it is"
+    )
     args = ap.parse_args()
     import psycopg
 
@@ -186,11 +192,14 @@ def main():
         except psycopg.Error:
             loaded = 0
     url = f"{PG_BASE}/{NAME}" if loaded >= args.calls else fresh_database("postgres", NAME)
-    setup_django(url)
+    t = time.perf_counter()
+    setup_django(url)  # migrates (a database of an older schema gets the rollup built here)
+    print(f"migrate             {time.perf_counter() - t:.0f} s")
 
+    from django.db import connection
     from django.utils import timezone
 
-    from hotline.calls import figures, wallboard
+    from hotline.calls import figures, rollup, wallboard
     from hotline.calls.models import Call
     from hotline.evaluation import call_figures
     from hotline.orgs.models import Unit, User
@@ -201,6 +210,16 @@ def main():
         setup = build_province()
         seconds = load(setup, args.calls, now)
         print(f"loaded              {args.calls:,} calls with COPY in {seconds:.0f} s")
+    if loaded < args.calls or not args.no_rebuild:
+        t = time.perf_counter()
+        rows = rollup.rebuild()
+        print(
+            f"rollup rebuilt      {rows['CenterHourFigures']:,} center-hour and "
+            f"{rows['AgentDayFigures']:,} agent-day rows in {time.perf_counter() - t:.1f} s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE calls_centerhourfigures")
+            cursor.execute("VACUUM ANALYZE calls_agentdayfigures")
     count = Call.objects.count()
     fz = Unit.objects.get(code="c1")
     agent = User.objects.get(username="c1-a07")
@@ -232,7 +251,14 @@ def main():
         args.runs,
     )
     measure(
-        "one agent by day, one month",
+        "one agent by day, one month (rollup)",
+        lambda: figures.agents_summed(
+            agents=[agent.pk], day_from=m_first, day_to=m_last, by=["day"]
+        ),
+        args.runs,
+    )
+    measure(
+        "one agent by day, one month (calls)",
         lambda: figures.aggregate(
             Call.objects.filter(agent=agent, day__gte=m_first, day__lte=m_last), by=["day"]
         ),

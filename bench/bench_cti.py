@@ -7,7 +7,10 @@ inbound calls of six events each (offered, ringing, answered, held, resumed, end
 platform reports a peak of 100 calls a second. The events are sent in time order, in batches
 of `--batch` as a platform sends them (docs/calls.md: the Kamailio example sends up to 100
 every 100 ms), each batch signed, by `--senders` connections at once, as fast as the server
-takes them. Prints events/s sustained, the per-request latency percentiles, and the errors.
+takes them. Prints events/s sustained, the per-request latency percentiles, the errors, and
+the CPU the server's processes and the database's backends used (from /proc) per event: on a
+machine shared with other work the events/s say how loaded it was, the CPU per event what the
+intake costs (1 / that = events/s per core).
 
 Then the same stream is sent again (each batch re-signed with a new timestamp, as a platform
 retrying would), and the database is counted: every event stored once (0 lost, 0 doubled),
@@ -20,13 +23,15 @@ import datetime as dt
 import json
 import os
 import secrets
+import subprocess
 import time
 
 import httpx
 from bench_screen_pop import serve
-from common import fresh_database, machine_cpu, percentile, setup_django
+from common import fresh_database, machine_cpu, percentile, process_cpu_seconds, setup_django
 
 PEAK_CALLS_PER_SECOND = 100
+DATABASE = "hotline_bench_cti"
 
 
 def build(agents: int):
@@ -115,7 +120,35 @@ async def send(base, code, secret, bodies: list[bytes], senders: int):
     return elapsed, latencies, statuses, totals
 
 
-def report(label, n_events, result, cpu):
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        found = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(parent)], capture_output=True, text=True
+        ).stdout.split()
+        out += [int(p) for p in found]
+        todo += [int(p) for p in found]
+    return out
+
+
+def cpu_seconds(server_pid: int, database: str) -> tuple[float, float]:
+    """CPU seconds spent so far by the server's processes and by the database's backends (the
+    pool keeps them for the whole run), from /proc: what the events cost, whatever else the
+    machine is doing."""
+    from django.db import connection
+
+    server = sum(process_cpu_seconds(p) or 0 for p in [server_pid, *_descendants(server_pid)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [database],
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+    return server, sum(process_cpu_seconds(p) or 0 for p in pids)
+
+
+def report(label, n_events, result, cpu, used):
     elapsed, latencies, statuses, totals = result
     print(f"{label}")
     print(f"  events            {n_events:,} in {len(latencies):,} requests, {elapsed:.1f} s")
@@ -131,6 +164,12 @@ def report(label, n_events, result, cpu):
         f"event errors {totals['errors']:,}"
     )
     print(f"  machine busy      {cpu:.0%} of 2 cores (server, database, this client, others)")
+    server, database = used
+    per_event = (server + database) / n_events * 1000
+    print(
+        f"  CPU used          server {server:.1f} s + database {database:.1f} s = "
+        f"{per_event:.2f} ms per event → {1000 / per_event:,.0f} events/s per core"
+    )
 
 
 def main():
@@ -142,7 +181,7 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--port", type=int, default=8791)
     args = ap.parse_args()
-    url = fresh_database("postgres", "hotline_bench_cti")
+    url = fresh_database("postgres", DATABASE)
     setup_django(url)
     code, secret, seats = build(args.agents)
     events = stream(args.calls, seats)
@@ -166,12 +205,13 @@ def main():
         asyncio.run(send(base, code, secret, warm_bodies, args.senders))
         results = []
         for label in ("first pass", "second pass (the same stream, re-signed)"):
-            before = machine_cpu()
+            before, used0 = machine_cpu(), cpu_seconds(proc.pid, DATABASE)
             result = asyncio.run(send(base, code, secret, bodies, args.senders))
-            after = machine_cpu()
+            after, used1 = machine_cpu(), cpu_seconds(proc.pid, DATABASE)
             cpu = (after[0] - before[0]) / max(1, after[1] - before[1])
             results.append(result)
-            report(label, len(events), result, cpu)
+            used = (used1[0] - used0[0], used1[1] - used0[1])
+            report(label, len(events), result, cpu, used)
     finally:
         proc.terminate()
         proc.wait()

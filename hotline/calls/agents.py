@@ -8,14 +8,14 @@ after-call work.
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hotline.errors import ErrorCode, HotlineError, InvalidInput, NotFound
 from hotline.orgs import scope
 from hotline.orgs.models import Role
 
-from . import conf, push
+from . import conf, push, rollup
 from .models import AgentSession, AgentState, AgentStateChange, Call, Seat
 
 # What an agent may choose; 通话中 and 话后整理 come from the calls.
@@ -30,9 +30,10 @@ class AgentConflict(HotlineError):
     code = ErrorCode.CONFLICT
 
 
-def _record(session: AgentSession, state: str, at, *, reason: str = "", call=None) -> None:
+def _change(session: AgentSession, state: str, at, *, reason: str = "", call=None):
+    """Move `session` to `state` and return the (unsaved) record of the change."""
     session.state, session.reason, session.state_since = state, reason, at
-    AgentStateChange.objects.create(
+    return AgentStateChange(
         session=session,
         user_id=session.user_id,
         center_id=session.center_id,
@@ -41,6 +42,10 @@ def _record(session: AgentSession, state: str, at, *, reason: str = "", call=Non
         at=at,
         call=call,
     )
+
+
+def _record(session: AgentSession, state: str, at, *, reason: str = "", call=None) -> None:
+    _change(session, state, at, reason=reason, call=call).save()
 
 
 def active_session(user) -> AgentSession | None:
@@ -137,15 +142,41 @@ def sign_out(*, user, at=None) -> AgentSession:
     return session
 
 
-def _end_after_call(session: AgentSession, at) -> None:
-    """Close 话后整理: the call's after-call work is the time spent in it."""
+def _end_after_call(session: AgentSession, at, pending: dict | None = None) -> None:
+    """Close 话后整理: the call's after-call work is the time spent in it (written now, or
+    put in `pending` {call id: seconds} for the caller's batch)."""
     call_id = session.current_call_id
     if call_id is not None:
         end = min(at, session.after_call_until) if session.after_call_until else at
         seconds = max(0, round((end - session.state_since).total_seconds()))
-        Call.objects.filter(pk=call_id).update(acw_seconds=seconds)
+        if pending is not None:
+            pending[call_id] = seconds
+        else:
+            deltas = rollup.Deltas()
+            _write_after_call({call_id: seconds}, deltas)
+            deltas.flush()
     session.current_call = None
     session.after_call_until = None
+
+
+def _write_after_call(seconds: dict, deltas: rollup.Deltas) -> None:
+    """Write the after-call work of calls {call id: seconds}, and move their figures."""
+    if not seconds:
+        return
+    fields = [name.removesuffix("_id") for name in rollup.FIELDS]
+    locked = Call.objects.select_for_update().only(*fields).filter(pk__in=seconds).order_by("pk")
+    rows = []
+    for call in locked:
+        if call.acw_seconds == seconds[call.pk]:
+            continue
+        before = rollup.snapshot(call)
+        call.acw_seconds = seconds[call.pk]
+        deltas.change(before, rollup.snapshot(call))
+        rows.append((call.acw_seconds, call.pk))
+    if rows:
+        table = connection.ops.quote_name(Call._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET acw_seconds = %s WHERE id = %s", rows)
 
 
 def expire_after_call(session: AgentSession, now=None) -> bool:
@@ -179,54 +210,78 @@ def sweep_after_call(now=None) -> int:
     return done
 
 
-def on_call_changed(call: Call, before: dict, session: AgentSession | None) -> None:
-    """Move the seat's agent with the call: answered → 通话中, ended → 话后整理.
+def on_calls_changed(changes: list, *, deltas: rollup.Deltas) -> None:
+    """Move the seats' agents with their calls ([(call, before, session)] of one batch):
+    answered → 通话中, ended → 话后整理; in the order the moves happened, every agent of the
+    batch locked once, the changes written by one insert and one update.
 
     Only the agent the call belongs to moves, and only forward: a late duplicate never puts
     an agent back on a call that has ended.
     """
-    if session is None or call.agent_id != session.user_id or call.answered_at is None:
+    moves = []
+    for call, before, session in changes:
+        if session is None or call.agent_id != session.user_id or call.answered_at is None:
+            continue
+        was_answered = before["answered_at"] is not None
+        was_finished = before["state"] == "finished"
+        finished = call.state == "finished"
+        if finished and not (was_answered and was_finished):
+            if not was_answered:
+                # Answered and ended in one batch: the agent was on the call in between.
+                moves.append((call.answered_at, 0, call.pk, call, session.pk))
+            moves.append((call.ended_at, 1, call.pk, call, session.pk))
+        elif not finished and not was_answered:
+            moves.append((call.answered_at, 0, call.pk, call, session.pk))
+    if not moves:
         return
-    was_answered = before["answered_at"] is not None
-    was_finished = before["state"] == "finished"
-    finished = call.state == "finished"
-    if finished and not (was_answered and was_finished):
-        if not was_answered:
-            # Answered and ended in one batch: the agent was on the call in between.
-            _on_call(session, call)
-        _after_call(session, call)
-    elif not finished and not was_answered:
-        _on_call(session, call)
+    ids = sorted({m[4] for m in moves})
+    sessions = {
+        s.pk: s for s in AgentSession.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    records, acw, moved = [], {}, {}
+    for at, kind, _, call, session_id in sorted(moves, key=lambda m: m[:3]):
+        session = sessions[session_id]
+        if session.ended_at is not None:
+            continue
+        if kind == 0:
+            at = _at_or_after(session, at)
+            if session.state == AgentState.AFTER_CALL:
+                _end_after_call(session, at, acw)
+            records.append(_change(session, AgentState.ON_CALL, at, call=call))
+            session.after_call_until = None
+        else:
+            if session.state == AgentState.ON_CALL and session.current_call_id not in (
+                None,
+                call.pk,
+            ):
+                continue  # already on the next call: this one's end came late
+            at = _at_or_after(session, at)
+            records.append(_change(session, AgentState.AFTER_CALL, at, call=call))
+            session.after_call_until = at + dt.timedelta(seconds=conf.after_call_seconds())
+        session.current_call = call
+        moved[session.pk] = session
+    _write_after_call(acw, deltas)
+    AgentStateChange.objects.bulk_create(records)
+    _save_states(list(moved.values()))
+    for session in moved.values():
+        push.agent_changed(session)
+
+
+def _save_states(sessions: list[AgentSession]) -> None:
+    # One statement per session, sent as one pipelined batch (as events._save does for calls).
+    if not sessions:
+        return
+    fields = [AgentSession._meta.get_field(name) for name in STATE_FIELDS]
+    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    table = connection.ops.quote_name(AgentSession._meta.db_table)
+    rows = [
+        [f.get_db_prep_save(getattr(s, f.attname), connection) for f in fields] + [s.pk]
+        for s in sessions
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
 
 
 def _at_or_after(session: AgentSession, at: dt.datetime) -> dt.datetime:
     # Events carry the platform's clock; a state never starts before the one it follows.
     return max(at, session.state_since)
-
-
-def _on_call(session: AgentSession, call: Call) -> None:
-    session = AgentSession.objects.select_for_update().get(pk=session.pk)
-    if session.ended_at is not None:
-        return
-    at = _at_or_after(session, call.answered_at)
-    if session.state == AgentState.AFTER_CALL:
-        _end_after_call(session, at)
-    _record(session, AgentState.ON_CALL, at, call=call)
-    session.current_call = call
-    session.after_call_until = None
-    session.save(update_fields=STATE_FIELDS)
-    push.agent_changed(session)
-
-
-def _after_call(session: AgentSession, call: Call) -> None:
-    session = AgentSession.objects.select_for_update().get(pk=session.pk)
-    if session.ended_at is not None:
-        return
-    if session.state == AgentState.ON_CALL and session.current_call_id not in (None, call.pk):
-        return  # already on the next call: this one's end came late
-    at = _at_or_after(session, call.ended_at)
-    _record(session, AgentState.AFTER_CALL, at, call=call)
-    session.current_call = call
-    session.after_call_until = at + dt.timedelta(seconds=conf.after_call_seconds())
-    session.save(update_fields=STATE_FIELDS)
-    push.agent_changed(session)

@@ -17,11 +17,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import DateTimeField, JSONField
 from django.utils import timezone
 
 from hotline.catalog.calendar import to_local
 
-from . import agents, callbacks, conf, dialing, push
+from . import agents, callbacks, conf, dialing, push, rollup
 from .cti import replayed
 from .derive import Ev, derive
 from .models import (
@@ -288,42 +289,61 @@ def rederive(calls: list[Call], *, resolver: Resolver, live: bool = True) -> lis
     resolver.load(seat_codes, queue_codes)
     short = conf.short_abandon_seconds()
     changed = []
+    saves = defaultdict(list)  # the calls by the fields that changed: one statement each
+    deltas = rollup.Deltas()
     for call in calls:
         before = {name: getattr(call, _attr(name)) for name in DERIVED_FIELDS}
+        figures_before = rollup.snapshot(call)
         d = derive(by_call.get(call.pk, []), short_abandon_seconds=short)
         _apply(call, d, resolver)
         after = {name: getattr(call, _attr(name)) for name in DERIVED_FIELDS}
         diff = [name for name in DERIVED_FIELDS if before[name] != after[name]]
         if diff:
             changed.append((call, before, d))
-    if changed:
-        _save([c for c, _, _ in changed])
-    if not live:
-        return [c for c, _, _ in changed]
-    for call, before, d in changed:
-        agents.on_call_changed(call, before, resolver.sessions.get(call.seat_id))
-        callbacks.on_call_changed(call, before)
-        if d.request_id:
-            dialing.on_call_changed(call, d.request_id)
-        push.call_changed(call, before)
+            saves[tuple(diff)].append(call)
+            deltas.change(figures_before, rollup.snapshot(call))
+    for fields, group in saves.items():
+        _save(group, list(fields))
+    if live:
+        agents.on_calls_changed(
+            [(c, before, resolver.sessions.get(c.seat_id)) for c, before, _ in changed],
+            deltas=deltas,
+        )
+        for call, before, d in changed:
+            callbacks.on_call_changed(call, before)
+            if d.request_id:
+                dialing.on_call_changed(call, d.request_id)
+            push.call_changed(call, before)
+    # Last: the current hour's row is the one every request touches; held only to the commit.
+    deltas.flush()
     return [c for c, _, _ in changed]
 
 
-def _save(calls: list[Call]) -> None:
-    """One UPDATE per call with every derived field, sent in one batch (psycopg pipelines an
-    executemany). Django's bulk_update builds a CASE per field and row: with a batch of ~100
-    calls that took most of a request's time (bench/bench_cti.py)."""
+def _save(calls: list[Call], names: list[str]) -> None:
+    """Write the fields `names` of `calls` (the same ones changed on each): one UPDATE per
+    call, sent in one batch (psycopg pipelines an executemany). Django's bulk_update builds a
+    CASE per field and row: with a batch of ~100 calls that took most of a request's time
+    (bench/bench_cti.py); and a ringing or held event moves a handful of the 27 fields, so
+    only those are sent."""
     now = timezone.now()
-    fields = [Call._meta.get_field(name) for name in DERIVED_FIELDS] + [
-        Call._meta.get_field("updated_at")
-    ]
+    fields = [Call._meta.get_field(name) for name in names] + [Call._meta.get_field("updated_at")]
     sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
     sql = f"UPDATE {connection.ops.quote_name(Call._meta.db_table)} SET {sets} WHERE id = %s"
+    # Only JSON (and, on SQLite, the times Django stores as naive UTC text) needs Django's
+    # preparation; psycopg adapts the rest as is, at a fraction of the cost.
+    prepared = (JSONField,) if connection.vendor == "postgresql" else (JSONField, DateTimeField)
+    plain = [not isinstance(f, prepared) for f in fields]
     rows = []
     for call in calls:
         call.updated_at = now
         rows.append(
-            [f.get_db_prep_save(getattr(call, f.attname), connection) for f in fields] + [call.pk]
+            [
+                getattr(call, f.attname)
+                if p
+                else f.get_db_prep_save(getattr(call, f.attname), connection)
+                for f, p in zip(fields, plain, strict=True)
+            ]
+            + [call.pk]
         )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

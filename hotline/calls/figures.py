@@ -18,13 +18,14 @@ Rates are None when their denominator is zero. `day`/`hour` are local (Asia/Shan
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from hotline.catalog.calendar import to_local
 
-from . import conf
-from .models import AgentState, AgentStateChange, Call
+from . import conf, rollup
+from .models import AgentDayFigures, AgentState, AgentStateChange, Call, CenterHourFigures
 
 GROUPS = {"center": "center_id", "agent": "agent_id", "day": "day", "hour": "hour"}
 
@@ -40,25 +41,59 @@ def _mean(total, n, digits=1):
 def aggregate(calls, *, by: list[str] | None = None) -> list[dict]:
     """The figures of `calls` (a Call queryset), one row per value of the `by` keys."""
     keys = [GROUPS[k] for k in (by or [])]
-    t = conf.service_level_seconds()
-    inbound = calls.filter(direction="inbound")
-    answered = Q(answered_at__isnull=False)
-    measures = dict(
-        offered=Count("id"),
-        answered=Count("id", filter=answered),
-        within_t=Count("id", filter=answered & Q(wait_seconds__lte=t)),
-        short_abandons=Count("id", filter=Q(outcome="short_abandon")),
-        abandoned=Count("id", filter=Q(outcome="abandoned")),
-        voicemail=Count("id", filter=Q(outcome="voicemail")),
-        wait_total=Sum("wait_seconds", filter=answered),
-        handle_total=Sum(F("talk_seconds") + F("hold_seconds") + F("acw_seconds"), filter=answered),
-        acw_total=Sum("acw_seconds", filter=answered),
-    )
+    inbound = rollup.counted(calls)
+    measures = rollup.measures(conf.service_level_seconds())
     if not keys:
         rows = [inbound.aggregate(**measures)]
     else:
         rows = inbound.values(*keys).annotate(**measures).order_by(*keys)
     return [_finish(row, keys) for row in rows]
+
+
+def _summed(rows, keys: list[str]) -> list[dict]:
+    # Sums of the rollup's sums; the annotations are named apart from the columns they sum.
+    sums = {f"s_{m}": Coalesce(Sum(m), 0) for m in rollup.MEASURES}
+    if not keys:
+        found = [rows.aggregate(**sums)]
+    else:
+        found = rows.values(*keys).annotate(**sums).order_by(*keys)
+    out = []
+    for row in found:
+        plain = {k: row[k] for k in keys}
+        plain.update({m: row[f"s_{m}"] for m in rollup.MEASURES})
+        out.append(_finish(plain, keys))
+    return out
+
+
+def summed(
+    *, centers=None, day_from: dt.date | None = None, day_to: dt.date | None = None, by=None
+) -> list[dict]:
+    """The figures of the calls of `centers` (ids, or None for all) between two local days,
+    one row per value of the `by` keys (center, day, hour): read from the rollup, or from the
+    calls while the rollup waits for a rebuild after a change of T."""
+    if not rollup.ready():
+        return aggregate(calls_of(centers=centers, day_from=day_from, day_to=day_to), by=by)
+    rows = CenterHourFigures.objects.all()
+    if centers is not None:
+        rows = rows.filter(center__in=centers)
+    if day_from is not None:
+        rows = rows.filter(day__gte=day_from)
+    if day_to is not None:
+        rows = rows.filter(day__lte=day_to)
+    return _summed(rows, [GROUPS[k] for k in (by or [])])
+
+
+def agents_summed(*, agents, day_from: dt.date, day_to: dt.date, by=None) -> list[dict]:
+    """The figures of the calls `agents` (ids) answered or were rung for, by agent, center or
+    day, from the rollup (or the calls, as `summed`)."""
+    keys = [GROUPS[k] for k in (by or [])]
+    if "hour" in keys:
+        raise ValueError("agents' figures are kept by day")
+    if not rollup.ready():
+        calls = Call.objects.filter(agent__in=agents, day__gte=day_from, day__lte=day_to)
+        return aggregate(calls, by=by)
+    rows = AgentDayFigures.objects.filter(agent__in=agents, day__gte=day_from, day__lte=day_to)
+    return _summed(rows, keys)
 
 
 def _finish(row: dict, keys: list[str]) -> dict:
@@ -141,7 +176,12 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def hourly(calls) -> list[dict]:
     """Offered and answered per hour 0–23 (the chart's series), zeros where there were none."""
-    found = {row["hour"]: row for row in aggregate(calls, by=["hour"])}
+    return hours_of(aggregate(calls, by=["hour"]))
+
+
+def hours_of(by_hour: list[dict]) -> list[dict]:
+    """The chart's 24 hours from figures grouped by hour."""
+    found = {row["hour"]: row for row in by_hour}
     return [
         {
             "hour": h,

@@ -402,3 +402,72 @@ class DialRequest(models.Model):
 
     def __str__(self):
         return f"{self.request_id} {self.number}"
+
+
+class FigureSums(models.Model):
+    """The measures the call figures are computed from (rollup.MEASURES), summed over calls."""
+
+    offered = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    within_t = models.IntegerField(default=0)
+    short_abandons = models.IntegerField(default=0)
+    abandoned = models.IntegerField(default=0)
+    voicemail = models.IntegerField(default=0)
+    wait_total = models.BigIntegerField(default=0)
+    handle_total = models.BigIntegerField(default=0)
+    acw_total = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CenterHourFigures(FigureSums):
+    """The call figures' sums per center and local day and hour (rollup.py keeps them in the
+    same transaction as the calls): a month of every center is a few thousand rows, not the
+    hundreds of thousands of calls behind them."""
+
+    center = models.ForeignKey("orgs.Unit", models.CASCADE, related_name="+")
+    day = models.DateField()
+    hour = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "话务指标（中心·小时）"
+        constraints = [
+            models.UniqueConstraint(fields=["center", "day", "hour"], name="uniq_center_hour_fig")
+        ]
+        indexes = [models.Index(fields=["day"], name="center_hour_fig_day")]
+
+    def __str__(self):
+        return f"{self.center_id} {self.day} {self.hour}h"
+
+
+class AgentDayFigures(FigureSums):
+    """The same sums per agent, center and local day (the agents' figures)."""
+
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    center = models.ForeignKey("orgs.Unit", models.CASCADE, related_name="+")
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "话务指标（座席·日）"
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "center", "day"], name="uniq_agent_day_fig")
+        ]
+        indexes = [models.Index(fields=["center", "day"], name="agent_day_fig_center")]
+
+    def __str__(self):
+        return f"{self.agent_id}@{self.center_id} {self.day}"
+
+
+class FiguresState(models.Model):
+    """One row: the service-level T the rollup's `within_t` was counted with. When the
+    setting differs (T changed, no rebuild yet) the figures are read from the calls."""
+
+    service_level_seconds = models.PositiveIntegerField()
+    built_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "话务指标汇总状态"
+
+    def __str__(self):
+        return f"T={self.service_level_seconds}s"

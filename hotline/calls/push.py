@@ -64,42 +64,28 @@ def call_changed(call: Call, before: dict) -> None:
     rang = before["ringing_at"] is None and call.ringing_at is not None
     answered = before["answered_at"] is None and call.answered_at is not None
     if rang or answered:
-        publish(f"agent:{call.agent_id}", screen_pop(call, "answered" if answered else "ringing"))
+        # Without the caller's history: the desk fetches it as the pop arrives (the pop
+        # fragment, or /calls/agent/me), in the agent's own request. Computed here it was
+        # half the cost of taking an event (bench/bench_cti.py), and the desk fetched it again.
+        event = "answered" if answered else "ringing"
+        publish(f"agent:{call.agent_id}", screen_pop(call, event, with_history=False))
 
 
-_HISTORY_TTL = 30.0
-_histories: dict[tuple, tuple[float, dict]] = {}
-
-
-def _history(call: Call) -> dict:
-    # Ringing and answered come seconds apart and pop the same history: computed once per
-    # call and agent (it is the costliest part of taking an event, bench/bench_cti.py), kept
-    # for a few seconds in this process only.
-    key = (call.pk, call.agent_id, call.caller, call.offered_at)
-    now = time.monotonic()
-    cached = _histories.get(key)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    if len(_histories) > 10_000:
-        for k in [k for k, (until, _) in _histories.items() if until <= now]:
-            del _histories[k]
-    agent = User.objects.get(pk=call.agent_id)
-    history = caller_history(agent, call.caller, exclude_call=call)
-    _histories[key] = (now + _HISTORY_TTL, history)
-    return history
-
-
-def screen_pop(call: Call, event: str) -> dict:
-    """The desktop's payload: the call, the number's region and the caller's history."""
-    return {
+def screen_pop(call: Call, event: str, *, with_history: bool = True) -> dict:
+    """The desktop's payload: the call, and (unless told) the number's region and the
+    caller's history as the call's agent may see them."""
+    pop = {
         "kind": "screen_pop",
         "event": event,
         "call_id": call.pk,
         "number": call.caller,
         "called": call.called,
         "queue_id": call.queue_id,
-        "history": _history(call),
     }
+    if with_history:
+        agent = User.objects.get(pk=call.agent_id)
+        pop["history"] = caller_history(agent, call.caller, exclude_call=call)
+    return pop
 
 
 def agent_changed(session: AgentSession) -> None:

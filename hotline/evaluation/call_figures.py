@@ -58,9 +58,10 @@ def compute(units, period: str) -> list[CenterCalls]:
     """The call figures of each center of `units` over `period`, in unit code order."""
     first, last = days_of(period)
     found = list(centers(units).order_by("code"))
-    calls = call_figures.calls_of(centers=[u.pk for u in found], day_from=first, day_to=last)
-    rows = {r["center"]: r for r in call_figures.aggregate(calls, by=["center"])}
-    empty = call_figures.totals(calls.none())
+    ids = [u.pk for u in found]
+    figures = call_figures.summed(centers=ids, day_from=first, day_to=last, by=["center"])
+    rows = {r["center"]: r for r in figures}
+    empty = call_figures.totals(call_figures.calls_of().none())
     return [CenterCalls(unit=u, figures=rows.get(u.pk, empty)) for u in found]
 
 

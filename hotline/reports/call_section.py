@@ -22,14 +22,18 @@ def compute(centers, start: dt.datetime, end: dt.datetime) -> CallSection | None
     """The section for `centers` (a Unit queryset) over [start, end); None without calls."""
     first, last = to_local(start).date(), to_local(end).date() - dt.timedelta(days=1)
     units = list(centers.order_by("code"))
-    calls = call_figures.calls_of(centers=[u.pk for u in units], day_from=first, day_to=last)
-    totals = call_figures.totals(calls)
+    ids = [u.pk for u in units]
+
+    def summed(by):
+        return call_figures.summed(centers=ids, day_from=first, day_to=last, by=by)
+
+    totals = summed(None)[0]
     if not totals["offered"]:
         return None
-    rows = {r["center"]: r for r in call_figures.aggregate(calls, by=["center"])}
+    rows = {r["center"]: r for r in summed(["center"])}
     return CallSection(
         totals=totals,
-        hourly=call_figures.hourly(calls),
+        hourly=call_figures.hours_of(summed(["hour"])),
         centers=[(u.name, rows[u.pk]) for u in units if u.pk in rows],
         service_level_seconds=conf.service_level_seconds(),
         short_abandon_seconds=conf.short_abandon_seconds(),
