@@ -6,8 +6,10 @@ A unit is listed when in the period it
   - let a handling deadline falling in the period pass without a reply in time (超期), or
   - left a ticket waiting on it untouched the whole period (未处置: still awaiting its
     acknowledgement or handling, dispatched before the period ended, and no event at all on the
-    ticket during the period).
-Three grouped queries for the counts, then three for the evidence of the listed units.
+    ticket during the period), or
+  - was proposed for accountability by a supervisor after a 暗访 (field check) in the period
+    (`supervision.field_checks.propose_accountability`); its evidence is the checks' tickets.
+Four grouped queries for the counts, then four for the evidence of the listed units.
 """
 
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from django.db.models.functions import RowNumber
 
 from hotline.orgs import scope
 from hotline.orgs.models import Role, Unit
+from hotline.supervision.models import FieldCheck
 from hotline.tickets.models import (
     RequestKind,
     RequestState,
@@ -31,9 +34,11 @@ from .scorecards import period_bounds
 UNJUSTIFIED_MIN = 2
 OVERDUE_MIN = 1
 IDLE_MIN = 1
+FIELD_MIN = 1
 EVIDENCE = 20  # ticket numbers quoted per fact
 WAITING = [Status.DISPATCHED, Status.IN_PROGRESS]
-FACTS = [("unjustified", "推诿（不合理退单）"), ("overdue", "超期未办结"), ("idle", "周期内未处置")]
+FACTS = [("unjustified", "推诿（不合理退单）"), ("overdue", "超期未办结"), ("idle", "周期内未处置"),
+         ("field", "暗访问责建议")]  # fmt: skip
 
 
 @dataclass
@@ -87,6 +92,12 @@ def _idle(unit_ids, start, end):
     ).exclude(Exists(events))
 
 
+def _proposed(unit_ids, start, end):
+    return FieldCheck.objects.filter(
+        unit_id__in=unit_ids, proposed_at__gte=start, proposed_at__lt=end
+    )
+
+
 def entries(units, period: str) -> list[Entry]:
     """The units to name, worst first (most facts, then by code: a stable order)."""
     start, end = period_bounds(period)
@@ -95,8 +106,10 @@ def entries(units, period: str) -> list[Entry]:
         "unjustified": (_unjustified(ids, start, end), "unit_id", "ticket__number"),
         "overdue": (_overdue(ids, start, end), "lead_unit_id", "number"),
         "idle": (_idle(ids, start, end), "lead_unit_id", "number"),
+        "field": (_proposed(ids, start, end), "unit_id", "ticket__number"),
     }
-    minimum = {"unjustified": UNJUSTIFIED_MIN, "overdue": OVERDUE_MIN, "idle": IDLE_MIN}
+    minimum = {"unjustified": UNJUSTIFIED_MIN, "overdue": OVERDUE_MIN, "idle": IDLE_MIN,
+               "field": FIELD_MIN}  # fmt: skip
     counts: dict[int, dict] = {}
     for fact, (qs, key, _number) in sources.items():
         for row in qs.values(key).annotate(n=Count("id")):
@@ -117,7 +130,9 @@ def entries(units, period: str) -> list[Entry]:
         )
         for unit_id, n in rows:
             numbers = result[unit_id].evidence.setdefault(fact, [])
-            if n not in numbers:  # a ticket returned twice is one piece of evidence
+            if (
+                n is not None and n not in numbers
+            ):  # a check of a unit names no ticket  # a ticket returned twice is one piece of evidence
                 numbers.append(n)
     result = list(result.values())
     result.sort(key=lambda e: (-sum(e.counts.values()), e.unit.code))

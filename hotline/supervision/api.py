@@ -12,10 +12,11 @@ from hotline.orgs import scope
 from hotline.orgs.models import Unit
 from hotline.tickets.schemas import ErrorOut
 
-from . import notify, services
+from . import api_checks, notify, services
 from .models import ItemLevel, ItemState, Notification, SupervisionItem
 
 router = Router(tags=["督办 supervision"])
+router.add_router("/", api_checks.router)
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -77,11 +78,8 @@ class BellOut(Schema):
 
 @router.get("/supervision/items", response={200: list[SupervisionItemOut], **ERRORS})
 def list_items(request, state: str | None = None):
-    qs = services.visible_items(request.auth).order_by("-opened_at", "-id")
-    if state is not None:
-        if state not in ItemState.values:
-            raise InvalidInput("状态无效", f"unknown state {state}", field="state")
-        qs = qs.filter(state=state)
+    qs = api_checks.in_state(services.visible_items(request.auth), state, ItemState.values)
+    qs = qs.order_by("-opened_at", "-id")
     return [SupervisionItemOut.from_item(i) for i in qs[:500]]
 
 

@@ -165,3 +165,147 @@ class ScheduledRun(models.Model):
 
     def __str__(self):
         return f"{self.job}#{self.slot}"
+
+
+class CheckKind(models.TextChoices):
+    PHONE = "phone", "电话暗访"
+    FIELD = "field", "实地暗访"
+
+
+class FieldCheck(models.Model):
+    """One 暗访 by a supervisor: a call to a unit as a citizen would make it, or a visit to its
+    service window; about a unit, and where known one of its tickets or a ledger item."""
+
+    kind = models.CharField("方式", max_length=8, choices=CheckKind.choices)
+    unit = models.ForeignKey(
+        "orgs.Unit", models.PROTECT, related_name="field_checks", verbose_name="被暗访单位"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", models.PROTECT, null=True, blank=True, related_name="field_checks"
+    )
+    item = models.ForeignKey(
+        SupervisionItem, models.PROTECT, null=True, blank=True, related_name="field_checks"
+    )
+    checked_at = models.DateTimeField("暗访时间")
+    phone_number = models.CharField("拨打号码", max_length=32, blank=True)
+    answered_by = models.CharField("接听人", max_length=64, blank=True)
+    ring_seconds = models.PositiveIntegerField("响铃时长（秒）", null=True, blank=True)
+    place = models.CharField("暗访地点", max_length=200, blank=True)
+    findings = models.TextField("发现问题")
+    score = models.PositiveSmallIntegerField("评分", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("记录时间")
+    # What the finding led to: a ledger item (督办) and/or a proposal to name the unit (问责).
+    opened_item = models.ForeignKey(
+        SupervisionItem, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="发起的督办",
+    )  # fmt: skip
+    proposal = models.TextField("问责建议", blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField("提出问责时间", null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "暗访记录"
+        indexes = [models.Index(fields=["unit", "checked_at"], name="field_check_unit")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.unit_id} {self.checked_at:%Y-%m-%d}"
+
+
+def _photo_path(photo, filename):
+    return f"field-checks/{photo.field_check_id}/{filename}"
+
+
+class CheckPhoto(models.Model):
+    """A photo or document kept with a 暗访 record, checked like a ticket's attachments."""
+
+    field_check = models.ForeignKey(FieldCheck, models.CASCADE, related_name="photos")
+    file = models.FileField(upload_to=_photo_path, max_length=200)
+    name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField("大小（字节）")
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("上传时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "暗访附件"
+
+    def __str__(self):
+        return self.name
+
+
+class BulletinState(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "待审批"
+    APPROVED = "approved", "已审批"
+    ISSUED = "issued", "已印发"
+
+
+class Bulletin(models.Model):
+    """A 典型曝光 bulletin of a center: drafted by its supervisors, approved by its leader,
+    then issued; the issued Word file is kept as it was issued."""
+
+    center = models.ForeignKey("orgs.Unit", models.PROTECT, related_name="+", verbose_name="中心")
+    title = models.CharField("标题", max_length=200)
+    state = models.CharField("状态", max_length=12, choices=BulletinState.choices, db_index=True)
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("起草时间")
+    submitted_at = models.DateTimeField("送审时间", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField("审批时间", null=True, blank=True)
+    review_note = models.TextField("审批意见", blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField("印发时间", null=True, blank=True)
+    serial = models.PositiveIntegerField("期号", null=True, blank=True)
+    document = models.BinaryField("印发文件", null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "典型曝光"
+        constraints = [
+            models.UniqueConstraint(fields=["center", "serial"], name="uniq_bulletin_serial")
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class CaseSource(models.TextChoices):
+    SENDBACK = "sendback", "审核退回"
+    QUALITY = "quality", "质量抽查差错"
+    FIELD = "field", "暗访发现"
+
+
+class BulletinCase(models.Model):
+    """One named bad case (点名批评): what the unit did, why it is wrong, who handled it and
+    the leader responsible. `ref` names the source record, so a case is chosen once."""
+
+    bulletin = models.ForeignKey(Bulletin, models.CASCADE, related_name="cases")
+    order = models.PositiveSmallIntegerField("序号")
+    source = models.CharField("来源", max_length=12, choices=CaseSource.choices)
+    ref = models.PositiveBigIntegerField("来源记录")
+    unit = models.ForeignKey("orgs.Unit", models.PROTECT, related_name="+", verbose_name="单位")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reply = models.TextField("单位答复/表现")
+    why_wrong = models.TextField("错误所在")
+    handler = models.CharField("承办人", max_length=64)
+    leader = models.CharField("责任领导", max_length=64)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "曝光案例"
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["bulletin", "source", "ref"], name="uniq_case_source")
+        ]
+
+    def __str__(self):
+        return f"{self.bulletin_id}#{self.order}"
