@@ -173,6 +173,7 @@ def _register_routers():
     from hotline.calls.api import router as calls_router
     from hotline.evaluation.api import router as evaluation_router
     from hotline.exchange.api import router as exchange_router
+    from hotline.exchange.police_api import router as police_router
     from hotline.incidents.api import router as incidents_router
     from hotline.knowledge.api import router as knowledge_router
     from hotline.quality.api import router as quality_router
@@ -191,6 +192,7 @@ def _register_routers():
     api.add_router("/", supervision_router)
     api.add_router("/", evaluation_router)
     api.add_router("/", exchange_router)
+    api.add_router("/", police_router)
     api.add_router("/", reports_router)
     api.add_router("/", quality_router)
     api.add_router("/", calls_router)

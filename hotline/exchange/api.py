@@ -5,44 +5,18 @@ from typing import Literal
 
 from django.utils import timezone
 from ninja import Query, Router, Schema
-from ninja.security import APIKeyHeader, HttpBearer, django_auth
+from ninja.security import HttpBearer, django_auth
 from pydantic import Field
 
-from hotline.orgs import scope
 from hotline.tickets.schemas import ErrorOut, TicketFilters
 
-from . import delivery, export, services, signing
-from .models import ConnectedSystem, OutboxMessage
+from . import delivery, export, services
+from .models import OutboxMessage, SystemKind
 from .schemas import BatchIn, BatchOut, EventPage, StatusBatchIn, StatusBatchOut
+from .systemauth import SystemSignature
 
 router = Router(tags=["数据交换 exchange"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
-
-
-class SystemSignature(APIKeyHeader):
-    """X-Hotline-System + X-Hotline-Timestamp + X-Hotline-Signature (HMAC over the body)."""
-
-    param_name = signing.SIGNATURE_HEADER
-
-    def authenticate(self, request, key):
-        code = request.headers.get(signing.SYSTEM_HEADER)
-        if not code:
-            return None  # not a system: let the next method (a user's token) try
-        system = (
-            ConnectedSystem.objects.select_related("unit", "service_user")
-            .filter(code=code, is_active=True)
-            .first()
-        )
-        if system is None:
-            raise signing.SignatureRefused(
-                "接入系统不存在或已停用",
-                "unknown or inactive system",
-                field=signing.SYSTEM_HEADER,
-            )
-        signing.check(
-            system.secret, request.headers.get(signing.TIMESTAMP_HEADER), key, request.body
-        )
-        return system
 
 
 class TokenAuth(HttpBearer):
@@ -57,15 +31,10 @@ class TokenAuth(HttpBearer):
         return shared.authenticate(request, token)
 
 
-def _reader(auth):
-    """The user whose scope (rule 2) bounds what is read: a system reads as its service user."""
-    return auth.service_user if isinstance(auth, ConnectedSystem) else auth
-
-
 @router.post(
     "/exchange/tickets",
     response={200: BatchOut, **ERRORS},
-    auth=SystemSignature(),
+    auth=SystemSignature(kinds={SystemKind.SUBCENTER}),
     summary="接收分中心工单（单条或批量） / receive work orders",
 )
 def receive_tickets(request, payload: BatchIn):
@@ -77,7 +46,7 @@ def receive_tickets(request, payload: BatchIn):
 @router.post(
     "/exchange/status",
     response={200: StatusBatchOut, **ERRORS},
-    auth=SystemSignature(),
+    auth=SystemSignature(kinds={SystemKind.SUBCENTER}),
     summary="报送自办件状态 / report the status of self-handled tickets",
 )
 def report_status(request, payload: StatusBatchIn):
@@ -98,8 +67,8 @@ class EventFilters(Schema):
     summary="拉取工单事件 / pull ticket events",
 )
 def events(request, filters: Query[EventFilters]):
-    """Ticket events after the cursor, oldest first, within the reader's scope."""
-    user = _reader(request.auth)
+    """Ticket events after the cursor, oldest first, within the reader's scope (a police
+    partner: the linkage steps that name it)."""
     # Rows younger than the settle time may still have older ids committing behind them.
     settled_before = timezone.now() - timedelta(seconds=delivery.settle_seconds())
     window = list(
@@ -113,7 +82,7 @@ def events(request, filters: Query[EventFilters]):
             break
         ids.append(msg_id)
     rows = (
-        OutboxMessage.objects.filter(id__in=ids, ticket__in=scope.visible_tickets(user))
+        OutboxMessage.objects.filter(delivery.readable(request.auth), id__in=ids)
         .order_by("id")
         .values_list("id", "topic", "payload")
     )

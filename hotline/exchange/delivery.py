@@ -17,12 +17,20 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from hotline.orgs import scope
 
-from . import signing
-from .models import Delivery, DeliveryState, OutboxMessage, Subscription
+from . import police, signing
+from .models import (
+    ConnectedSystem,
+    Delivery,
+    DeliveryState,
+    OutboxMessage,
+    Subscription,
+    SystemKind,
+)
 
 ENQUEUE_CHUNK = 5000
 BATCH = 200  # events per POST: one request per event would cap fan-out at the round trip
@@ -59,6 +67,16 @@ def settled_messages(after: int, now, limit: int):
     return out
 
 
+def readable(reader) -> Q:
+    """The outbox rows a reader may have (rule 2): a police partner the linkage steps that
+    name it; a sub-center its service user's scope; a user their own scope."""
+    if isinstance(reader, ConnectedSystem):
+        if reader.kind == SystemKind.POLICE:
+            return police.messages(reader)
+        reader = reader.service_user
+    return Q(ticket__in=scope.visible_tickets(reader))
+
+
 def _lock(sub_id: int) -> Subscription | None:
     query = Subscription.objects.select_related("system__service_user")
     if connection.features.has_select_for_update_skip_locked:
@@ -77,10 +95,9 @@ def enqueue(sub_id: int, now=None) -> tuple[int, int]:
         window = settled_messages(sub.cursor, now, ENQUEUE_CHUNK)
         if not window:
             return 0, 0
-        visible = scope.visible_tickets(sub.system.service_user)
         ids = [m for m, _ in window]
         in_scope = set(
-            OutboxMessage.objects.filter(id__in=ids, ticket__in=visible).values_list(
+            OutboxMessage.objects.filter(readable(sub.system), id__in=ids).values_list(
                 "id", flat=True
             )
         )

@@ -1,7 +1,10 @@
-"""The transactional outbox, the systems connected to the exchange and their webhooks."""
+"""The transactional outbox, the systems connected to the exchange and their webhooks, and
+the 110 linkage with the police (hand-overs out, 非警务警情 in)."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
 
 
 class OutboxMessage(models.Model):
@@ -22,6 +25,11 @@ class OutboxMessage(models.Model):
         return f"{self.topic} #{self.pk}"
 
 
+class SystemKind(models.TextChoices):
+    SUBCENTER = "subcenter", "分中心/城市系统"
+    POLICE = "police", "公安110"
+
+
 class ConnectedSystem(models.Model):
     """A sub-center or city system that pushes its work orders in and receives changes back.
 
@@ -38,6 +46,11 @@ class ConnectedSystem(models.Model):
     # HMAC needs the clear secret on both sides, so it cannot be stored as a hash.
     secret = models.CharField("签名密钥", max_length=128)
     is_active = models.BooleanField("启用", default=True)
+    # A police partner reads only what was handed to it, whatever its service user could see;
+    # a sub-center reads its service user's scope.
+    kind = models.CharField(
+        "类型", max_length=12, choices=SystemKind.choices, default=SystemKind.SUBCENTER
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "接入系统"
@@ -174,3 +187,131 @@ class ImportJob(models.Model):
     @property
     def busy(self) -> bool:
         return self.state in (ImportState.CHECKING, ImportState.RUNNING)
+
+
+class PoliceLinkSetting(models.Model):
+    """A center's rule for its 110 linkage; a center without one takes the nearest center
+    above it, then HOTLINE_POLICE_ACK_MINUTES (30)."""
+
+    center = models.OneToOneField(
+        "orgs.Unit", models.CASCADE, primary_key=True, related_name="+", verbose_name="热线中心"
+    )
+    ack_minutes = models.PositiveSmallIntegerField(
+        "公安签收时限（分钟）", default=30, validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "110联动设置"
+
+    def __str__(self):
+        return f"{self.center_id}: {self.ack_minutes} 分钟"
+
+
+class HandoverState(models.TextChoices):
+    SENT = "sent", "待公安签收"
+    ACKNOWLEDGED = "acknowledged", "公安已签收"
+    CONCLUDED = "concluded", "公安已办结"
+
+
+class PoliceLink(models.Model):
+    """A hand-over (screening's PoliceHandover record) sent to a police partner through the
+    exchange, and where the police have got with it."""
+
+    handover = models.OneToOneField(
+        "screening.PoliceHandover", models.PROTECT, related_name="link", verbose_name="移交记录"
+    )
+    partner = models.ForeignKey(
+        ConnectedSystem, models.PROTECT, related_name="police_links", verbose_name="公安系统"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", models.PROTECT, related_name="police_links", verbose_name="工单"
+    )
+    reference = models.CharField("移交编号", max_length=24, unique=True)
+    state = models.CharField(
+        "状态", max_length=16, choices=HandoverState.choices, default=HandoverState.SENT
+    )
+    handed_at = models.DateTimeField("移交时间")
+    ack_due_at = models.DateTimeField("签收时限")
+    acknowledged_at = models.DateTimeField("签收时间", null=True, blank=True)
+    police_ref = models.CharField("公安警情编号", max_length=64, blank=True)
+    officer = models.CharField("签收人", max_length=64, blank=True)
+    concluded_at = models.DateTimeField("办结时间", null=True, blank=True)
+    outcome = models.TextField("处置结果", blank=True)
+    overdue_alerted_at = models.DateTimeField("超时提醒时间", null=True, blank=True)
+    # When the police first read the hand-over (with the citizen's contact) through the API.
+    read_at = models.DateTimeField("公安首次读取时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "移交公安（110联动）"
+        ordering = ["-id"]
+        constraints = [
+            # A repeated hand-over of the same ticket to the same partner while the first is
+            # open is the same hand-over (idempotent), also under a race.
+            models.UniqueConstraint(
+                fields=["ticket", "partner"],
+                condition=~Q(state="concluded"),
+                name="uniq_open_police_link",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "ack_due_at"], name="police_link_due")]
+
+    def __str__(self):
+        return f"{self.reference} {self.get_state_display()}"
+
+
+class PoliceReportKind(models.TextChoices):
+    ACKNOWLEDGED = "acknowledged", "签收"
+    PROGRESS = "progress", "进展"
+    CONCLUDED = "concluded", "办结"
+
+
+class PoliceReport(models.Model):
+    """One report of the police on a hand-over, kept as received: the audit of what they
+    said and when, and the key that makes a resent report harmless."""
+
+    link = models.ForeignKey(PoliceLink, models.CASCADE, related_name="reports")
+    report_id = models.CharField("报告编号", max_length=64)
+    kind = models.CharField("类型", max_length=16, choices=PoliceReportKind.choices)
+    at = models.DateTimeField("公安报告时间")
+    note = models.TextField("内容", blank=True)
+    received_at = models.DateTimeField("接收时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "公安报告"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["link", "report_id"], name="uniq_police_report")
+        ]
+
+    def __str__(self):
+        return f"{self.link_id}:{self.report_id} {self.kind}"
+
+
+class PoliceDemand(models.Model):
+    """A 非警务警情 the police handed to 12345: the ticket it became and the result sent back.
+
+    `result_for` is the ticket's closed_at whose result went out: a ticket reopened and
+    closed again sends its new result once more."""
+
+    partner = models.ForeignKey(
+        ConnectedSystem, models.PROTECT, related_name="police_demands", verbose_name="公安系统"
+    )
+    police_ref = models.CharField("公安警情编号", max_length=40)
+    ticket = models.OneToOneField(
+        "tickets.Ticket", models.PROTECT, related_name="police_demand", verbose_name="工单"
+    )
+    police_unit = models.CharField("接警单位", max_length=100, blank=True)
+    reported_at = models.DateTimeField("接警时间", null=True, blank=True)
+    received_at = models.DateTimeField("接收时间")
+    result_for = models.DateTimeField("已回告的办结时间", null=True, blank=True)
+    result_sent_at = models.DateTimeField("回告时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "110转办的非警务警情"
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "police_ref"], name="uniq_police_demand")
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id}:{self.police_ref}"

@@ -80,7 +80,8 @@ def _answer(index, external_id, ticket, *, created) -> dict:
     }
 
 
-def _category(code, cache: dict) -> Category | None:
+def category_by_code(code, cache: dict) -> Category | None:
+    """The active category of `code` (None for none), looked up once per `cache`."""
     if not code:
         return None
     if code not in cache:
@@ -140,7 +141,7 @@ def _ingest(system: ConnectedSystem, items: list) -> dict:
             results[index] = _answer(index, item.external_id, found, created=False)
             continue
         try:
-            data = _register_input(system, item, _category(item.category, categories))
+            data = _register_input(system, item, category_by_code(item.category, categories))
         except HotlineError as exc:
             results[index] = _rejected(
                 index, item.external_id, exc.field, exc.message_zh, exc.message_en

@@ -751,6 +751,14 @@ PATHS = {
     "/api/v1/exchange/status": {"post"},
     "/api/v1/exchange/events": {"get"},
     "/api/v1/exchange/export": {"get"},
+    # 110 linkage (hotline/exchange/police_api.py)
+    "/api/v1/exchange/police/tickets/{number}/handover": {"post"},
+    "/api/v1/exchange/police/board": {"get"},
+    "/api/v1/exchange/police/handovers": {"get"},
+    "/api/v1/exchange/police/handovers/{reference}": {"get"},
+    "/api/v1/exchange/police/handovers/{reference}/reports": {"post"},
+    "/api/v1/exchange/police/demands": {"post"},
+    "/api/v1/exchange/police/demands/{police_ref}": {"get"},
     # the dashboard (hotline/reports/api.py)
     "/api/v1/dashboard/today": {"get"},
     "/api/v1/dashboard/top": {"get"},
