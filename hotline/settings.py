@@ -18,6 +18,10 @@ DEBUG = _flag("HOTLINE_DEBUG", False)
 # With DEBUG off, `hotline serve` and `check --deploy` refuse this key (hotline/audit/security.py).
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
 SECRET_KEY = os.environ.get("HOTLINE_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+# SM4 keys of citizens' personal data (hotline/crypto.py): `id:hex` entries, the first current.
+# Neither set: a development key in VAR_DIR, which production refuses (hotline/audit/security.py).
+DATA_KEY = os.environ.get("HOTLINE_DATA_KEY", "")
+DATA_KEY_FILE = os.environ.get("HOTLINE_DATA_KEY_FILE", "")
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("HOTLINE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")

@@ -10,7 +10,7 @@ from datetime import datetime
 class Demand:
     key: str | int  # ticket id or CSV id
     text: str  # title + content (the title first; `title` below, when given, is used as such)
-    citizen: str  # phone or user id, for distinct citizens
+    citizen: str  # the phone's keyed hash or a user id, for distinct citizens
     region: str  # "福州市鼓楼区", "A市A5区", a region code, or ''
     place: str  # address or place text, or ''
     at: datetime

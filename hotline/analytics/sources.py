@@ -67,7 +67,7 @@ def region_labels() -> dict[int, str]:
     return labels
 
 
-TICKET_FIELDS = ("id", "title", "content", "citizen_phone", "region_id", "address", "created_at",
+TICKET_FIELDS = ("id", "title", "content", "citizen_phone_hash", "region_id", "address", "created_at",
                  "category__name")  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from phonenumbers import geocoder
 
+from hotline.crypto import phone_q
 from hotline.orgs import scope
 from hotline.orgs.models import Region
 from hotline.tickets.models import Status
@@ -55,7 +56,7 @@ def number_region(number: str) -> dict:
 def caller_history(user, number: str, *, exclude_call: Call | None = None) -> dict:
     """The screen pop's history of `number` as `user` may see it: open tickets first."""
     number = (number or "").strip()
-    visible = scope.visible_tickets(user).filter(citizen_phone=number) if number else None
+    visible = scope.visible_tickets(user).filter(phone_q(number)) if number else None
     tickets = []
     risky = confidential = False
     if visible is not None:

@@ -14,7 +14,7 @@ from hotline.catalog.models import Urgency
 from hotline.orgs.models import Unit
 from hotline.tickets.bulk.write import EVENT_COLUMNS, TICKET_COLUMNS, check_columns, reserve_ids
 from hotline.tickets.history import GENESIS, event_hash
-from hotline.tickets.models import Status, Ticket, TicketEvent
+from hotline.tickets.models import Status, Ticket, TicketEvent, stored_personal
 
 IMPORT_REASON = "历史工单导入"
 
@@ -63,12 +63,15 @@ def _rows(row, number: str, pk: int, opts, prep) -> tuple[tuple, list[tuple]]:
                        "data": prep["data"](data), "created_at": prep["at"](at),
                        "prev_hash": prev, "hash": digest})  # fmt: skip
         prev = digest
+    # The citizen's data stored encrypted, as the model stores it (hotline/crypto.py).
+    name, phone, phone_hash, address = stored_personal(v["citizen"], v["phone"], v["address"])
     ticket = {
         "id": pk, "number": number, "channel": opts.channel, "external_ref": row.ref,
-        "status": Status.CLOSED, "citizen_name": v["citizen"], "citizen_phone": v["phone"],
+        "status": Status.CLOSED, "citizen_name": name, "citizen_phone": phone,
+        "citizen_phone_hash": phone_hash,
         "anonymous": False, "confidential": False, "appeal_type": v["appeal_type"],
         "category_id": v["category"].pk if v["category"] else None, "title": v["title"],
-        "content": v["content"], "region_id": v["region"].pk, "address": v["address"],
+        "content": v["content"], "region_id": v["region"].pk, "address": address,
         "latitude": None, "longitude": None, "urgency": Urgency.NORMAL, "center_id": unit,
         "lead_unit_id": None, "registered_by_id": by, "created_at": prep["at"](created),
         "updated_at": prep["at"](closed), "dispatched_at": None, "ack_deadline": None,

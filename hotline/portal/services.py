@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 
 from hotline.catalog.models import AppealType, Category
+from hotline.crypto import phone_q
 from hotline.errors import InvalidInput
 from hotline.orgs.models import Membership, Region, Role, Unit, UnitKind
 from hotline.orgs.services import service_user
@@ -191,7 +192,7 @@ def follow(*, number: str, phone: str, ip: str) -> Ticket | None:
         phone = ""
     found = None
     if number.isdigit() and phone:
-        found = Ticket.objects.filter(number=number, citizen_phone=phone).first()
+        found = Ticket.objects.filter(phone_q(phone), number=number).first()
     if found is None:
         ratelimit.hit("follow_miss_ip", ip)
         ratelimit.hit("follow_miss_number", number)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from hotline.crypto import phone_q
 from hotline.errors import Forbidden
 from hotline.orgs import scope
 from hotline.orgs.models import Role
@@ -91,7 +92,7 @@ def similar_tickets(user, ticket, *, days: int | None = None) -> dict:
     caller = []
     if ticket.citizen_phone:
         caller = list(
-            visible.filter(citizen_phone=ticket.citizen_phone, created_at__lt=ticket.created_at)
+            visible.filter(phone_q(ticket.citizen_phone), created_at__lt=ticket.created_at)
             .exclude(pk=ticket.pk)
             .order_by("-created_at")[:20]
         )

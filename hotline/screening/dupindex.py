@@ -27,7 +27,7 @@ BAND = DuplicateBand._meta.db_table
 SIGS = DuplicateSignature._meta.db_table
 # What registration needs of each candidate for the repeat check, in the same round trip.
 TICKET_COLUMNS = (
-    "k.number, k.status, k.resolved, k.citizen_phone, k.created_at, h.case_id "
+    "k.number, k.status, k.resolved, k.citizen_phone_hash, k.created_at, h.case_id "
     "FROM {sigs} s JOIN tickets_ticket k ON k.id = s.ticket_id "
     "LEFT JOIN screening_repeathit h ON h.ticket_id = s.ticket_id"
 )
@@ -101,7 +101,7 @@ def find_similar(sig: Signature, keys: list[int], *, since, exclude=None, limit=
 
 def store_and_find(ticket, sig: Signature, scope: str, keys: list[int], *, since):
     """Index a new ticket's signature and return its near-duplicates (itself excluded) as
-    (id, similarity, number, status, resolved, citizen_phone, created_at, repeat case id)."""
+    (id, similarity, number, status, resolved, citizen_phone_hash, created_at, repeat case id)."""
     at = ticket.created_at
     if not keys:  # a text too short to have a complete band: stored, matched with nothing
         DuplicateSignature.objects.create(

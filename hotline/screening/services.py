@@ -154,7 +154,7 @@ def _alert(ticket, kind, unit, role, message) -> None:
 
 
 def _repeat(ticket, similar: list[tuple], scope: str) -> None:
-    """`similar`: (id, similarity, number, status, resolved, citizen_phone, created_at, case id)
+    """`similar`: (id, similarity, number, status, resolved, phone hash, created_at, case id)
     of the near-duplicates, as the duplicate lookup returned them (no further query)."""
     from hotline.tickets.models import Status, Ticket
 
@@ -163,7 +163,7 @@ def _repeat(ticket, similar: list[tuple], scope: str) -> None:
             (pk, number, status, resolved, phone, created_at, case_id)
             for pk, _, number, status, resolved, phone, created_at, case_id in similar
             # The same caller again: many callers about one thing are a hot topic, not a repeat.
-            if phone == ticket.citizen_phone
+            if phone == ticket.citizen_phone_hash
             and status not in (Status.MERGED, Status.INVALID)
             and not (status == Status.CLOSED and resolved)
         ),

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from hotline.crypto import normal_phone, phone_q
 from hotline.orgs import scope
 
 from .models import Ticket, TicketEvent
@@ -34,13 +35,20 @@ class TicketAdmin(admin.ModelAdmin):
         "created_at",
     )
     list_filter = ("status", "channel", "appeal_type", "urgency", "is_supervised")
-    search_fields = ("=number", "title", "citizen_phone")
+    search_fields = ("=number", "title")
     list_select_related = ("center", "lead_unit")
     show_full_result_count = False
     inlines = [EventInline]
 
     def get_queryset(self, request):
         return scope.visible_tickets(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        # The phone is encrypted: a number is found through its keyed hash, never by LIKE.
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if normal_phone(search_term):
+            found = found | queryset.filter(phone_q(search_term))
+        return found, duplicates
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]

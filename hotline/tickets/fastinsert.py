@@ -13,6 +13,11 @@ from operator import attrgetter
 from django.db import connection
 from django.db.models import JSONField
 
+from hotline.crypto import EncryptedTextField, PhoneHashField
+
+# Fields whose stored value is not their Python value: COPY gets them prepared.
+PREPARED = (EncryptedTextField, PhoneHashField)
+
 _statements: dict[tuple, tuple[str, list]] = {}
 _templates: dict = {}  # model -> (attname -> position, defaults, callable defaults, fk fields)
 
@@ -133,18 +138,22 @@ def _copy(objs: list) -> None:
             )
             for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
                 obj.pk = pk
-        # The fields' Python values are what save() stores for these models (no auto_now,
-        # no custom types); JSON goes in as its text, which the server parses as jsonb.
+        # The fields' Python values are what save() stores (no auto_now) except the encrypted
+        # personal data and its hashes, prepared as save() would; JSON goes in as its text,
+        # which the server parses as jsonb.
         row_of = attrgetter(*(f.attname for f in fields))
         json_at = [(i, f.encoder) for i, f in enumerate(fields) if isinstance(f, JSONField)]
+        prepared = [(i, f) for i, f in enumerate(fields) if isinstance(f, PREPARED)]
         sql = f"COPY {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN"
         with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             for obj in objs:
                 row = row_of(obj)
-                if json_at:
+                if json_at or prepared:
                     row = list(row)
                     for i, encoder in json_at:
                         row[i] = _json(row[i], encoder)
+                    for i, f in prepared:
+                        row[i] = f.get_db_prep_save(f.pre_save(obj, True), connection)
                 copy.write_row(row)
 
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from hotline.catalog.models import AppealType, Urgency
+from hotline.crypto import EncryptedTextField, PhoneHashField, phone_hash
 
 
 class Status(models.TextChoices):
@@ -59,8 +60,10 @@ class Ticket(models.Model):
     external_ref = models.CharField("外部编号", max_length=64, null=True, blank=True)  # noqa: DJ001
     status = models.CharField("状态", max_length=20, choices=Status.choices)
 
-    citizen_name = models.CharField("诉求人", max_length=64, blank=True)
-    citizen_phone = models.CharField("联系电话", max_length=20, blank=True)
+    # Personal data, SM4-encrypted at rest (hotline/crypto.py); by phone through phone_q().
+    citizen_name = EncryptedTextField("诉求人", max_length=64, blank=True)
+    citizen_phone = EncryptedTextField("联系电话", max_length=20, blank=True)
+    citizen_phone_hash = PhoneHashField(source="citizen_phone")
     anonymous = models.BooleanField("匿名", default=False)
     confidential = models.BooleanField("保密", default=False)
 
@@ -78,7 +81,7 @@ class Ticket(models.Model):
         verbose_name="所属区划",
         db_index=False,  # ticket_region leads with it
     )
-    address = models.CharField("地址", max_length=200, blank=True)
+    address = EncryptedTextField("地址", max_length=200, blank=True)
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     urgency = models.CharField("紧急程度", max_length=16, choices=Urgency.choices)
@@ -150,7 +153,7 @@ class Ticket(models.Model):
         ]
         indexes = [
             models.Index(fields=["status"], name="ticket_status"),
-            models.Index(fields=["citizen_phone"], name="ticket_citizen_phone"),
+            models.Index(fields=["citizen_phone_hash"], name="ticket_citizen_phone_hash"),
             models.Index(
                 fields=["merged_into"],
                 condition=models.Q(merged_into__isnull=False),
@@ -171,6 +174,21 @@ class Ticket(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.title}"
+
+
+_PERSONAL = [Ticket._meta.get_field(n) for n in ("citizen_name", "citizen_phone", "address")]
+
+
+def stored_personal(name: str, phone: str, address: str) -> tuple[str, str, str, str]:
+    """What a ticket row stores for a citizen's name, phone, the phone's hash and address:
+    for loaders that write rows without the ORM (the bulk loader's COPY)."""
+    name_f, phone_f, address_f = _PERSONAL
+    return (
+        name_f.encrypt_value(name),
+        phone_f.encrypt_value(phone),
+        phone_hash(phone),
+        address_f.encrypt_value(address),
+    )
 
 
 class AssignmentRole(models.TextChoices):

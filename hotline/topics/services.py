@@ -194,17 +194,18 @@ def callback_by_phone(ticket: Ticket) -> bool:
 def carry_over_marks(*, after: int, upto: int) -> int:
     """Marks of a citizen's earlier tickets (same phone) onto their tickets with ids in
     (after, upto]. Marked phones are few: they are looked up first, then the new tickets."""
+    # By the phone's keyed hash (hotline/crypto.py): equal numbers, equal hashes.
     marked: dict[str, list[tuple[int, str]]] = {}
-    for phone, tid, kind in TicketMark.objects.exclude(ticket__citizen_phone="").values_list(
-        "ticket__citizen_phone", "ticket_id", "kind"
+    for phone, tid, kind in TicketMark.objects.exclude(ticket__citizen_phone_hash="").values_list(
+        "ticket__citizen_phone_hash", "ticket_id", "kind"
     ):
         marked.setdefault(phone, []).append((tid, kind))
     if not marked:
         return 0
     now = timezone.now()
     made = []
-    new = Ticket.objects.filter(pk__gt=after, pk__lte=upto, citizen_phone__in=list(marked))
-    for tid, phone in new.values_list("pk", "citizen_phone"):
+    new = Ticket.objects.filter(pk__gt=after, pk__lte=upto, citizen_phone_hash__in=list(marked))
+    for tid, phone in new.values_list("pk", "citizen_phone_hash"):
         kinds = sorted({k for earlier, k in marked[phone] if earlier < tid})
         made += [TicketMark(ticket_id=tid, kind=k, source=MarkSource.HISTORY, set_at=now)
                  for k in kinds]  # fmt: skip

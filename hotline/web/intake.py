@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from hotline.calls import services as calls
 from hotline.catalog.models import AppealType, Category, Urgency
+from hotline.crypto import phone_q
 from hotline.errors import HotlineError, InvalidInput
 from hotline.orgs import scope
 from hotline.orgs.models import Region, Role
@@ -187,7 +188,7 @@ def history(request):
     if phone and PHONE_RE.match(phone):
         rows = list(
             scope.visible_tickets(request.user)
-            .filter(citizen_phone=phone)
+            .filter(phone_q(phone))
             .select_related("lead_unit")
             .order_by("-created_at")[:HISTORY_LIMIT]
         )

@@ -13,6 +13,7 @@ from django.test import Client
 
 from hotline.calls import agents
 from hotline.calls.models import Call, CallState, CallTicket, Outcome
+from hotline.crypto import phone_q
 from hotline.tickets.models import Status, Ticket
 
 from ..calls.sip.harness import wait_for
@@ -115,7 +116,7 @@ def test_calls_done_when(call_center, province, open_as, shot):
     pop.locator("#content").press("Control+Enter")
     desk.get_by_test_id("saved").filter(has_text="已关联本次来电").wait_for()
     # then the ticket is tied to the call
-    ticket = Ticket.objects.exclude(pk=earlier.pk).get(citizen_phone=CALLER)
+    ticket = Ticket.objects.exclude(pk=earlier.pk).get(phone_q(CALLER))
     assert list(CallTicket.objects.values_list("call", "ticket", "kind")) == [
         (call.pk, ticket.pk, "registered")
     ]

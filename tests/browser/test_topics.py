@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hotline.crypto import phone_q
 from hotline.tickets.models import Ticket
 from hotline.topics.models import Topic, TopicTicket
 from tests.topics.conftest import past, run_worker  # noqa: F401 - fixture
@@ -44,7 +45,7 @@ def test_a_topic_is_created_past_and_new_tickets_tagged_and_its_brief_opens(as_r
     agent.check("input[name=appeal_type][value=complaint]")
     agent.get_by_role("button", name="登记并转派单（Ctrl+Enter）").click()
     agent.get_by_text("已受理，工单编号").wait_for()
-    new = Ticket.objects.get(citizen_phone="13900000009")
+    new = Ticket.objects.get(phone_q("13900000009"))
     assert TopicTicket.objects.filter(topic=topic, ticket=new).exists()
     go(agent, f"/t/{new.number}/")
     assert agent.get_by_test_id("citizen-mark").inner_text() == "重点群体：老年人"

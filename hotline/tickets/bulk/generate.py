@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .. import synthetic
 from ..history import GENESIS, event_hash
-from ..models import Status
+from ..models import Status, stored_personal
 from ..synthetic import TEMPLATES
 from .binary import _INT8, GENESIS_BYTES, LENGTH_64, PG_EPOCH, ROW_HEAD_, _binary_jsonb
 from .clock import ONE_US, US, _Days, _Deadlines, _dt, _naive_clock, _seconds_of_day
@@ -238,10 +238,10 @@ def _generate(plan: _Plan, task: _Task, out: _Out | None) -> _Chunk:
                 n_assignments += 1
             else:
                 lead = dispatched = ack_deadline = handle_deadline = acknowledged = N
+            # Stored encrypted (base64, nothing for COPY to escape), the phone with its hash.
+            name, phone, phone_hash, address = stored_personal(name, phone, address)
             if esc is not None:
-                name, title, content, address, reply = map(
-                    esc, (name, title, content, address, reply)
-                )
+                title, content, reply = map(esc, (title, content, reply))
             row = (
                 tid,
                 number,
@@ -250,6 +250,7 @@ def _generate(plan: _Plan, task: _Task, out: _Out | None) -> _Chunk:
                 status,
                 name,
                 phone,
+                phone_hash,
                 "0",
                 confidential,
                 template.appeal_type,

@@ -23,6 +23,7 @@ TICKET_COLUMNS = (
     "status",
     "citizen_name",
     "citizen_phone",
+    "citizen_phone_hash",
     "anonymous",
     "confidential",
     "appeal_type",

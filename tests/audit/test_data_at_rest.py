@@ -1,0 +1,161 @@
+"""Citizens' personal data at rest (issue 18): SM4-encrypted in every table, found by phone
+only through its keyed hash, rotated to a new key row by row."""
+
+import pytest
+from django.core.exceptions import FieldError
+from django.db import connection
+
+from hotline import crypto
+from hotline.tickets.models import Ticket
+from tests.tickets.factory import ticket_at
+
+NAME = "欧阳明轩"
+PHONE = "13977770001"
+ADDRESS = "鼓楼区鼓东街道丽景花园7号楼"
+
+
+@pytest.fixture
+def keys(settings):
+    """A ring of one known key, forgotten again after the test."""
+    settings.DATA_KEY = crypto.new_key_entry("k1")
+    crypto.reset()
+    yield settings
+    crypto.reset()
+
+
+def _dump() -> str:
+    """The SQL text of every row of every table, as a backup would hold it."""
+    if connection.vendor == "sqlite":
+        return "\n".join(connection.connection.iterdump())
+    out = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            with cursor.cursor.copy(f'COPY (SELECT * FROM "{table}") TO STDOUT') as copy:
+                out += [bytes(block).decode() for block in copy]
+    return "\n".join(out)
+
+
+def test_a_database_dump_shows_no_citizens_name_phone_or_address(province, keys):
+    ticket = ticket_at(province, "in_progress", citizen_name=NAME, citizen_phone=PHONE,
+                       address=ADDRESS)  # fmt: skip
+
+    dump = _dump()
+
+    assert Ticket.objects.filter(number=ticket.number).exists()
+    assert ticket.number in dump  # the dump does hold the ticket's rows
+    assert PHONE not in dump
+    assert PHONE[-8:] not in dump
+    assert NAME not in dump
+    assert ADDRESS not in dump
+    stored = Ticket.objects.filter(pk=ticket.pk).values_list("citizen_phone", flat=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT citizen_phone FROM tickets_ticket WHERE id = %s", [ticket.pk])
+        (raw,) = cursor.fetchone()
+    assert raw.startswith("k1:")
+    assert list(stored) == [PHONE]
+
+
+def test_the_read_back_is_the_clear_text(province, keys):
+    ticket = ticket_at(province, "pending_dispatch", citizen_name=NAME, citizen_phone=PHONE,
+                       address=ADDRESS)  # fmt: skip
+
+    again = Ticket.objects.get(pk=ticket.pk)
+
+    assert (again.citizen_name, again.citizen_phone, again.address) == (NAME, PHONE, ADDRESS)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [PHONE, "+86 139-7777-0001", "0086 13977770001", " 139 7777 0001 "],
+    ids=["plain", "country-code-dashes", "0086", "spaces"],
+)
+def test_a_phone_is_found_through_its_hash_however_typed(province, keys, typed):
+    ticket = ticket_at(province, "pending_dispatch", citizen_phone=PHONE)
+    ticket_at(province, "pending_dispatch", citizen_phone="13977770002")
+
+    found = list(Ticket.objects.filter(crypto.phone_q(typed)).values_list("pk", flat=True))
+
+    assert found == [ticket.pk]
+
+
+def test_filtering_by_the_encrypted_value_is_refused(province, keys):
+    with pytest.raises(FieldError, match="citizen_phone is encrypted"):
+        list(Ticket.objects.filter(citizen_phone=PHONE))
+    with pytest.raises(FieldError):
+        list(Ticket.objects.filter(citizen_name__icontains="欧阳"))
+
+
+def test_a_changed_ciphertext_fails_to_decrypt(province, keys):
+    ticket = ticket_at(province, "pending_dispatch", citizen_phone=PHONE)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT citizen_phone FROM tickets_ticket WHERE id = %s", [ticket.pk])
+        (raw,) = cursor.fetchone()
+        key_id, body = raw.split(":")
+        flipped = body[:20] + ("A" if body[20] != "A" else "B") + body[21:]
+        cursor.execute(
+            "UPDATE tickets_ticket SET citizen_phone = %s WHERE id = %s",
+            [f"{key_id}:{flipped}", ticket.pk],
+        )
+
+    with pytest.raises(crypto.DataKeyError):
+        Ticket.objects.get(pk=ticket.pk)
+
+
+def test_a_name_pasted_into_the_phone_column_does_not_decrypt(province, keys):
+    ticket = ticket_at(province, "pending_dispatch", citizen_name=NAME, citizen_phone=PHONE)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket SET citizen_phone = citizen_name WHERE id = %s", [ticket.pk]
+        )
+
+    with pytest.raises(crypto.DataKeyError):
+        Ticket.objects.get(pk=ticket.pk)
+
+
+def test_rotation_reencrypts_every_row_and_lookups_work_throughout(province, keys):
+    tickets = [
+        ticket_at(province, "pending_dispatch", citizen_phone=f"1397777000{i}") for i in range(3)
+    ]
+    new = crypto.new_key_entry("k2")
+    keys.DATA_KEY = new + "," + keys.DATA_KEY
+    crypto.reset()
+    # Before the rotation ran: rows under k1 still decrypt and are found by phone.
+    assert Ticket.objects.filter(crypto.phone_q("13977770001")).get().pk == tickets[1].pk
+    seen = []
+
+    changed = crypto.rekey_rows(
+        connection,
+        table="tickets_ticket",
+        columns=("citizen_name", "citizen_phone", "address"),
+        hashes={"citizen_phone_hash": "citizen_phone"},
+        batch=2,
+        progress=lambda last, n: seen.append(n),
+    )
+
+    assert changed == 3
+    assert seen == [2, 3]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT citizen_phone, citizen_name FROM tickets_ticket")
+        assert {p.split(":")[0] + n.split(":")[0] for p, n in cursor.fetchall()} == {"k2k2"}
+    keys.DATA_KEY = new
+    crypto.reset()  # the old key dropped: everything reads under k2 alone
+    assert [t.citizen_phone for t in Ticket.objects.order_by("pk")] == [
+        "13977770000",
+        "13977770001",
+        "13977770002",
+    ]
+    assert Ticket.objects.filter(crypto.phone_q("13977770002")).get().pk == tickets[2].pk
+    # Run again: nothing is left to change (a stopped rotation resumes the same way).
+    assert crypto.rekey_rows(connection, table="tickets_ticket",
+                             columns=("citizen_name", "citizen_phone", "address"),
+                             hashes={"citizen_phone_hash": "citizen_phone"}) == 0  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "k1:abc", "k1:" + "0" * 63, "bad id:" + "0" * 64, "k1:" + "0" * 64 + ",k1:" + "1" * 64],
+    ids=["empty", "short", "63-digits", "bad-id", "duplicate-id"],
+)
+def test_a_malformed_key_is_refused_with_a_reason(text):
+    with pytest.raises(crypto.DataKeyError, match="/"):
+        crypto.parse_keys(text, "env")
