@@ -4,6 +4,7 @@ The offer mirrors the checks of `tickets/lifecycle.py` so that a page shows only
 may do; the lifecycle still decides, and its refusal (HotlineError) is shown in Chinese.
 """
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils.html import format_html_join
 
@@ -11,6 +12,7 @@ from hotline.errors import InvalidInput
 from hotline.orgs import scope
 from hotline.orgs.models import UNIT_ROLES, Role, Unit, UnitKind
 from hotline.tickets import lifecycle
+from hotline.tickets.lifecycle.attachments import IMAGES, checked
 from hotline.tickets.models import (
     AssignmentRole,
     RequestKind,
@@ -169,6 +171,8 @@ def perform(user, t: Ticket, action: str, post, files=None) -> Ticket:
     if action == "attach":
         lifecycle.attach(ticket=t, by=user, upload=(files or {}).get("file"))
         return t
+    if action == "reply" and files and files.getlist("photo"):
+        return _reply_with_photos(user, t, g("body", ""), files.getlist("photo"))
     if action in TEXT_ACTIONS:
         field = TEXT_ACTIONS[action]
         return getattr(lifecycle, action)(ticket=t, by=user, **{field: g(field, "")})
@@ -203,6 +207,17 @@ def perform(user, t: Ticket, action: str, post, files=None) -> Ticket:
             note=g("note", ""),
         )
     raise InvalidInput("未知操作", f"unknown action {action!r}", field="action")
+
+
+def _reply_with_photos(user, t: Ticket, body: str, photos) -> Ticket:
+    """A reply from the field with its photos: all of it or, on any bad photo, nothing."""
+    for photo in photos:
+        checked(photo, suffixes=IMAGES, field="photo")
+    with transaction.atomic():
+        done = lifecycle.reply(ticket=t, by=user, body=body)
+        for photo in photos:
+            lifecycle.attach(ticket=done, by=user, upload=photo)
+    return done
 
 
 ACTIONS = {

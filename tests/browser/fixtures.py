@@ -48,12 +48,12 @@ def as_role(browser, live_server, province):
     """A page logged in as `username` (session cookie made by the test client: fast)."""
     contexts = []
 
-    def open_as(username):
+    def open_as(username, **context_options):
+        """`context_options` go to Playwright's new_context (a phone's viewport, touch)."""
         client = Client()
         client.force_login(province.users[username])
-        context = browser.new_context(
-            viewport={"width": 1360, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
-        )
+        options = {"viewport": {"width": 1360, "height": 900}, **context_options}
+        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
         context.add_cookies(
             [
                 {

@@ -47,3 +47,10 @@ def acknowledge_and_reply(page, number, body):
     page.fill("#reply-body", body)
     page.get_by_role("button", name="提交答复").click()
     page.get_by_text("已答复。").wait_for()
+
+
+def settled(page):
+    """The page loaded and htmx's own requests done (not "networkidle": the event stream
+    and the pollers keep the network busy for ever)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")

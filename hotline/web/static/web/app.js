@@ -29,8 +29,24 @@
       e.detail.headers["X-Hotline-Poll"] = "1";
     }
   });
-  document.addEventListener("DOMContentLoaded", tick);
-  document.addEventListener("htmx:afterSwap", tick);
+  // On a phone a table row is a card (app.css); each cell carries its column's name so that
+  // the card still says what each value is. Any table of any page gets this, also after a swap.
+  function labelCells(root) {
+    (root || document).querySelectorAll("table").forEach(function (table) {
+      var heads = table.querySelectorAll("thead th");
+      if (!heads.length) return;
+      var names = Array.prototype.map.call(heads, function (th) { return th.textContent.trim(); });
+      table.querySelectorAll("tbody tr").forEach(function (tr) {
+        Array.prototype.forEach.call(tr.children, function (td, i) {
+          if (!td.hasAttribute("data-label") && names[i] && !td.hasAttribute("colspan")) {
+            td.setAttribute("data-label", names[i]);
+          }
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { tick(); labelCells(); });
+  document.addEventListener("htmx:afterSwap", function () { tick(); labelCells(); });
 
   document.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
