@@ -280,6 +280,11 @@ if os.environ.get("HOTLINE_REPLICA_DATABASE_URL") and HOTLINE_REPLICA_ALIAS != "
     DATABASES[HOTLINE_REPLICA_ALIAS]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["hotline.dbrouter.ReplicaRouter"]
 HOTLINE_REPLICA_LAG_CHECK_SECONDS = float(os.environ.get("HOTLINE_REPLICA_LAG_CHECK", "5"))
+# The ticket history's monthly partitions on PostgreSQL (hotline/tickets/partitions.py): how
+# many months the worker makes ahead, and after how many months one is detached into the
+# schema hotline_archive (0: never; a province sets its retention).
+HOTLINE_EVENT_PARTITIONS_AHEAD = int(os.environ.get("HOTLINE_EVENT_PARTITIONS_AHEAD", "3"))
+HOTLINE_EVENT_RETENTION_MONTHS = int(os.environ.get("HOTLINE_EVENT_RETENTION_MONTHS", "0"))
 
 # How often the dashboard (大屏) fetches its figures again (seconds).
 DASHBOARD_REFRESH_SECONDS = int(os.environ.get("HOTLINE_DASHBOARD_REFRESH_SECONDS", "30"))

@@ -47,6 +47,9 @@ PERIODIC = [
     Periodic("deadline_sweep", "hotline.supervision.tasks.deadline_sweep", every=60),
     Periodic("supervision_rules", "hotline.supervision.tasks.supervision_rules", every=300),
     Periodic("prune_task_results", "hotline.supervision.tasks.prune", every=86_400),
+    # The ticket history's monthly partitions (PostgreSQL): made ahead, archived past the
+    # retention. Named here by path: tickets sits below supervision and cannot import Periodic.
+    Periodic("event_partitions", "hotline.tickets.partitions.maintain", every=3600),
     # Keeps the scorecards' narrow copy of the tickets current (they refresh it too).
     Periodic("scorecard_facts", "hotline.evaluation.facts.refresh", every=60),
     # Early warnings of the analytics app (spikes, concentrations, emerging topics).

@@ -1,6 +1,7 @@
 """Rule 5: the append-only, hash-chained history of a ticket, and the outbox row of each change."""
 
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass
 from datetime import UTC
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from hotline.exchange.models import OutboxMessage
 
-from . import fastinsert
+from . import fastinsert, partitions
 from .models import Ticket, TicketEvent
 
 GENESIS = "0" * 64
@@ -170,11 +171,22 @@ class ChainReport:
 
 def verify(ticket: Ticket) -> ChainReport:
     """Recompute the chain of one ticket; report the first event that does not fit."""
-    return verify_events(ticket, ticket.events.order_by("seq").iterator())
+    return verify_events(ticket, ticket.events.order_by("seq").iterator(), partitions.horizon())
 
 
-def verify_events(ticket: Ticket, events) -> ChainReport:
-    """Check `events` (the ticket's, in seq order) against each other and the ticket's head."""
+def verify_events(ticket: Ticket, events, archived_before=None) -> ChainReport:
+    """Check `events` (the ticket's, in seq order) against each other and the ticket's head.
+
+    `archived_before`: where the attached history starts (partitions.horizon()). A month is
+    archived only with every chain that runs through it, so a ticket last changed before
+    then has all its events in the archive and none here."""
+    events = iter(events)
+    first = next(events, None)
+    archived = archived_before and ticket.event_count and ticket.updated_at < archived_before
+    if first is None and archived:
+        return ChainReport(ticket.number, True, "历史已归档 history archived")
+    if first is not None:
+        events = itertools.chain([first], events)
     prev = GENESIS
     expected_seq = 0
     last_status = None
@@ -213,20 +225,20 @@ def verify_events(ticket: Ticket, events) -> ChainReport:
 
 def verify_all(tickets, chunk: int = 2000):
     """Yield a report per ticket of `tickets`, reading events a chunk of tickets at a time."""
-    batch = []
+    batch, edge = [], partitions.horizon()
     for ticket in tickets.order_by("pk").iterator(chunk_size=chunk):
         batch.append(ticket)
         if len(batch) == chunk:
-            yield from _verify_batch(batch)
+            yield from _verify_batch(batch, edge)
             batch = []
     if batch:
-        yield from _verify_batch(batch)
+        yield from _verify_batch(batch, edge)
 
 
-def _verify_batch(batch):
+def _verify_batch(batch, edge):
     by_ticket: dict[int, list] = {t.pk: [] for t in batch}
     events = TicketEvent.objects.filter(ticket_id__in=list(by_ticket)).order_by("ticket_id", "seq")
     for ev in events.iterator(chunk_size=10000):
         by_ticket[ev.ticket_id].append(ev)
     for t in batch:
-        yield verify_events(t, by_ticket[t.pk])
+        yield verify_events(t, by_ticket[t.pk], edge)

@@ -31,6 +31,7 @@ How it is fast (a million tickets in under a minute on two cores, on PostgreSQL)
   the tables they reference for the whole load: meant for the demo and the benchmarks.
 """
 
+import datetime as dt
 import os
 import time
 
@@ -40,6 +41,7 @@ from django.utils import timezone
 from hotline import forking
 from hotline.catalog.models import Category
 
+from .. import partitions
 from ..models import NumberCounter, Ticket
 from ..synthetic import TEMPLATES
 from .clock import US
@@ -105,6 +107,9 @@ def load(
         first_id=first_id,
     )
     tasks = _tasks(n, plan.now - days * 86400 * US, plan.now, batch)
+    # The months of the history get their partitions first: rows that went to the default
+    # partition would have to move out of it when the worker makes their month's.
+    partitions.ensure(now - dt.timedelta(days=days + 1), now)
     if workers is None:
         cpus = min(os.cpu_count() or 1, 8)
         workers = cpus if connection.vendor == "postgresql" else cpus - 1

@@ -1,22 +1,17 @@
-"""Rows of events in PostgreSQL COPY's binary format: the encoders and their check."""
+"""Events to PostgreSQL in COPY's binary format, encoded by psycopg (`Copy.write_row`).
 
-import struct
+The rows come from the workers as plain values: the data as its canonical JSON text (what
+its hash was computed over; jsonb stores it parsed), the time as an aware datetime.
+"""
 
 from django.db import connection
+from psycopg import postgres
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
-from ..history import GENESIS
 from ..models import TicketEvent
-from .clock import US
 
-# COPY's binary format (https://www.postgresql.org/docs/current/sql-copy.html): a header,
-# then per row the number of fields and each field as its length and its bytes (-1: NULL).
-BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
-BINARY_TRAILER = b"\xff\xff"
-BINARY_NULL = b"\xff\xff\xff\xff"
-LENGTH_64 = b"\x00\x00\x00\x40"
-GENESIS_BYTES = GENESIS.encode()
-PG_EPOCH = 946684800 * US  # 2000-01-01 UTC: binary timestamps count from there
-# The column types the binary rows of events are made for.
+# The column types the rows of events are made for (psycopg's dumpers by these names).
 EVENT_TYPES = {
     "ticket_id": "bigint",
     "seq": "integer",
@@ -30,24 +25,34 @@ EVENT_TYPES = {
     "prev_hash": "character varying",
     "hash": "character varying",
 }
-_INT4 = struct.Struct(">ii").pack
-_INT8 = struct.Struct(">iq").pack
-_LENGTH = struct.Struct(">i").pack
-ROW_HEAD_ = struct.Struct(">hiq").pack  # field count, then the first field: a bigint
 
 
-def _binary_text(value: str) -> bytes:
-    data = value.encode()
-    return _LENGTH(len(data)) + data
+class _JsonText(Dumper):
+    """jsonb in binary from JSON text already made: psycopg's own jsonb dumper would
+    serialise the string again (as a JSON string)."""
+
+    format = Format.BINARY
+    oid = postgres.types["jsonb"].oid
+
+    def dump(self, obj: str) -> bytes:
+        return b"\x01" + obj.encode()  # jsonb's binary form: version 1, then the text
 
 
-def _binary_id(value) -> bytes:
-    return BINARY_NULL if value is None else _INT8(8, value)
-
-
-def _binary_jsonb(value: str) -> bytes:
-    data = value.encode()
-    return _LENGTH(len(data) + 1) + b"\x01" + data  # jsonb's binary form: version 1, text
+def copy_events(columns, rows, freeze: bool = False) -> None:
+    """COPY `rows` (tuples in the order of `columns`) into the events in binary format."""
+    if not rows:
+        return
+    table = TicketEvent._meta.db_table
+    options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN ({options})"
+    # A cursor of its own: the dumper below takes over every str it adapts.
+    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+        cursor.adapters.register_dumper(str, _JsonText)
+        with cursor.copy(sql) as copy:
+            copy.set_types([EVENT_TYPES[column] for column in columns])
+            write = copy.write_row
+            for row in rows:
+                write(row)
 
 
 def _binary_events_ok() -> bool:

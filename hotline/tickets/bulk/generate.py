@@ -7,13 +7,13 @@ import mmap
 import random
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from .. import synthetic
 from ..history import GENESIS, event_hash
 from ..models import Status, stored_personal
 from ..synthetic import TEMPLATES
-from .binary import _INT8, GENESIS_BYTES, LENGTH_64, PG_EPOCH, ROW_HEAD_, _binary_jsonb
-from .clock import ONE_US, US, _Days, _Deadlines, _dt, _naive_clock, _seconds_of_day
+from .clock import EPOCH, ONE_US, US, _Days, _Deadlines, _dt, _naive_clock, _seconds_of_day
 from .plan import (
     CHANNEL_MIX,
     RECENT_MIX,
@@ -48,8 +48,8 @@ class _Out:
 
     BATCH = 4096  # lines
 
-    def __init__(self, buffer: mmap.mmap, sizes: tuple[int, int, int], binary=(False,) * 3):
-        self.buffer, self.binary = buffer, binary
+    def __init__(self, buffer: mmap.mmap, sizes: tuple[int, int, int]):
+        self.buffer = buffer
         starts = (0, sizes[0], sizes[0] + sizes[1])
         self.regions = [
             [start, start, start + size, []] for start, size in zip(starts, sizes, strict=True)
@@ -58,8 +58,7 @@ class _Out:
     def write(self, which: int, lines: list[str]):
         if not lines:
             return
-        binary = self.binary[which]
-        data = b"".join(lines) if binary else b"\n".join(map(str.encode, lines)) + b"\n"
+        data = b"\n".join(map(str.encode, lines)) + b"\n"
         region = self.regions[which]
         start, pos, end, spill = region
         if spill or pos + len(data) > end:
@@ -118,14 +117,11 @@ def _generate(plan: _Plan, task: _Task, out: _Out | None) -> _Chunk:
     base, counters = plan.counters, {}
     tickets, events, assignments = [], [], []
     n_events = n_assignments = 0
-    flush_at = _Out.BATCH
+    flush_at = _Out.BATCH // 8  # tickets: about eight events each
     pk = plan.first_id + task.first
     sample, sample_rows = None, []
-    binary, join, INT8, ROW_HEAD = plan.binary_events, b"".join, _INT8, ROW_HEAD_
-    register_fields = {k: _binary_jsonb(v) for k, v in register_data.items()}
-    callback_fields = {k: _binary_jsonb(v) for k, v in callback_data.items()}
-    callback_fields[""] = None
-    varying_fields = (None,) * 4
+    # Binary events leave as values (psycopg encodes them in the writer), the rest as text.
+    binary, at_us, microseconds = plan.binary_events, EPOCH.__add__, timedelta
     for w_start, w_end, count, day in task.windows:
         if not count:
             continue
@@ -168,18 +164,9 @@ def _generate(plan: _Plan, task: _Task, out: _Out | None) -> _Chunk:
             tid = str(pk)
             quoted = '"' + number + '"'
             varying = (None, register_data[channel], reply_data, callback)
-            prev, prev_bytes, at, times, stamps = GENESIS, GENESIS_BYTES, created, [], []
-            if binary:
-                row_head = ROW_HEAD(11, 8, pk)
-                reply_fields = reply_data and _binary_jsonb(reply_data)
-                varying_fields = (
-                    None,
-                    register_fields[channel],
-                    reply_fields,
-                    callback_fields[satisfaction],
-                )
+            prev, at, times, stamps = GENESIS, created, [], []
             sampling = sample is None
-            for low, span, head, data, kind, line, cols, fields, data_fields in path:
+            for low, span, head, data, kind, line, cols, values in path:
                 if span:
                     t = created + int(low + span * r())
                     if t > at:
@@ -192,25 +179,11 @@ def _generate(plan: _Plan, task: _Task, out: _Out | None) -> _Chunk:
                 moment = f"{iso_days[d]}{hms[x]}.{us:06d}+00:00"
                 if data is None:
                     data = varying[kind]
-                    data_fields = varying_fields[kind]
                 digest = sha256(f'[{quoted},{head}{data},"{moment}","{prev}"]'.encode()).hexdigest()
                 if binary:
-                    digest_bytes = digest.encode()
                     events.append(
-                        join(
-                            (
-                                row_head,
-                                fields,
-                                data_fields,
-                                INT8(8, t - PG_EPOCH),
-                                LENGTH_64,
-                                prev_bytes,
-                                LENGTH_64,
-                                digest_bytes,
-                            )
-                        )
+                        (pk, *values, data, at_us(microseconds(microseconds=t)), prev, digest)
                     )
-                    prev_bytes = digest_bytes
                     stamps.append(moment)
                 elif pg:
                     stored = data if esc is None else esc(data)
@@ -289,17 +262,20 @@ def _generate(plan: _Plan, task: _Task, out: _Out | None) -> _Chunk:
             if sampling:
                 sample = (number, times, sample_rows)
             pk += 1
-            if out is not None and len(events) >= flush_at:
+            if out is not None and len(tickets) >= flush_at:
                 out.write(0, tickets)
-                out.write(1, events)
+                if not binary:
+                    out.write(1, events)
                 out.write(2, assignments)
     if sample is not None:
         _check_sample(plan, *sample)
     if out is not None:
         for which, lines in enumerate((tickets, events, assignments)):
-            if lines:
+            if lines and not (binary and which == 1):
                 out.write(which, lines)
-        tickets, events, assignments = out.parts()
+        tickets, text_events, assignments = out.parts()
+        if not binary:
+            events = text_events
     return _Chunk(
         task.index,
         tickets,

@@ -11,11 +11,11 @@ from django.utils import timezone
 from hotline.catalog.policies import policy_for
 from hotline.orgs.models import Membership, Region, RegionLevel, Role, Unit, UnitKind
 
-from .. import synthetic
+from .. import partitions, synthetic
 from ..history import canonical_json
 from ..models import Satisfaction, Status
 from ..synthetic import TEMPLATES
-from .binary import _INT4, _binary_events_ok, _binary_id, _binary_jsonb, _binary_text
+from .binary import _binary_events_ok
 from .clock import US, _dt, _us
 
 PATHS = {
@@ -160,8 +160,7 @@ class _Step(NamedTuple):
     kind: int  # ...and then which: 1 register, 2 reply, 3 callback
     line: str  # seq, action, from_status, to_status, actor_id, actor_unit_id as COPY text
     cols: tuple  # the same as values (SQLite)
-    fields: bytes  # the same in COPY's binary format
-    data_fields: bytes | None  # the data in COPY's binary format
+    values: tuple  # the same as Python values (PostgreSQL's binary COPY, by psycopg)
 
 
 @dataclass
@@ -190,6 +189,7 @@ class _Plan:
     register_data: dict
     callback_data: dict
     binary_events: bool  # events go to PostgreSQL in COPY's binary format
+    partitioned: frozenset = frozenset()  # tables COPY must not FREEZE (tickets.partitions)
 
 
 def _is_clean(s: str) -> bool:
@@ -277,17 +277,7 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
                     data = None if kind else canonical_json(data)
                     line = "\t".join(cols) if null else ""
                     delay = DELAY_HOURS[step] * 3600 * US  # jittered by 0.5 to 1.6
-                    fields = b"".join(
-                        [
-                            _INT4(4, seq),
-                            _binary_text(step),
-                            _binary_text(previous),
-                            _binary_text(to_status),
-                            _binary_id(actor),
-                            _binary_id(unit),
-                        ]
-                    )
-                    data_fields = None if data is None else _binary_jsonb(data)
+                    values = (seq, step, previous, to_status, actor, unit)
                     path.append(
                         _Step(
                             delay * 0.5,
@@ -297,8 +287,7 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
                             kind,
                             line,
                             cols,
-                            fields,
-                            data_fields,
+                            values,
                         )
                     )
                     previous = to_status
@@ -351,6 +340,7 @@ def _plan(*, seed, now, counties, categories, counters, first_id) -> _Plan:
             for s, _ in SATISFACTION_MIX
         },
         binary_events=not sqlite and _binary_events_ok(),
+        partitioned=frozenset([partitions.TABLE] if partitions.is_partitioned() else []),
     )
 
 

@@ -11,7 +11,7 @@ from hotline import forking
 from hotline.catalog import calendar
 
 from ..models import Assignment, Ticket, TicketEvent
-from .binary import BINARY_HEADER, BINARY_TRAILER
+from .binary import copy_events
 from .generate import _Chunk, _generate, _Out
 from .plan import _Plan, _Task
 
@@ -122,7 +122,7 @@ ROOM = (1536, 3072, 256)
 def _out(plan: _Plan, slot: int) -> _Out | None:
     if plan.sqlite:
         return None
-    return _Out(_BUFFERS[slot], _SIZES, (False, plan.binary_events, False))
+    return _Out(_BUFFERS[slot], _SIZES)
 
 
 def _work(task: _Task, slot: int) -> _Chunk:
@@ -199,15 +199,16 @@ def _write(chunk: _Chunk, plan: _Plan, freeze: bool = False):
     with connection.cursor() as cursor:
         for model, columns, data, binary in tables:
             table, cols = model._meta.db_table, ", ".join(columns)
-            if not plan.sqlite:
+            # COPY FREEZE cannot write into a partitioned table (the events on PostgreSQL).
+            frozen = freeze and table not in plan.partitioned
+            if binary:
+                copy_events(columns, data, frozen)
+            elif not plan.sqlite:
                 offset, length, spill = data
                 if not length and not spill:
                     continue
-                options = ", ".join(["FORMAT binary"] * binary + ["FREEZE"] * freeze)
-                options = f" WITH ({options})" if options else ""
+                options = " WITH (FREEZE)" if frozen else ""
                 with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN{options}") as copy:
-                    if binary:
-                        copy.write(BINARY_HEADER)
                     if length:
                         # Straight from the buffer the rows were made in: no copy here.
                         buffer = _BUFFERS[chunk.index % len(_BUFFERS)]
@@ -215,8 +216,6 @@ def _write(chunk: _Chunk, plan: _Plan, freeze: bool = False):
                             copy.write(rows)
                     for part in spill:
                         copy.write(part)
-                    if binary:
-                        copy.write(BINARY_TRAILER)
             elif data:
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", data)
@@ -225,7 +224,8 @@ def _write(chunk: _Chunk, plan: _Plan, freeze: bool = False):
 class _Rebuild:
     """The secondary indexes and the constraints of the bulk tables, dropped and recreated.
 
-    PostgreSQL: everything but the primary keys and the check constraints, that is the
+    PostgreSQL (a partitioned table's are dropped and recreated on the table, so on every
+    partition): everything but the primary keys and the check constraints, that is the
     indexes that back no constraint (pg_get_indexdef), the unique constraints no foreign key
     relies on and the foreign keys (pg_get_constraintdef), each recreated under its own
     name, exactly as it was; recreating a unique constraint or a foreign key checks every
@@ -257,7 +257,9 @@ class _Rebuild:
             "ORDER BY 1",
             [self.tables],
         )
-        self.indexes = cursor.fetchall()
+        # A partitioned table's index reads "ON ONLY": recreated so, it would cover no
+        # partition; recreated on the table, it is built on every partition.
+        self.indexes = [(n, d.replace(" ON ONLY ", " ON ", 1)) for n, d in cursor.fetchall()]
         cursor.execute(
             "SELECT c.contype, c.conrelid::regclass::text, quote_ident(c.conname), "
             "pg_get_constraintdef(c.oid) FROM pg_constraint c "
