@@ -210,7 +210,7 @@ def sweep_after_call(now=None) -> int:
     return done
 
 
-def on_calls_changed(changes: list, *, deltas: rollup.Deltas) -> None:
+def on_calls_changed(changes: list, *, deltas: rollup.Deltas, board: push.Board) -> None:
     """Move the seats' agents with their calls ([(call, before, session)] of one batch):
     answered → 通话中, ended → 话后整理; in the order the moves happened, every agent of the
     batch locked once, the changes written by one insert and one update.
@@ -264,7 +264,7 @@ def on_calls_changed(changes: list, *, deltas: rollup.Deltas) -> None:
     AgentStateChange.objects.bulk_create(records)
     _save_states(list(moved.values()))
     for session in moved.values():
-        push.agent_changed(session)
+        board.agent(session)
 
 
 def _save_states(sessions: list[AgentSession]) -> None:

@@ -305,15 +305,18 @@ def rederive(calls: list[Call], *, resolver: Resolver, live: bool = True) -> lis
     for fields, group in saves.items():
         _save(group, list(fields))
     if live:
+        board = push.Board()
         agents.on_calls_changed(
             [(c, before, resolver.sessions.get(c.seat_id)) for c, before, _ in changed],
             deltas=deltas,
+            board=board,
         )
         for call, before, d in changed:
             callbacks.on_call_changed(call, before)
             if d.request_id:
                 dialing.on_call_changed(call, d.request_id)
-            push.call_changed(call, before)
+            board.call(call, before)
+        board.flush()
     # Last: the current hour's row is the one every request touches; held only to the commit.
     deltas.flush()
     return [c for c, _, _ in changed]
