@@ -7,6 +7,7 @@ hotline import-tickets FILE          import historical tickets (CSV/Excel; --dry
 hotline import-cdr --platform P --format asterisk|freeswitch FILE
                                      import a call platform's CDR file (--dry-run, --skip-bad-lines)
 hotline check-security               print every security setting; exit 1 on a weak one
+hotline rotate-data-key [--new-key ID] re-encrypt citizens' data under the current key (resumable)
 hotline <any manage.py command>      migrate, createsuperuser, shell …
 """
 
@@ -18,6 +19,7 @@ ALIASES = {
     "import-tickets": "import_tickets",
     "import-cdr": "import_cdr",
     "check-security": "check_security",
+    "rotate-data-key": "rotate_data_key",
 }
 
 

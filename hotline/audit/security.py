@@ -7,10 +7,12 @@ key or with no allowed host.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core import checks
 
+from hotline import crypto
 from hotline.throttle import parse_rate
 
 HSTS_MIN_SECONDS = 31_536_000  # one year, as browsers' preload lists ask
@@ -80,6 +82,25 @@ def _passwords() -> tuple[bool, str]:
     return min_length >= 12 and not missing, shown
 
 
+def _data_key() -> tuple[bool, str]:
+    """Whether citizens' data is under a key of the operator's (never the development one)."""
+    env, path = settings.DATA_KEY, settings.DATA_KEY_FILE
+    if not env and not path:
+        return False, "开发用密钥（启动时生成于 var 目录）"
+    try:
+        if env:
+            found, where = crypto.parse_keys(env, "env"), "环境变量"
+        else:
+            found, where = crypto.parse_keys(Path(path).read_text(), "file"), f"密钥文件 {path}"
+    except OSError as exc:
+        return False, f"无法读取数据密钥文件（{exc.strerror}）"
+    except crypto.DataKeyError as exc:
+        return False, f"无法使用（{exc}）"
+    if path and not env and Path(path).stat().st_mode & 0o077:
+        return False, f"{where} 可被其他用户读取（应为 600）"
+    return True, f"{where}，当前密钥 {found.current.id}，共 {len(found.keys)} 个"
+
+
 def evaluate() -> list[Finding]:
     """Every security setting in force, judged; nothing is changed."""
     debug = settings.DEBUG
@@ -91,6 +112,7 @@ def evaluate() -> list[Finding]:
     token_ok, token_shown = _rate("API_RATE_PER_TOKEN")
     address_ok, address_shown = _rate("API_RATE_PER_ADDRESS")
     pw_ok, pw_shown = _passwords()
+    key_ok, key_shown = _data_key()
     otp_on = {
         "django_otp.middleware.OTPMiddleware",
         "hotline.identity.middleware.SessionSecurityMiddleware",
@@ -103,6 +125,15 @@ def evaluate() -> list[Finding]:
             "开发用或过弱的密钥" if _weak_key(key) else f"已设置（{len(key)} 个字符）",
             not _weak_key(key),
             "设置 HOTLINE_SECRET_KEY 为至少 50 个字符的随机串",
+            fatal=True,
+        ),
+        Finding(
+            "DATA_KEY",
+            "诉求人个人信息加密密钥（SM4）",
+            key_shown,
+            key_ok,
+            "设置 HOTLINE_DATA_KEY_FILE 为仅服务账号可读的密钥文件（hotline rotate-data-key "
+            "--new-key 生成），或 HOTLINE_DATA_KEY",
             fatal=True,
         ),
         Finding(

@@ -12,13 +12,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SECURITY_DOC = ROOT / "docs" / "security.md"
 STRONG_KEY = "k" + "9f3Qx7Lm2Vb8Rt5Wy1Zc4Nd6Hp0Jg-Ks_Ue" * 2
+DATA_KEY = "prod1:" + "3c" * 32
 
 
-def documented_production_env() -> dict[str, str]:
-    """The ```env block of docs/security.md, with a real random key in place of the hint."""
+def documented_production_env(tmp_path) -> dict[str, str]:
+    """The ```env block of docs/security.md, with a real random key in place of the hint and
+    the data key file (mode 600, as documented) in a temporary folder."""
     block = re.search(r"```env\n(.*?)```", SECURITY_DOC.read_text(), re.S)
     env = dict(line.split("=", 1) for line in block[1].strip().splitlines())
     env["HOTLINE_SECRET_KEY"] = STRONG_KEY
+    key_file = tmp_path / Path(env["HOTLINE_DATA_KEY_FILE"]).name
+    key_file.write_text(DATA_KEY + "\n")
+    key_file.chmod(0o600)
+    env["HOTLINE_DATA_KEY_FILE"] = str(key_file)
     return env
 
 
@@ -42,13 +48,13 @@ def run_hotline(args: list[str], env: dict[str, str], tmp_path) -> subprocess.Co
 
 def test_check_security_passes_on_the_documented_production_settings(tmp_path):
     # given the settings docs/security.md tells an operator to set
-    env = documented_production_env()
+    env = documented_production_env(tmp_path)
     # when the operator runs the check
     done = run_hotline(["check-security"], env, tmp_path)
     # then every setting passes and the command says so
     assert done.returncode == 0, done.stdout + done.stderr
     assert "不合格" not in done.stdout
-    assert "全部 18 项安全设置合格" in done.stdout
+    assert "全部 19 项安全设置合格" in done.stdout
     assert STRONG_KEY not in done.stdout  # the secret itself is never printed
 
 
@@ -59,9 +65,9 @@ def test_check_security_fails_on_the_defaults_and_names_each_weak_setting(tmp_pa
     # then it fails, naming the weak ones and how to fix them
     assert done.returncode == 1
     weak = set(re.findall(r"^\[不合格\] (\S+)", done.stdout, re.M))
-    assert weak == {"SECRET_KEY", "SECURE_SSL_REDIRECT"}
+    assert weak == {"SECRET_KEY", "DATA_KEY", "SECURE_SSL_REDIRECT"}
     assert "HOTLINE_SECRET_KEY" in done.stdout
-    assert "2 项安全设置不合格" in done.stderr
+    assert "3 项安全设置不合格" in done.stderr
 
 
 @pytest.mark.parametrize(
@@ -103,7 +109,7 @@ def test_check_security_fails_on_the_defaults_and_names_each_weak_setting(tmp_pa
 )
 def test_check_security_fails_on_each_weakened_setting(tmp_path, override, weak):
     # given the documented production settings with some weakened
-    env = {**documented_production_env(), **override}
+    env = {**documented_production_env(tmp_path), **override}
     # when the check runs
     done = run_hotline(["check-security"], env, tmp_path)
     # then exactly those settings are reported
@@ -116,14 +122,19 @@ def test_check_security_fails_on_each_weakened_setting(tmp_path, override, weak)
     [
         ({"HOTLINE_SECRET_KEY": ""}, "开发用或过弱的密钥"),
         ({"HOTLINE_ALLOWED_HOSTS": ""}, "允许的主机名：（空）"),
+        ({"HOTLINE_DATA_KEY_FILE": ""}, "诉求人个人信息加密密钥（SM4）：开发用密钥"),
+        ({"HOTLINE_DATA_KEY_FILE": "/nonexistent/data.key"}, "无法读取数据密钥文件"),
+        ({"HOTLINE_DATA_KEY": "prod1:abc"}, "data key entry 1 must be <id>:<64 hex digits>"),
     ],
-    ids=["development-key", "no-allowed-host"],
+    ids=["development-key", "no-allowed-host", "no-data-key", "missing-key-file", "bad-data-key"],
 )
 def test_serve_refuses_to_start_in_production_mode(tmp_path, override, reason):
-    # given DEBUG off and the development key (an empty variable means unset) or no host
-    env = {**documented_production_env(), **override}
-    if not env["HOTLINE_SECRET_KEY"]:
-        del env["HOTLINE_SECRET_KEY"]
+    # given DEBUG off and a development key (an empty variable means unset), no host, or no
+    # usable data key
+    env = {**documented_production_env(tmp_path), **override}
+    for name in ("HOTLINE_SECRET_KEY", "HOTLINE_DATA_KEY_FILE"):
+        if not env[name]:
+            del env[name]
     # when the operator starts the server
     done = run_hotline(["serve", "--port", "1"], env, tmp_path)
     # then it refuses before binding anything, saying why
@@ -144,7 +155,9 @@ def test_deploy_check_errors_on_the_development_key(tmp_path):
 
 def test_deploy_check_passes_with_the_documented_settings(tmp_path):
     done = run_hotline(
-        ["check", "--deploy", "--fail-level", "ERROR"], documented_production_env(), tmp_path
+        ["check", "--deploy", "--fail-level", "ERROR"],
+        documented_production_env(tmp_path),
+        tmp_path,
     )
     assert done.returncode == 0, done.stderr
     assert "hotline." not in done.stderr
