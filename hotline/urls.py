@@ -42,6 +42,7 @@ urlpatterns = [
     path("quality/", include("hotline.quality.urls")),
     path("incidents/", include("hotline.incidents.urls")),
     path("topics/", include("hotline.topics.urls")),
+    path("exchange/", include("hotline.exchange.urls")),
     path("portal/", include("hotline.portal.urls")),
     path("import/", include((import_urlpatterns, "portal_import"))),
     path("", include("hotline.web.urls")),

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from hotline.errors import IllegalTransition, InvalidInput, NotFound
+from hotline.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from hotline.orgs import scope
 from hotline.screening import board
 from hotline.tickets import lifecycle
@@ -134,6 +134,10 @@ def hand_over(
     The screening record (who, when, what), the link with its acknowledgement limit and the
     `police_handover` event (whose outbox row is the webhook to the police) commit together.
     An open hand-over of the ticket to the same partner is returned as it is."""
+    # The role first: an open hand-over is answered only to whom may make one.
+    if scope.center_membership(by, ticket.center, board.HANDOVER_ROLES) is None:
+        raise Forbidden("只有责任中心的话务员、派单员或效能督查可以移交公安",
+                        "only an agent, dispatcher or supervisor of the center may hand over")  # fmt: skip
     target = _partner_for(ticket, partner)
     found = _open_link(ticket, target)
     if found is not None:

@@ -6,10 +6,12 @@ from django.utils import timezone
 
 from hotline.orgs import scope
 from hotline.orgs.models import Membership, Role
+from hotline.screening import board
 from hotline.supervision import notify
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Ticket
 
+from . import police
 from .models import HandoverState, PoliceDemand, PoliceLink
 from .police import SWEEP_BATCH
 
@@ -76,10 +78,12 @@ def board_rows(user, *, overdue_only: bool = False, now=None, limit: int = 200) 
     return rows
 
 
-def ticket_linkage(ticket: Ticket, *, now=None) -> dict:
-    """The ticket page's 110 linkage card: its hand-overs with their reports, and the police
-    demand it came from. The caller has checked that the user may see the ticket."""
+def ticket_linkage(ticket: Ticket, user, *, now=None) -> dict:
+    """The ticket page's 110 linkage card: its hand-overs with their reports, the police
+    demand it came from, and the partners the user may hand it to (the center's agents,
+    dispatchers and supervisors). The caller has checked that the user may see the ticket."""
     now = now or timezone.now()
+    may = scope.center_membership(user, ticket.center, board.HANDOVER_ROLES) is not None
     links = list(
         PoliceLink.objects.filter(ticket=ticket)
         .select_related("partner", "handover__handed_by")
@@ -95,6 +99,7 @@ def ticket_linkage(ticket: Ticket, *, now=None) -> dict:
                 "overdue": x.state == HandoverState.SENT and x.ack_due_at <= now,
             }
             for x in links
-        ],  # fmt: skip
+        ],
         "demand": demand,
+        "partners": list(police.police_partners(ticket)) if may else [],
     }

@@ -3,9 +3,11 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from hotline.errors import HotlineError
+from hotline.exchange import police_alerts
 from hotline.orgs import scope
 from hotline.tickets import lifecycle
 from hotline.tickets.api import ticket_out
@@ -109,6 +111,8 @@ def context(request, t, *, message="", error=""):
         # The page is scope-checked (rule 2): marks and topics show only where the ticket is.
         "citizen_marks": topics.marks_of(t),
         "ticket_topics": topics.topic_names(t),
+        # 110 linkage: hand-overs to the police and their steps, or the police demand.
+        "police": police_alerts.ticket_linkage(t, user),
         "message": message,
         "error": error,
     }
@@ -160,6 +164,27 @@ def act(request, number, action):
         ctx = {"t": t, "gone": True, "message": message, "error": error}
     template = "web/partials/ticket_body.html" if is_htmx(request) else "web/ticket.html"
     return render(request, template, ctx, status=200 if not error or is_htmx(request) else 400)
+
+
+@login_required
+def printable(request, number):
+    """工单打印: the formal sheet a unit files with its paperwork, masked as on screen."""
+    t = visible_ticket(request, number)
+    ctx = {
+        **deadline_view(t),
+        "t": t,
+        "out": ticket_out(request.user, t),
+        "timeline": timeline(t),
+        "assisting": [
+            a.unit
+            for a in t.assignments.filter(is_active=True, role=AssignmentRole.ASSIST)
+            .select_related("unit")
+            .order_by("id")
+        ],
+        "attachments": t.attachments.order_by("id"),
+        "printed_at": timezone.now(),
+    }
+    return render(request, "web/ticket_print.html", ctx)
 
 
 @login_required
