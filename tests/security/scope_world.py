@@ -18,7 +18,9 @@ from hotline.calls.events import store
 from hotline.calls.models import Call, CallbackItem, CallQueue, Seat
 from hotline.calls.schemas import EventIn
 from hotline.catalog.calendar import LOCAL_TZ
+from hotline.exchange import police, police_demands
 from hotline.exchange.models import ImportJob
+from hotline.exchange.police_api import DemandIn
 from hotline.incidents import services as incidents
 from hotline.incidents import urgent
 from hotline.knowledge import services as knowledge
@@ -27,6 +29,7 @@ from hotline.portal import importjobs
 from hotline.quality import sampling
 from hotline.quality import services as quality
 from hotline.quality.models import Plan, SampleItem
+from hotline.supervision import bulletins, field_checks
 from hotline.supervision import services as supervision
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Status
@@ -139,6 +142,31 @@ def _import_job(p, upload_dir):
     return ImportJob.objects.get(center=p.units["fz"])
 
 
+def _police(p, ticket):
+    """福州's 110 partner: the ticket handed over to it, and a 非警务警情 it passed to 12345."""
+    bot = User.objects.create(username="fzpolice_bot", full_name="福州市公安局110接口")
+    partner = police.connect_police(code="fzpolice", name="福州市公安局110指挥中心",
+                                    center=p.units["fz"], service_user=bot)  # fmt: skip
+    link, _ = police.hand_over(ticket=ticket, by=p.users["fz_dispatcher"], partner="fzpolice",
+                               summary="当事人扬言报复，涉嫌违法，移交公安处置。")  # fmt: skip
+    item = DemandIn(police_ref="FZ110-0001", title="邻里噪音纠纷", content="鼓楼区某小区深夜噪音，非警务。",
+                    citizen_name=CITIZEN, citizen_phone=PHONE, region="350102")  # fmt: skip
+    demand, _ = police_demands.receive_demand(system=partner, item=item)
+    return link, demand
+
+
+def _field_check(p, ticket):
+    """A supervisor's 暗访 of the unit handling the ticket, with a photo; and a bulletin draft."""
+    by = p.users["fz_supervisor"]
+    check = field_checks.record(by=by, kind="field", ticket=ticket, place="福州市住建局办事大厅",
+                                checked_at=timezone.now() - dt.timedelta(hours=1),
+                                findings="窗口无人值守，群众等候一小时无人接待。")  # fmt: skip
+    photo = SimpleUploadedFile("暗访.png", PNG, content_type="application/octet-stream")
+    field_checks.add_photo(check=check, by=by, upload=photo)
+    bulletin = bulletins.create(by=by, title="2026年第12期典型问题曝光")
+    return check, check.photos.get(), bulletin
+
+
 def build(p, tmp_path) -> SimpleNamespace:
     """Every kind of 福州 object a URL can name, made by the services that make them."""
     _people(p)
@@ -163,7 +191,14 @@ def build(p, tmp_path) -> SimpleNamespace:
         data=knowledge.ArticleInput(title="福州电梯维修政策", body="电梯维修资金申请流程。",
                                     region=p.regions["350100"], owner=p.units["fz"]),
     )  # fmt: skip
+    police_link, police_demand = _police(p, ticket)
+    check, check_photo, bulletin = _field_check(p, ticket)
     return SimpleNamespace(
+        police_link=police_link,
+        police_demand=police_demand,
+        field_check=check,
+        check_photo=check_photo,
+        bulletin=bulletin,
         ticket=ticket,
         attachment=attachment,
         call=call,

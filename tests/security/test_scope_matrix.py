@@ -34,6 +34,9 @@ BUILDERS = {
     ("analytics/warnings/", "pk"): lambda w: w.warning.pk,
     ("api/v1/calls/", "call_id"): lambda w: w.call.pk,
     ("api/v1/calls/callbacks/", "item_id"): lambda w: w.callback_item.pk,
+    ("api/v1/exchange/police/demands/", "police_ref"): lambda w: w.police_demand.police_ref,
+    ("api/v1/exchange/police/handovers/", "reference"): lambda w: w.police_link.reference,
+    ("api/v1/exchange/police/tickets/", "number"): lambda w: w.ticket.number,
     ("api/v1/incidents/", "incident_id"): lambda w: w.incident.pk,
     ("api/v1/incidents/scripts/", "script_id"): lambda w: w.script.pk,
     ("api/v1/knowledge/articles/", "article_id"): lambda w: w.article.pk,
@@ -42,6 +45,8 @@ BUILDERS = {
     ("api/v1/quality/items/", "item_id"): lambda w: w.sample_item.pk,
     ("api/v1/screening/tickets/", "number"): lambda w: w.ticket.number,
     ("api/v1/staffing/", "center"): lambda w: "fz",
+    ("api/v1/supervision/bulletins/", "bulletin_id"): lambda w: w.bulletin.pk,
+    ("api/v1/supervision/field-checks/", "check_id"): lambda w: w.field_check.pk,
     ("api/v1/supervision/items/", "item_id"): lambda w: w.supervision_item.pk,
     ("api/v1/tickets/", "number"): lambda w: w.ticket.number,
     ("api/v1/tickets/", "attachment_id"): lambda w: w.attachment.pk,
@@ -50,6 +55,7 @@ BUILDERS = {
     ("callback/", "number"): lambda w: w.ticket.number,
     ("calls/callbacks/", "item_id"): lambda w: w.callback_item.pk,
     ("evaluation/scorecards/", "unit_code"): lambda w: "fz_housing",
+    ("exchange/police/t/", "number"): lambda w: w.ticket.number,
     ("evaluation/scorecards/", "figure"): lambda w: "ack_ontime",
     ("import/", "pk"): lambda w: w.import_job.pk,
     ("incidents/", "pk"): lambda w: w.incident.pk,
@@ -61,6 +67,11 @@ BUILDERS = {
     ("reports/", "key"): lambda w: "2026-11",
     ("reports/", "fmt"): lambda w: "html",
     ("review/", "number"): lambda w: w.ticket.number,
+    ("supervision/bulletins/", "bulletin_id"): lambda w: w.bulletin.pk,
+    ("supervision/bulletins/", "action"): lambda w: "submit",
+    ("supervision/field-check-photos/", "photo_id"): lambda w: w.check_photo.pk,
+    ("supervision/field-checks/", "check_id"): lambda w: w.field_check.pk,
+    ("supervision/field-checks/", "action"): lambda w: "supervise",
     ("t/", "number"): lambda w: w.ticket.number,
     ("t/", "action"): lambda w: "supervise",
     ("t/", "file_id"): lambda w: w.attachment.pk,
@@ -115,6 +126,7 @@ QUERY = {
     "month": "2026-11",
     "day_from": "2026-11-01",
     "day_to": "2026-11-30",
+    "since": "2026-01-01T00:00:00+08:00",
 }
 
 # Lists that answer a user with no role 200 and nothing in them (filtered to an empty scope,
@@ -130,6 +142,7 @@ EMPTY_FOR_NO_ROLE = {
     "api/v1/evaluation/scorecards",
     "api/v1/exchange/events",
     "api/v1/exchange/export",
+    "api/v1/exchange/police/board",
     "api/v1/incidents",
     "api/v1/knowledge/search",
     "api/v1/quality/items",
@@ -137,6 +150,8 @@ EMPTY_FOR_NO_ROLE = {
     "api/v1/quality/monthly",
     "api/v1/screening/repeats",
     "api/v1/screening/risk-board",
+    "api/v1/supervision/bulletins",
+    "api/v1/supervision/field-checks",
     "api/v1/supervision/items",
     "api/v1/tickets",
     "api/v1/topics",
@@ -311,7 +326,9 @@ def test_another_city_is_refused_every_fuzhou_object(world, username):
         if "GET" not in allowed:
             found.refused("GET", route, url, response)
         response = _post(client, route, url, world)
-        if "POST" not in allowed:
+        if "POST" in allowed:
+            found.baseline = scope_probe.fingerprint()  # what it changed was allowed
+        else:
             found.unchanged(route, url, response)
     for route, query in BY_QUERY.items():
         found.refused(
@@ -371,6 +388,10 @@ def test_a_user_without_a_role_is_refused_everywhere(world):
         ("fz_reviewer", "quality/items/<int:item_id>/"),
         ("fz_supervisor", "analytics/warnings/<int:pk>/"),
         ("fz_admin", "import/<int:pk>/"),
+        ("fz_supervisor", "supervision/field-checks/<int:check_id>/"),
+        ("fz_supervisor", "supervision/field-check-photos/<int:photo_id>/"),
+        ("fz_supervisor", "supervision/bulletins/<int:bulletin_id>/"),
+        ("fz_dispatcher", "api/v1/exchange/police/board"),
         ("fz_supervisor", "supervise/"),
     ],
 )
