@@ -16,12 +16,15 @@ FIGURE_ROLES = {*READONLY_ROLES, Role.ADMIN}
 
 
 def checker_centers(user) -> list[int]:
+    """Centers the user checks: an appointment counts only while they still work at that
+    center (a checker moved to another center or city no longer sees its items)."""
     if not getattr(user, "is_authenticated", False):
         return []
+    works_at = {m.unit_id for m in scope.memberships(user) if m.unit.is_center}
     return list(
-        Checker.objects.filter(user=user, is_active=True, center__is_active=True).values_list(
-            "center_id", flat=True
-        )
+        Checker.objects.filter(
+            user=user, is_active=True, center__is_active=True, center_id__in=works_at
+        ).values_list("center_id", flat=True)
     )
 
 
