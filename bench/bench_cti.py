@@ -181,6 +181,9 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--port", type=int, default=8791)
     args = ap.parse_args()
+    # The server refuses the development key of citizens' data (hotline/crypto.py): a key of
+    # this run's own, shared by this process and the server it starts.
+    os.environ.setdefault("HOTLINE_DATA_KEY", f"bench:{secrets.token_hex(32)}")
     url = fresh_database("postgres", DATABASE)
     setup_django(url)
     code, secret, seats = build(args.agents)

@@ -255,6 +255,9 @@ def main():
     ap.add_argument("--port", type=int, default=8766)
     args = ap.parse_args()
 
+    # The server refuses the development key of citizens' data (hotline/crypto.py): a key of
+    # this run's own, shared by this process and the server it starts.
+    os.environ.setdefault("HOTLINE_DATA_KEY", f"bench:{secrets.token_hex(32)}")
     secret_key = secrets.token_urlsafe(48)
     os.environ["HOTLINE_SECRET_KEY"] = secret_key  # the sessions made here must verify there
     url = fresh_database(PG_BASE, "hotline_bench_screen_pop")
