@@ -48,20 +48,26 @@ class Unprocessable(InvalidInput):
     status = 422
 
 
-def connect_police(*, code: str, name: str, center, service_user) -> ConnectedSystem:
-    """Register a police partner at a hotline center, with a fresh secret (shown once).
-
-    Its service account must hold no role and no staff rights: the partner reads only what
-    was handed to it, and an account with a role would read that role's scope elsewhere."""
-    if not center.is_center:
+def check_partner(*, center, service_user) -> None:
+    """Refuse a police partner that would see more than was handed to it: it connects to a
+    hotline center, and its service account holds no role and no staff rights (an account
+    with a role would read that role's scope through the user paths)."""
+    if center is None or not center.is_center:
         raise InvalidInput("公安系统须接入热线中心", "a police partner connects to a center",
                            field="unit")  # fmt: skip
-    if service_user.is_superuser or service_user.is_staff or scope.memberships(service_user):
+    if service_user is None or (
+        service_user.is_superuser or service_user.is_staff or scope.memberships(service_user)
+    ):
         raise InvalidInput(
             "公安接口账号不能有任何岗位或管理权限",
             "the police service account must hold no role and no staff rights",
             field="service_user",
         )
+
+
+def connect_police(*, code: str, name: str, center, service_user) -> ConnectedSystem:
+    """Register a police partner at a hotline center, with a fresh secret (shown once)."""
+    check_partner(center=center, service_user=service_user)
     system = connect_system(code=code, name=name, unit=center, service_user=service_user)
     ConnectedSystem.objects.filter(pk=system.pk).update(kind=SystemKind.POLICE)
     system.kind = SystemKind.POLICE

@@ -6,7 +6,7 @@ import pytest
 
 from hotline.errors import InvalidInput
 from hotline.exchange import police
-from hotline.exchange.models import OutboxMessage, PoliceLink
+from hotline.exchange.models import ConnectedSystem, OutboxMessage, PoliceLink
 from hotline.orgs.models import Membership, Role, User
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Status
@@ -172,3 +172,18 @@ def test_a_police_service_account_may_hold_no_role(province):
                               service_user=user)  # fmt: skip
 
     assert refused.value.field == "service_user"
+
+
+def test_the_admin_refuses_a_police_partner_whose_account_holds_a_role(client, province):
+    client.force_login(province.users["admin"])
+    with_role = province.users["fz_agent"]
+
+    response = client.post(
+        "/admin/exchange/connectedsystem/add/",
+        {"code": "fzpolice2", "name": "某公安", "kind": "police", "unit": province.units["fz"].pk,
+         "service_user": with_role.pk, "secret": "s" * 32, "is_active": "on"},
+    )  # fmt: skip
+
+    assert response.status_code == 200  # the form again, with the error
+    assert "公安接口账号不能有任何岗位或管理权限" in response.content.decode()
+    assert not ConnectedSystem.objects.filter(code="fzpolice2").exists()
