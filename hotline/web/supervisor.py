@@ -2,12 +2,10 @@
 
 import csv
 import io
-from io import BytesIO
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from openpyxl import Workbook
 
 from hotline.catalog.models import AppealType, Urgency
 from hotline.orgs.models import READONLY_ROLES, Region
@@ -16,9 +14,9 @@ from hotline.tickets.models import Status
 
 from . import queues
 from .common import is_htmx, role_required
+from .export import EXPORT_LIMIT, xlsx_response
 from .listing import capped_count, paginate, rows_with_deadlines
 
-EXPORT_LIMIT = 50_000
 DUE_SOON_SCAN = 2_000
 COLUMNS = [
     "工单编号",
@@ -129,16 +127,6 @@ def export(request):
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
         return response
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(queues.SUPERVISE_TABS[f["tab"]])
-    for r in rows:
-        ws.append(r)
-    out = BytesIO()
-    wb.save(out)
-    name = f"{stem}.xlsx"
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return xlsx_response(
+        sheet=queues.SUPERVISE_TABS[f["tab"]], header=COLUMNS, rows=rows[1:], stem=stem
     )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response

@@ -30,6 +30,7 @@ urlpatterns = [
     path("dispatch/bulk/", dispatch.bulk, name="dispatch_bulk"),
     path("dispatch/accept/", dispatch.accept, name="dispatch_accept"),
     path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/export.xlsx", inbox.export, name="inbox_export"),
     path("approvals/", approvals.approvals, name="approvals"),
     path("review/", review.queue, name="review"),
     path("review/<str:number>/", review.decide, name="review_decide"),
@@ -39,6 +40,7 @@ urlpatterns = [
     path("supervise/export.xlsx", supervisor.export, name="supervise_export"),
     path("t/<str:number>/", ticket.detail, name="ticket"),
     path("t/<str:number>/files/<int:file_id>/", ticket.attachment, name="attachment"),
+    path("t/<str:number>/print/", ticket.printable, name="ticket_print"),
     path("t/<str:number>/<str:action>/", ticket.act, name="act"),
 ]
 

@@ -54,3 +54,11 @@ def settled(page):
     and the pollers keep the network busy for ever)."""
     page.wait_for_load_state("load")
     page.wait_for_function("() => !document.querySelector('.htmx-request')")
+
+
+def without_stream(page):
+    """The live event stream refused for this page: on the test's threaded WSGI server one
+    open stream holds the shared SQLite connection, and every other request waits behind it.
+    The pages under test still load; their live parts say they are reconnecting."""
+    page.route("**/realtime/stream/**", lambda route: route.abort())
+    return page

@@ -14,7 +14,7 @@ from PIL import Image
 from hotline.tickets.models import Attachment, Status
 from tests.tickets.factory import ticket_at
 
-from .journeys import go, record, settled, status_of, ticket_page
+from .journeys import go, record, settled, status_of, ticket_page, without_stream
 
 pytestmark = pytest.mark.django_db(transaction=True)
 # The URL conf imports every app (the classifier, jieba...): tens of seconds on a loaded
@@ -52,6 +52,7 @@ def nav_pages(page) -> list[str]:
 
 def walk(page, shot, name, extra=()) -> list[str]:
     """Open every page of the role and check each fits; returns the pages seen."""
+    page.set_default_navigation_timeout(60_000)  # analytics pages on a loaded machine
     pages = nav_pages(page) + list(extra)
     for path in pages:
         go(page, path)
@@ -81,7 +82,7 @@ def test_a_handler_works_a_ticket_on_a_phone_and_replies_with_a_photo(
     settings.MEDIA_ROOT = tmp_path / "media"
     t = ticket_at(province, Status.IN_PROGRESS, lead="fz_housing")
     waiting = ticket_at(province, Status.DISPATCHED, lead="fz_housing")
-    handler = as_role("fz_housing_handler", **PHONE)
+    handler = without_stream(as_role("fz_housing_handler", **PHONE))
 
     pages = walk(handler, shot, "handler", extra=["/inbox/?tab=doing", f"/t/{t.number}/"])
     assert "/inbox/" in pages
@@ -117,7 +118,7 @@ def test_a_bad_photo_refuses_the_whole_reply(province, as_role, settings, tmp_pa
     t = ticket_at(province, Status.IN_PROGRESS, lead="fz_housing")
     fake = tmp_path / "photo.png"
     fake.write_bytes(b"not a picture at all")
-    handler = as_role("fz_housing_handler", **PHONE)
+    handler = without_stream(as_role("fz_housing_handler", **PHONE))
     ticket_page(handler, t.number)
     handler.fill("#reply-body", "已处理完毕，现场照片附后。")
     handler.locator("#reply-photo").set_input_files(str(fake))
@@ -137,7 +138,7 @@ def test_a_unit_leader_approves_on_a_phone(province, as_role, shot):
     lifecycle.reply(
         ticket=t, by=province.users["fz_housing_handler"], body="已责成物业本周内清洗水箱。"
     )
-    leader = as_role("fz_housing_leader", **PHONE)
+    leader = without_stream(as_role("fz_housing_leader", **PHONE))
 
     pages = walk(leader, shot, "leader", extra=[f"/t/{t.number}/"])
     assert "/approvals/" in pages
@@ -155,7 +156,7 @@ def test_a_unit_leader_approves_on_a_phone(province, as_role, shot):
 def test_a_supervisor_checks_the_field_on_a_phone(province, as_role, shot):
     t = ticket_at(province, Status.IN_PROGRESS)
     ticket_at(province, Status.DISPATCHED, lead="gl_town")
-    supervisor = as_role("fz_supervisor", **PHONE)
+    supervisor = without_stream(as_role("fz_supervisor", **PHONE))
 
     pages = walk(supervisor, shot, "supervisor", extra=[f"/t/{t.number}/"])
     assert {"/supervise/", "/supervision/ledger/"} <= set(pages)
