@@ -52,6 +52,7 @@ BUILDERS = {
     ("api/v1/tickets/", "attachment_id"): lambda w: w.attachment.pk,
     ("api/v1/topics/", "topic_id"): lambda w: w.topic.pk,
     ("api/v1/urgent-reports/", "report_id"): lambda w: w.report.pk,
+    ("audit/reveal/", "number"): lambda w: w.ticket.number,
     ("callback/", "number"): lambda w: w.ticket.number,
     ("calls/callbacks/", "item_id"): lambda w: w.callback_item.pk,
     ("evaluation/scorecards/", "unit_code"): lambda w: "fz_housing",
