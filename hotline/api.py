@@ -170,6 +170,7 @@ def _http_error(request, exc: HttpError):
 
 
 def _register_routers():
+    from hotline.audit.api import router as audit_router
     from hotline.calls.api import router as calls_router
     from hotline.evaluation.api import router as evaluation_router
     from hotline.exchange.api import router as exchange_router
@@ -198,6 +199,7 @@ def _register_routers():
     api.add_router("/", calls_router)
     api.add_router("/", incidents_router)
     api.add_router("/", topics_router)
+    api.add_router("/", audit_router)
 
 
 _register_routers()

@@ -360,3 +360,15 @@ def rekey_rows(
         last = rows[-1][0]
         if progress:
             progress(last, changed)
+
+
+def mask_phone(phone: str) -> str:
+    """138****0001: enough to tell two callers apart, not enough to call one."""
+    if not phone:
+        return ""
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+
+
+def mask_name(name: str) -> str:
+    """张*, 欧阳**: the first character only."""
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""

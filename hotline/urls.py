@@ -44,6 +44,7 @@ urlpatterns = [
     path("topics/", include("hotline.topics.urls")),
     path("exchange/", include("hotline.exchange.urls")),
     path("portal/", include("hotline.portal.urls")),
+    path("audit/", include("hotline.audit.urls")),
     path("import/", include((import_urlpatterns, "portal_import"))),
     path("", include("hotline.web.urls")),
 ]

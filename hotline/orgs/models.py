@@ -105,6 +105,9 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", "效能督查"
     ANALYST = "analyst", "分析员"
     ADMIN = "admin", "系统管理员"
+    # Reviews and exports the log of who viewed citizens' personal data; changes no user and
+    # no ticket (separation of duties with the administrator, who cannot read that log).
+    SECURITY_AUDITOR = "security_auditor", "安全审计员"
 
 
 # Roles that work for a hotline center on the tickets of its region.

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja import Query, Router
 from ninja import Status as HttpStatus
 
+from hotline.crypto import mask_name, mask_phone
 from hotline.catalog.models import Category
 from hotline.errors import ErrorCode, IllegalTransition, InvalidInput
 from hotline.orgs import scope
@@ -56,15 +57,11 @@ def _unit(code: str, field: str) -> Unit:
     return unit
 
 
-def _sees_citizen(user, t: Ticket) -> bool:
+def sees_citizen(user, t: Ticket) -> bool:
     """Confidential citizens are shown to their center only, masked for handling units."""
     if not t.confidential or user.is_superuser:
         return True
     return scope.center_membership(user, t.center, CENTER_ROLES | READONLY_ROLES) is not None
-
-
-def _mask(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
 
 
 def _unit_out(u: Unit | None):
@@ -73,7 +70,7 @@ def _unit_out(u: Unit | None):
 
 def ticket_out(user, t: Ticket, now=None) -> dict:
     state, _ = deadlines.state(t, now)
-    visible = _sees_citizen(user, t)
+    visible = sees_citizen(user, t)
     return {
         "number": t.number,
         "status": t.status,
@@ -84,8 +81,10 @@ def ticket_out(user, t: Ticket, now=None) -> dict:
         "urgency": t.urgency,
         "title": t.title,
         "content": t.content,
-        "citizen_name": t.citizen_name if visible else ("*" if t.citizen_name else ""),
-        "citizen_phone": t.citizen_phone if visible else _mask(t.citizen_phone),
+        # Always masked (least exposure): the full value is an explicit, logged action
+        # (POST .../personal-data, hotline/audit), allowed where `sees_citizen` holds.
+        "citizen_name": mask_name(t.citizen_name) if visible else ("*" if t.citizen_name else ""),
+        "citizen_phone": mask_phone(t.citizen_phone),
         "anonymous": t.anonymous,
         "confidential": t.confidential,
         "category": t.category.code if t.category_id else None,

@@ -816,6 +816,8 @@ PATHS = {
     "/api/v1/topics/{topic_id}": {"get"},
     "/api/v1/topics/{topic_id}/tickets": {"get"},
     "/api/v1/tickets/{number}/marks": {"get", "post"},
+    "/api/v1/tickets/{number}/personal-data": {"post"},
+    "/api/v1/audit/personal-data-views": {"get"},
 }
 
 
