@@ -9,8 +9,8 @@ from django.utils import timezone
 from ninja import Query, Router
 from ninja import Status as HttpStatus
 
-from hotline.crypto import mask_name, mask_phone
 from hotline.catalog.models import Category
+from hotline.crypto import mask_name, mask_phone
 from hotline.errors import ErrorCode, IllegalTransition, InvalidInput
 from hotline.orgs import scope
 from hotline.orgs.models import CENTER_ROLES, READONLY_ROLES, Region, Unit

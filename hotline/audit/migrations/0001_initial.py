@@ -4,7 +4,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
 APPEND_ONLY = """
 CREATE FUNCTION audit_append_only() RETURNS trigger AS $$
 BEGIN
