@@ -3,7 +3,6 @@ every kind a URL names by id, number or code, all of 福州 (city 350100, center
 people of 厦门 (and one with no role at all) who must not reach any of them."""
 
 import datetime as dt
-import io
 from types import SimpleNamespace
 from unittest import mock
 
@@ -213,5 +212,4 @@ def build(p, tmp_path) -> SimpleNamespace:
         warning=_early_warning(p),
         import_job=_import_job(p, tmp_path / "imports"),
         markers=[ticket.number, CITIZEN, PHONE, TITLE],
-        out=io.StringIO(),
     )
