@@ -21,6 +21,7 @@ from hotline.tickets.registration import PHONE_RE, RegisterInput
 from hotline.topics import services as topics
 from hotline.topics.models import MarkKind
 
+from . import pickers
 from .common import flag, is_htmx, role_required
 
 HISTORY_LIMIT = 20
@@ -199,6 +200,9 @@ def history(request):
 def categories(request):
     """Category paths matching the typed words, for the searchable tree (a datalist)."""
     q = request.GET.get("category_name", "").strip()
+    if pickers.is_initials(q):
+        rows = pickers.categories_by_initials(q, CATEGORY_LIMIT)
+        return render(request, "web/partials/category_options.html", {"rows": rows})
     qs = Category.objects.filter(is_active=True)
     if q:
         for word in q.replace("/", " ").split():

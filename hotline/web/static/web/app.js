@@ -59,6 +59,22 @@
     }
   });
 
+  // The agent's keys at intake (issue 19): Alt+H to the caller's history (Enter opens a ticket),
+  // Alt+A takes the suggested category, Alt+C back to the category picker.
+  var KEYS = {
+    h: function () { return document.querySelector("#caller-history a"); },
+    a: function () { return document.querySelector("#suggestions button.fill"); },
+    c: function () { return document.getElementById("category_name"); }
+  };
+  document.addEventListener("keydown", function (e) {
+    if (!e.altKey || e.ctrlKey || e.metaKey || !document.getElementById("intake-form")) return;
+    var find = KEYS[e.key.toLowerCase()];
+    var el = find && find();
+    if (!el) return;
+    e.preventDefault();
+    if (el.matches("button.fill")) { el.click(); } else { el.focus(); }
+  });
+
   // 工单打印: the print button (no inline handler: the content security policy forbids them).
   document.addEventListener("click", function (e) {
     if (e.target.closest && e.target.closest("[data-print]")) window.print();

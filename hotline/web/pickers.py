@@ -1,0 +1,64 @@
+"""Pickers typed into by agents: a category found by its pinyin initials (物业管理 → wygl).
+
+The initials of the active categories are computed once per process from pypinyin's data file
+(not by importing pypinyin: it keeps ~55 MiB in every worker) and again when the category set
+changes (its count or newest id).
+"""
+
+import re
+from threading import Lock
+
+from django.db.models import Count, Max
+
+from hotline.catalog.models import Category
+from hotline.screening.matcher import _pinyin_table
+
+LETTERS = re.compile(r"[A-Za-z]+")
+_lock = Lock()
+_built: dict = {"key": None, "rows": []}
+
+
+def is_initials(q: str) -> bool:
+    """Latin letters only: what an agent types for pinyin initials."""
+    return bool(LETTERS.fullmatch(q))
+
+
+def initials(name: str, table: dict[str, str]) -> str:
+    """The first letter of each character's reading; letters and digits stay as typed."""
+    out = []
+    for c in name:
+        reading = table.get(c)
+        if reading:
+            out.append(reading[0])
+        elif c.isalnum():
+            out.append(c)
+    return "".join(out).lower()
+
+
+def _rows() -> list[tuple[str, int]]:
+    active = Category.objects.filter(is_active=True)
+    key = tuple(active.aggregate(n=Count("id"), last=Max("id")).values())
+    with _lock:
+        if _built["key"] != key:
+            table = _pinyin_table()
+            names = active.order_by("code").values_list("full_name", "pk")
+            # Each level of the path is matched on its own too (物业管理, not 城乡建设/物业管理).
+            _built["rows"] = [
+                ("/".join(initials(part, table) for part in full.split("/")), pk)
+                for full, pk in names
+            ]
+            _built["key"] = key
+        return _built["rows"]
+
+
+def categories_by_initials(q: str, limit: int):
+    """Active categories whose initials contain `q` (per path level or across the path)."""
+    q = q.lower()
+    hits = []
+    for spelled, pk in _rows():
+        if q in spelled.replace("/", "") or any(part.startswith(q) for part in spelled.split("/")):
+            hits.append(pk)
+    # The deepest (most specific) categories first; then by code, as the page lists them.
+    return list(
+        Category.objects.filter(pk__in=hits[: limit * 4]).order_by("-level", "code")[:limit]
+    )
