@@ -90,9 +90,9 @@ def test_notice_is_a_word_document_with_the_units_and_facts(client, october):
     assert text[-1].endswith("日") and "年" in text[-1]
     (table,) = doc.tables
     assert [[c.text for c in row.cells] for row in table.rows] == [
-        ["序号", "单位", "推诿（不合理退单）", "超期未办结", "周期内未处置"],
-        ["1", "鼓楼区住建局", "2", "2", "0"],
-        ["2", "台江区住建局", "0", "0", "1"],
+        ["序号", "单位", "推诿（不合理退单）", "超期未办结", "周期内未处置", "暗访问责建议"],
+        ["1", "鼓楼区住建局", "2", "2", "0", "0"],
+        ["2", "台江区住建局", "0", "0", "1", "0"],
     ]
 
 
