@@ -48,7 +48,7 @@ def _cell(value):
 
 
 def rows(user, filters):
-    """Header, then one row per ticket (newest first); confidential citizens stay masked."""
+    """Header, then one row per ticket (newest first); citizens masked as on screen (issue 18)."""
     qs = filter_tickets(user, filters).select_related(
         "center", "lead_unit", "category", "region", "merged_into"
     )
