@@ -20,9 +20,9 @@ from .broker import broker
 RETRY_MS = 2000
 
 
-def _error(status, code, zh, en):
+def _error(status, code, zh, en, field="topic"):
     return JsonResponse(
-        {"code": code, "field": "topic", "message_zh": zh, "message_en": en}, status=status
+        {"code": code, "field": field, "message_zh": zh, "message_en": en}, status=status
     )
 
 
@@ -72,6 +72,13 @@ async def _events(sub, *, heartbeat: float, lifetime: float):
 
 async def stream(request):
     """GET /realtime/stream/[?topic=…]: the user's live messages as text/event-stream."""
+    if request.method != "GET":
+        # A stream only listens: a POST (or a CSRF-less form) must not open one.
+        response = _error(
+            405, "method_not_allowed", "只能用 GET 打开", "only GET opens it", "method"
+        )
+        response["Allow"] = "GET"
+        return response
     user = await request.auser()
     if not user.is_authenticated:
         return _error(401, "unauthenticated", "请先登录", "log in first")

@@ -132,6 +132,14 @@ def test_anonymous_stream_is_refused(server, province):
     assert refused.value.body["code"] == "unauthenticated"
 
 
+def test_only_get_opens_a_stream(client, province):
+    client.force_login(province.users["fz_agent"])
+    response = client.post("/realtime/stream/")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    assert response.json()["field"] == "method"
+
+
 def test_reconnect_with_last_event_id_gets_what_was_missed(server, province):
     agent = province.users["fz_agent"]
     cookies = session_cookies(agent)
