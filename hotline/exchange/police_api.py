@@ -24,13 +24,13 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 POLICE = SystemSignature(kinds={SystemKind.POLICE})
 
 
-class HandoverIn(Schema):
+class PoliceHandoverIn(Schema):
     partner: str = Field(..., min_length=1, max_length=24, description="公安系统编码")
     summary: str = Field(..., min_length=1, max_length=2000, description="移交内容")
     contact: str = Field("", max_length=100, description="接收人及联系方式（可空）")
 
 
-class ReportOut(Schema):
+class PoliceReportOut(Schema):
     report_id: str
     kind: str
     at: datetime
@@ -52,10 +52,10 @@ class HandoverOut(Schema):
     outcome: str
     overdue: bool
     summary: str
-    reports: list[ReportOut]
+    reports: list[PoliceReportOut]
 
 
-class CaseOut(HandoverOut):
+class PoliceCaseOut(HandoverOut):
     """What the police read of a hand-over: the demand with the citizen's contact."""
 
     title: str
@@ -68,7 +68,7 @@ class CaseOut(HandoverOut):
     handed_unit: str
 
 
-class ReportIn(Schema):
+class PoliceReportIn(Schema):
     report_id: str = Field(
         ..., min_length=1, max_length=64, description="公安系统的报告编号（幂等键）"
     )
@@ -172,7 +172,7 @@ def _demand_out(d) -> dict:
 @router.post("/exchange/police/tickets/{number}/handover",
              response={200: HandoverOut, 201: HandoverOut, **ERRORS},
              summary="移交公安（经110联动接口） / hand a ticket over to the police")  # fmt: skip
-def hand_over(request, number: str, payload: HandoverIn):
+def hand_over(request, number: str, payload: PoliceHandoverIn):
     """201 with the new hand-over; 200 with the open one when the ticket was already handed
     to this partner. The police receive it by webhook and read it through their API."""
     ticket = _get(request, number)
@@ -207,7 +207,7 @@ def handovers(request, filters: Query[HandoverFilters]):
     return [_out(x) for x in qs.order_by("-id")[: filters.limit]]
 
 
-@router.get("/exchange/police/handovers/{reference}", response={200: CaseOut, **ERRORS},
+@router.get("/exchange/police/handovers/{reference}", response={200: PoliceCaseOut, **ERRORS},
             auth=POLICE, summary="公安：读取一件移交")  # fmt: skip
 def handover_detail(request, reference: str):
     """The demand, the citizen's contact and the steps so far; the first read is recorded."""
@@ -220,7 +220,7 @@ def handover_detail(request, reference: str):
 @router.post("/exchange/police/handovers/{reference}/reports",
              response={200: HandoverOut, 201: HandoverOut, **ERRORS}, auth=POLICE,
              summary="公安：签收、反馈进展、办结")  # fmt: skip
-def handover_report(request, reference: str, payload: ReportIn):
+def handover_report(request, reference: str, payload: PoliceReportIn):
     """201 when applied; 200 when this report id was applied before (nothing changes)."""
     link, applied = police.report(
         system=request.auth,

@@ -80,7 +80,7 @@ class FieldCheckIn(Schema):
     score: int | None = None
 
 
-class ReasonIn(Schema):
+class FieldCheckReasonIn(Schema):
     reason: str
     deadline: datetime | None = None
 
@@ -138,7 +138,7 @@ def add_photo(request, check_id: int, file: File[UploadedFile]):
 
 
 @router.post("/supervision/field-checks/{check_id}/supervise", response={201: dict, **ERRORS})
-def supervise(request, check_id: int, payload: ReasonIn):
+def supervise(request, check_id: int, payload: FieldCheckReasonIn):
     check = field_checks.get_check(request.auth, check_id)
     item = field_checks.open_supervision(check=check, by=request.auth, reason=payload.reason,
                                          deadline=payload.deadline)  # fmt: skip
@@ -148,14 +148,14 @@ def supervise(request, check_id: int, payload: ReasonIn):
 @router.post(
     "/supervision/field-checks/{check_id}/propose", response={200: FieldCheckOut, **ERRORS}
 )
-def propose(request, check_id: int, payload: ReasonIn):
+def propose(request, check_id: int, payload: FieldCheckReasonIn):
     check = field_checks.get_check(request.auth, check_id)
     check = field_checks.propose_accountability(check=check, by=request.auth,
                                                 reason=payload.reason)  # fmt: skip
     return FieldCheckOut.of(check)
 
 
-class CaseOut(Schema):
+class BulletinCaseOut(Schema):
     id: int
     order: int
     source: str
@@ -176,14 +176,14 @@ class BulletinOut(Schema):
     review_note: str
     issued_at: datetime | None
     sha256: str
-    cases: list[CaseOut]
+    cases: list[BulletinCaseOut]
 
     @staticmethod
     def of(b: Bulletin) -> "BulletinOut":
         return BulletinOut(
             id=b.pk, center=b.center.code, title=b.title, state=b.state, serial=b.serial,
             review_note=b.review_note, issued_at=b.issued_at, sha256=b.sha256,
-            cases=[CaseOut(id=c.pk, order=c.order, source=c.source, unit=c.unit.code,
+            cases=[BulletinCaseOut(id=c.pk, order=c.order, source=c.source, unit=c.unit.code,
                            ticket=c.ticket.number if c.ticket else None, reply=c.reply,
                            why_wrong=c.why_wrong, handler=c.handler, leader=c.leader)
                    for c in b.cases.select_related("unit", "ticket")],

@@ -15,8 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from django.conf import settings
 from django.db import connection
 from django.test import override_settings
+
+from hotline import crypto
 
 from .server import session_cookies
 
@@ -61,6 +64,18 @@ class Served:
             return session_cookies(user)
 
 
+def _data_key_env() -> dict[str, str]:
+    """The server must read what this process encrypted, so it gets the same keys, passed as
+    production passes them (it refuses the development key file it would otherwise make)."""
+    if settings.DATA_KEY or settings.DATA_KEY_FILE:
+        return {}  # inherited through the environment
+    crypto.ring()  # makes this process's development key if it has none yet
+    text = (Path(settings.VAR_DIR) / crypto.DEVELOPMENT_KEY_NAME).read_text()
+    return {
+        "HOTLINE_DATA_KEY": ",".join(line.strip() for line in text.splitlines() if line.strip())
+    }
+
+
 @contextlib.contextmanager
 def hotline_serve(var_dir, *, workers=2, env=None):
     """Run `hotline serve` with the Redis broker on a private channel; yields a `Served`.
@@ -80,6 +95,7 @@ def hotline_serve(var_dir, *, workers=2, env=None):
         "HOTLINE_VAR_DIR": str(var_dir),
         "HOTLINE_SECRET_KEY": secret_key,
         "HOTLINE_LOG_LEVEL": "WARNING",
+        **_data_key_env(),
         **(env or {}),
     }
     log_path = var_dir / f"serve-{port}.log"
