@@ -4,7 +4,8 @@ suggested unit in one click; the reviewer sees why a reply should go back, sente
 import pytest
 
 from hotline.routing import jurisdiction, recommender
-from hotline.routing.models import DispatchDecision
+from hotline.routing.defaults import default_rows
+from hotline.routing.models import CategoryFunction, DispatchDecision
 from hotline.tickets import lifecycle
 from hotline.tickets.models import Status
 from hotline.web import advice
@@ -14,8 +15,13 @@ from .journeys import go, record
 
 
 @pytest.fixture(autouse=True)
-def fresh_routing_caches():
-    """Routing caches units and regions by id; each test's province has new ids on PostgreSQL."""
+def fresh_routing_caches(transactional_db):
+    """Routing caches units and regions by id; each test's province has new ids on PostgreSQL.
+    An earlier transactional test's flush also took the migration's category → function rows."""
+    for code, name, function in default_rows():
+        CategoryFunction.objects.get_or_create(
+            category_code=code, defaults={"category_name": name, "function": function}
+        )
     jurisdiction.invalidate()
     recommender.invalidate()
     yield
