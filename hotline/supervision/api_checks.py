@@ -1,6 +1,6 @@
 """API of 暗访 (field checks) and 典型曝光 bulletins, mounted on the supervision router."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.http import HttpResponse
 from ninja import File, Router, Schema, UploadedFile
@@ -238,6 +238,11 @@ def create_bulletin(request, payload: BulletinIn):
 
 @router.get("/supervision/bulletin-candidates", response={200: list[CandidateOut], **ERRORS})
 def list_candidates(request, since: datetime):
+    try:
+        # PostgreSQL takes offsets only up to ±15:59; a query may carry any ISO offset
+        since = since.astimezone(UTC) if since.tzinfo else since
+    except OverflowError:
+        raise InvalidInput("起始时间超出范围", "since is out of range", field="since") from None
     if not bulletins.drafting_centers(request.auth):
         raise Forbidden("只有热线中心效能督查人员可以选取案例",
                                  "only a center's supervisor may choose cases")  # fmt: skip

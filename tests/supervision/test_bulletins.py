@@ -211,6 +211,20 @@ def test_other_cities_and_no_role_do_not_see_a_bulletin(people, draft):
     assert bulletins.get_bulletin(people["prov_supervisor"], draft.pk) == draft  # the center above
 
 
+def test_candidates_since_any_offset_is_read_in_utc_and_out_of_range_is_named(
+    client, people, sendback
+):
+    client.force_login(people["fz_supervisor"])
+    url = "/api/v1/supervision/bulletin-candidates"
+    # PostgreSQL refuses offsets beyond ±15:59; ISO allows up to ±23:59
+    r = client.get(url, {"since": "2026-01-01T08:00:00+22:52"})
+    assert r.status_code == 200, r.content
+    assert [c["ref"] for c in r.json()] == [sendback.pk]
+    r = client.get(url, {"since": "0001-01-01T00:00:00+01:00"})
+    assert (r.status_code, r.json()["field"]) == (400, "since")
+    assert r.json()["message_zh"] == "起始时间超出范围"
+
+
 def test_the_api_walks_the_bulletin_to_its_document(client, people, sendback):
     client.force_login(people["fz_supervisor"])
     r = client.post(API, {"title": "关于办理不实典型问题的通报"}, content_type="application/json")
