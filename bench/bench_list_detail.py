@@ -12,7 +12,7 @@ import argparse
 import random
 import time
 
-from common import PG_BASE, fresh_database, percentile, setup_django
+from common import demo_database, percentile
 
 QUERIES = [
     ("list, province center", "prov_dispatcher", ""),
@@ -35,28 +35,13 @@ def main():
     ap.add_argument("--database", default="hotline_bench_pages", help="PostgreSQL database name")
     ap.add_argument("--repeat", type=int, default=60)
     args = ap.parse_args()
-    if args.reuse and not args.sqlite:
-        url = f"{PG_BASE}/{args.database}"
-    else:
-        url = fresh_database(None if args.sqlite else "postgres", args.database)
-    setup_django(url)
+    total = demo_database(args, args.database)
 
     from django.db import connection
     from django.test import Client
 
     from hotline.orgs.models import User
-    from hotline.tickets import demo
-    from hotline.tickets.models import Ticket
 
-    have = Ticket.objects.count()
-    if have < args.tickets:
-        started = time.perf_counter()
-        demo.build(tickets=args.tickets - have)
-        print(f"loaded {args.tickets - have} tickets in {time.perf_counter() - started:.0f} s")
-        if connection.vendor == "postgresql":
-            with connection.cursor() as c:
-                c.execute("VACUUM ANALYZE")
-    total = Ticket.objects.count()
     print(f"database  {connection.vendor}, {total} tickets")
 
     clients = {}

@@ -12,7 +12,7 @@ import argparse
 import random
 import time
 
-from common import PG_BASE, fresh_database, percentile, setup_django
+from common import demo_database, percentile
 
 PAGES = [
     ("intake (agent)", "fz_agent", "/intake/"),
@@ -43,28 +43,15 @@ def main():
     ap.add_argument("--reuse", action="store_true")
     ap.add_argument("--repeat", type=int, default=40)
     args = ap.parse_args()
-    if args.reuse and not args.sqlite:
-        url = f"{PG_BASE}/hotline_bench_web"
-    else:
-        url = fresh_database(None if args.sqlite else "postgres", "hotline_bench_web")
-    setup_django(url)
+    total = demo_database(args, "hotline_bench_web")
 
     from django.db import connection
     from django.test import Client
 
     from hotline.orgs.models import User
-    from hotline.tickets import demo
     from hotline.tickets.models import Ticket
 
-    have = Ticket.objects.count()
-    if have < args.tickets:
-        started = time.perf_counter()
-        demo.build(tickets=args.tickets - have)
-        print(f"loaded {args.tickets - have} tickets in {time.perf_counter() - started:.0f} s")
-        if connection.vendor == "postgresql":
-            with connection.cursor() as c:
-                c.execute("VACUUM ANALYZE")
-    print(f"database  {connection.vendor}, {Ticket.objects.count()} tickets")
+    print(f"database  {connection.vendor}, {total} tickets")
 
     rng = random.Random(1)
     fz = Ticket.objects.filter(center__code__startswith="3501").order_by("-id")

@@ -12,7 +12,7 @@ import argparse
 import os
 import time
 
-from common import PG_BASE, fresh_database, setup_django
+from common import demo_database
 
 KEY_1 = "b1:" + "1f" * 32
 KEY_2 = "b2:" + "2e" * 32
@@ -27,26 +27,14 @@ def main():
     ap.add_argument("--batch", type=int, default=2000)
     args = ap.parse_args()
     os.environ["HOTLINE_DATA_KEY"] = KEY_1
-    if args.reuse and not args.sqlite:
-        url = f"{PG_BASE}/{args.database}"
-    else:
-        url = fresh_database(None if args.sqlite else "postgres", args.database)
-    setup_django(url)
+    total = demo_database(args, args.database)
 
     from django.conf import settings
     from django.db import connection
 
     from hotline import crypto
     from hotline.audit.management.commands.rotate_data_key import encrypted_tables
-    from hotline.tickets import demo
-    from hotline.tickets.models import Ticket
 
-    have = Ticket.objects.count()
-    if have < args.tickets:
-        started = time.perf_counter()
-        demo.build(tickets=args.tickets - have)
-        print(f"loaded {args.tickets - have} tickets in {time.perf_counter() - started:.0f} s")
-    total = Ticket.objects.count()
     print(f"database  {connection.vendor}, {total} tickets, load {os.getloadavg()}")
 
     # Rotate to whichever key the rows are not under (a --reuse run alternates).

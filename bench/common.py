@@ -37,6 +37,32 @@ def setup_django(url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+def demo_database(args, name: str) -> int:
+    """Django set up on the demo province with at least `args.tickets` tickets; their count.
+
+    `--reuse` keeps the PostgreSQL database `name` of an earlier run and only tops it up.
+    """
+    if args.reuse and not args.sqlite:
+        url = f"{PG_BASE}/{name}"
+    else:
+        url = fresh_database(None if args.sqlite else "postgres", name)
+    setup_django(url)
+    from django.db import connection
+
+    from hotline.tickets import demo
+    from hotline.tickets.models import Ticket
+
+    have = Ticket.objects.count()
+    if have < args.tickets:
+        started = time.perf_counter()
+        demo.build(tickets=args.tickets - have)
+        print(f"loaded {args.tickets - have} tickets in {time.perf_counter() - started:.0f} s")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as c:
+                c.execute("VACUUM ANALYZE")
+    return Ticket.objects.count()
+
+
 def serve(url: str, port: int, workers: int, extra: list[str] | None = None):
     """Start gunicorn on `port` against `url`; returns the process once it answers."""
     # The benchmarks measure throughput, not the API rate limits: those are off unless set.
