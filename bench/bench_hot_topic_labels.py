@@ -1,13 +1,17 @@
 """Hot topics against a reader's labels: precision at 5 and 10, members per problem.
 
     .venv/bin/python bench/bench_hot_topic_labels.py [--labels tests/data/labels/hot_topics.csv]
+        [--set GROUP=0.18 --set TITLE_WEIGHT=0.5 ...]
 
 Runs the product's ranking (`analytics.topics.group_topics`, the same as `hotline topics
 --csv`) on the whole of HOTLINE_DATA_DIR/messages_with_votes.csv and matches each topic to the
 labelled problems (hotline/analytics/topic_eval.py; the guide is
 docs/labelling-hot-topics.md). Prints the first 10 topics with their verdicts, P@5, P@10, how
 many of the reader's five hottest are in the first ten, and each problem's member precision
-and recall against the topic holding most of its members.
+and recall against the topic holding most of its members, also for the odd- and the
+even-numbered problems apart (tune on one half, look at the other). `--set` changes a constant
+of analytics.grouping or analytics.vectors for this run only (a sensitivity check, not a
+setting: the product reads none of this).
 """
 
 import argparse
@@ -34,10 +38,18 @@ def run(labels_path: Path, data_dir: Path):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--labels", default=str(ROOT / "tests/data/labels/hot_topics.csv"))
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args()
     import django
 
     django.setup()
+    from hotline.analytics import grouping, vectors
+
+    for item in args.set:
+        name, value = item.split("=", 1)
+        module = next(m for m in (grouping, vectors) if hasattr(m, name))
+        setattr(module, name, type(getattr(module, name))(value))
+        print(f"{module.__name__}.{name} = {value}")
     from django.conf import settings
 
     started = time.perf_counter()
@@ -57,6 +69,10 @@ def main():
               f"{p.found:3}/{p.topic_size:<3}  {p.precision:16.2f}  {p.recall:13.2f}  {p.title}")  # fmt: skip
     print(f"mean member precision {ev.mean('precision'):.2f}, "
           f"mean member recall {ev.mean('recall'):.2f}")  # fmt: skip
+    for half, rest in (("odd", 1), ("even", 0)):
+        ps = [p for p in ev.problems if int(p.pid[1:]) % 2 == rest]
+        print(f"  {half} problems: member precision {sum(p.precision for p in ps) / len(ps):.2f}, "
+              f"recall {sum(p.recall for p in ps) / len(ps):.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from hotline.analytics import sources, topic_eval, topics
 LABELS = Path(__file__).resolve().parent.parent / "data" / "labels" / "hot_topics.csv"
 VOTES = Path(settings.DATA_DIR) / "messages_with_votes.csv"
 
-pytestmark = pytest.mark.skipif(
+needs_data = pytest.mark.skipif(
     not VOTES.exists() and os.environ.get("CI") != "true",
     reason="the real data (HOTLINE_DATA_DIR) is not on this machine",
 )
@@ -30,6 +30,7 @@ def evaluation():
     return topic_eval.evaluate(ranked, topic_eval.load_labels(LABELS))
 
 
+@needs_data
 def test_the_labels_are_ids_of_the_file_each_in_one_problem():
     problems = topic_eval.load_labels(LABELS)
     ids = {d.key for d in sources.load_csv(VOTES)}
@@ -39,6 +40,7 @@ def test_the_labels_are_ids_of_the_file_each_in_one_problem():
     assert sorted(p.rank for p in problems.values()) == list(range(1, len(problems) + 1))
 
 
+@needs_data
 def test_the_ranking_reaches_the_recorded_precision(evaluation):
     assert evaluation.precision_at(5) >= 0.8
     assert evaluation.precision_at(10) >= 0.8
@@ -47,6 +49,7 @@ def test_the_ranking_reaches_the_recorded_precision(evaluation):
     assert not any(t.mixed for t in evaluation.topics[:10])
 
 
+@needs_data
 def test_each_problem_is_gathered_as_recorded(evaluation):
     assert evaluation.mean("precision") >= 0.88
     assert evaluation.mean("recall") >= 0.74
