@@ -5,9 +5,10 @@ from typing import Literal
 
 from django.utils import timezone
 from ninja import Query, Router, Schema
-from ninja.security import HttpBearer, django_auth
+from ninja.security import django_auth
 from pydantic import Field
 
+from hotline.orgs.tokenauth import token_auth
 from hotline.tickets.schemas import ErrorOut, TicketFilters
 
 from . import delivery, export, services
@@ -17,18 +18,6 @@ from .systemauth import SystemSignature
 
 router = Router(tags=["数据交换 exchange"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
-
-
-class TokenAuth(HttpBearer):
-    """The API's per-user bearer token (same scheme, same name in OpenAPI), delegated to the
-    API's own instance and its cache; looked up late because hotline.api imports this module."""
-
-    def authenticate(self, request, token):
-        from hotline.api import TokenAuth as ApiTokenAuth
-        from hotline.api import api
-
-        shared = next(a for a in api.auth if isinstance(a, ApiTokenAuth))
-        return shared.authenticate(request, token)
 
 
 @router.post(
@@ -63,7 +52,7 @@ class EventFilters(Schema):
 @router.get(
     "/exchange/events",
     response={200: EventPage, **ERRORS},
-    auth=[SystemSignature(), TokenAuth(), django_auth],
+    auth=[SystemSignature(), token_auth, django_auth],
     summary="拉取工单事件 / pull ticket events",
 )
 def events(request, filters: Query[EventFilters]):
@@ -98,7 +87,7 @@ class ExportFormat(Schema):
 @router.get(
     "/exchange/export",
     response={200: None, **ERRORS},
-    auth=[TokenAuth(), django_auth],
+    auth=[token_auth, django_auth],
     summary="导出工单列表（CSV/Excel）/ export a filtered list",
 )
 def export_tickets(request, filters: Query[TicketFilters], fmt: Query[ExportFormat]):
