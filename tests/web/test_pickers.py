@@ -47,7 +47,7 @@ def test_the_picker_finds_categories_by_initials(client, province, tree, typed, 
     page = text(
         as_user(client, province, "fz_agent").get("/intake/categories/", {"category_name": typed})
     )
-    options = [part.split('"')[0] for part in page.split('<option value="')[1:]]
+    options = [part.split('"')[0] for part in page.split('data-value="')[1:]]
     assert sorted(options) == sorted(found)
 
 

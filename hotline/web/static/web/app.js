@@ -75,6 +75,69 @@
     if (el.matches("button.fill")) { el.click(); } else { el.focus(); }
   });
 
+  // The category picker (a combobox over the list the server found, by words or by pinyin
+  // initials): ↓/↑ move through the options, Enter takes one (and does not submit), Esc closes.
+  function comboParts(el) {
+    var input = el && el.closest && el.closest(".combo") && el.closest(".combo").querySelector("[role=combobox]");
+    return input ? { input: input, list: document.getElementById(input.getAttribute("aria-controls")) } : null;
+  }
+  function comboOpen(c, open) {
+    open = open && c.list.children.length > 0;
+    c.list.hidden = !open;
+    c.input.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) comboActive(c, null);
+  }
+  function comboActive(c, option) {
+    c.list.querySelectorAll("[aria-selected=true]").forEach(function (o) { o.setAttribute("aria-selected", "false"); });
+    if (option) {
+      option.setAttribute("aria-selected", "true");
+      c.input.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      c.input.removeAttribute("aria-activedescendant");
+    }
+  }
+  function comboTake(c, option) {
+    c.input.value = option.dataset.value;
+    comboOpen(c, false);
+    c.input.focus();
+  }
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var c = comboParts(e.detail.target);
+    if (c && e.detail.target === c.list) comboOpen(c, document.activeElement === c.input);
+  });
+  document.addEventListener("keydown", function (e) {
+    if (!e.target.matches || !e.target.matches(".combo [role=combobox]")) return;
+    var c = comboParts(e.target);
+    var options = Array.prototype.slice.call(c.list.children);
+    var current = c.list.querySelector("[aria-selected=true]");
+    var i = options.indexOf(current);
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      if (!options.length) return;
+      e.preventDefault();
+      comboOpen(c, true);
+      var next = e.key === "ArrowDown" ? (i + 1) % options.length : (i <= 0 ? options.length - 1 : i - 1);
+      comboActive(c, options[next]);
+    } else if (e.key === "Enter" && !e.ctrlKey && !e.metaKey && current && !c.list.hidden) {
+      e.preventDefault();
+      comboTake(c, current);
+    } else if (e.key === "Escape" && !c.list.hidden) {
+      e.preventDefault();
+      comboOpen(c, false);
+    }
+  });
+  // A click on an option takes it; mousedown is held so that the field keeps the focus.
+  document.addEventListener("mousedown", function (e) {
+    if (e.target.closest && e.target.closest(".combo [role=option]")) e.preventDefault();
+  });
+  document.addEventListener("click", function (e) {
+    var option = e.target.closest && e.target.closest(".combo [role=option]");
+    if (option) comboTake(comboParts(option), option);
+  });
+  document.addEventListener("focusout", function (e) {
+    if (e.target.matches && e.target.matches(".combo [role=combobox]")) comboOpen(comboParts(e.target), false);
+  });
+
   // 工单打印: the print button (no inline handler: the content security policy forbids them).
   document.addEventListener("click", function (e) {
     if (e.target.closest && e.target.closest("[data-print]")) window.print();
