@@ -7,6 +7,7 @@ from . import (
     dispatch,
     inbox,
     intake,
+    pwa,
     review,
     shell,
     suggestions,
@@ -18,6 +19,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", shell.home, name="home"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
     path("switch/", shell.switch, name="switch"),
     path("nav/", shell.nav_counts, name="nav"),
     path("intake/", intake.intake, name="intake"),

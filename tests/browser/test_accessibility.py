@@ -76,6 +76,7 @@ NOT_PAGES = {
     "logout/": "POST only",
     "exchange/police/t/<str:number>/handover/": "POST only (a form of the ticket page)",
     "switch/": "POST only",
+    "sw.js": "the service worker's script (JavaScript)",
     "nav/": "the navigation counters, swapped into every page",
     "intake/categories/": "fragment of the intake form",
     "intake/history/": "fragment of the intake form",
