@@ -1,8 +1,9 @@
 """并单 and the one reply: an incident's tickets for one unit merged into one parent; the
 parent's approved reply sent to every citizen of the group (SMS) and shown on the portal.
 
-Tickets are merged through `lifecycle.merge` (one event each, rule 1), so the actor needs the
-right to merge at each ticket's center (a dispatcher or agent there or above).
+Tickets are merged through `lifecycle.merge_many` (per ticket the checks and events of
+`lifecycle.merge`, rule 1), so the actor needs the right to merge at each ticket's center (a
+dispatcher or agent there or above).
 """
 
 from dataclasses import dataclass, field
@@ -10,8 +11,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from hotline.errors import HotlineError, NotFound
-from hotline.tickets import lifecycle
+from hotline.errors import NotFound
+from hotline.tickets import fastinsert, lifecycle
 from hotline.tickets.models import Status, Ticket
 
 from . import access, sms
@@ -20,7 +21,7 @@ from .models import DeliveryStatus, Incident, IncidentTicket, ReplyDelivery, Tic
 GROUPABLE = (Status.PENDING_DISPATCH, Status.DISPATCHED, Status.IN_PROGRESS)
 REPLIED = (Status.REVIEWED, Status.CLOSED)
 MOBILE_PREFIX = "1"
-CHUNK = 500  # merges per transaction
+CHUNK = 1000  # tickets per batch merge (one transaction)
 
 
 @dataclass
@@ -57,19 +58,16 @@ def group_tickets(*, by, incident: Incident) -> GroupResult:
         )
         note = f"突发事件「{incident.name}」并单"
         others = [t for t in members if t.pk != parent.pk]
-        # One commit per chunk instead of one per ticket: under a surge the commits' flushes,
-        # not the merges, were the cost. Each merge keeps its own savepoint, so a refused one
-        # is rolled back alone and listed.
+        # One batch merge (one transaction) per chunk: one merge at a time cost ~18 round
+        # trips a ticket. A refused ticket is left as it was and listed; the chunk bounds
+        # how long the parent's row stays locked and the memory a batch holds.
         for start in range(0, len(others), CHUNK):
-            with transaction.atomic():
-                for t in others[start : start + CHUNK]:
-                    try:
-                        with transaction.atomic():
-                            lifecycle.merge(ticket=t, into=parent, by=by, note=note)
-                    except HotlineError as exc:
-                        result.failed.append((t.number, exc.message_zh))
-                        continue
+            chunk = others[start : start + CHUNK]
+            for outcome in lifecycle.merge_many(tickets=chunk, into=parent, by=by, note=note):
+                if outcome.error is None:
                     result.merged += 1
+                else:
+                    result.failed.append((outcome.ticket.number, outcome.error.message_zh))
         group.size = 1 + Ticket.objects.filter(merged_into=parent).count()
         group.save(update_fields=["size"])
         result.groups.append(group)
@@ -89,7 +87,9 @@ def fan_out(group: TicketGroup, *, sender=None) -> int:
         return 0
     sender = sender or sms.backend()
     done = set(ReplyDelivery.objects.filter(group=group).values_list("ticket_id", flat=True))
-    members = [parent, *Ticket.objects.filter(merged_into=parent).order_by("pk")]
+    # Only what a message needs: a whole row would decrypt the citizen's name and more.
+    merged = Ticket.objects.filter(merged_into=parent).only("number", "citizen_phone")
+    members = [parent, *merged.order_by("pk")]
     rows = []
     now = timezone.now()
     for t in members:
@@ -117,7 +117,9 @@ def fan_out(group: TicketGroup, *, sender=None) -> int:
             continue
         rows.append(ReplyDelivery(group=group, ticket=t, phone=phone, status="sent", at=now))
     with transaction.atomic():
-        ReplyDelivery.objects.bulk_create(rows, batch_size=2000)
+        # COPY on PostgreSQL: bulk_create's statements cost ~0.4 ms a row in binding (with
+        # the phone encrypted either way), about as much as sending the message.
+        fastinsert.insert_many(rows)
         group.fanned_out_at = now
         group.save(update_fields=["fanned_out_at"])
     return sum(1 for r in rows if r.status == DeliveryStatus.SENT)

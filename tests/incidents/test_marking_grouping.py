@@ -5,7 +5,7 @@ import pytest
 from hotline.incidents import grouping, marking, matching, services, sms
 from hotline.incidents.models import DeliveryStatus, IncidentTicket, ReplyDelivery, TicketGroup
 from hotline.portal import services as portal
-from hotline.tickets import lifecycle
+from hotline.tickets import history, lifecycle
 from hotline.tickets.models import Status, Ticket
 from tests.tickets.factory import demand
 
@@ -136,3 +136,28 @@ def test_grouping_an_incident_out_of_scope_is_not_found(p, username):
     incident, _ = incident_tickets(p)
     with pytest.raises(services.NotFound):
         grouping.group_tickets(by=p.users[username], incident=incident)
+
+
+def test_grouping_in_chunks_again_merges_only_what_is_new(p, monkeypatch):
+    monkeypatch.setattr(grouping, "CHUNK", 2)  # five children: three batch merges
+    incident, tickets = incident_tickets(p, n=6)
+    by = p.users["fz_dispatcher"]
+    first = grouping.group_tickets(by=by, incident=incident)
+    assert (first.merged, first.failed) == (5, [])
+    parent = Ticket.objects.get(pk=tickets[0].pk)
+    events = parent.events.count()
+    # Run again: nothing left to merge, nothing written, the same one group.
+    again = grouping.group_tickets(by=by, incident=incident)
+    assert (again.merged, again.failed) == (0, [])
+    assert [g.pk for g in again.groups] == [g.pk for g in first.groups]
+    assert parent.events.count() == events
+    # A late demand of the incident joins the group that exists.
+    late = register(p, "还是停水", "家里停水第三天了", phone="13800000009")
+    marking.mark_new()
+    third = grouping.group_tickets(by=by, incident=incident)
+    assert (third.merged, [g.parent_id for g in third.groups]) == (1, [parent.pk])
+    assert Ticket.objects.get(pk=late.pk).merged_into_id == parent.pk
+    assert TicketGroup.objects.get(incident=incident).size == 7
+    parent.refresh_from_db()
+    assert history.verify(parent).ok
+    assert list(parent.events.values_list("action", flat=True))[-6:] == ["absorb"] * 6

@@ -6,7 +6,8 @@ applies the change, appends the hash-chained event and the outbox row. Nothing e
 and changes nothing.
 
 The functions live in one module per concern (intake, dispatching, handling, review,
-supervising, approval, batch); callers import this package and call `lifecycle.<transition>(...)`.
+supervising, approval, batch, merging); callers import this package and call
+`lifecycle.<transition>(...)`.
 """
 
 from ._base import BEFORE_REPLY, DISPATCH_ROLES, INTAKE_ROLES, LEAD_ROLES
@@ -30,9 +31,10 @@ from .handling import (
     request_extension,
     request_return,
 )
-from .intake import accept, mark_invalid, merge, register, resolve_at_intake
+from .intake import accept, mark_invalid, register, resolve_at_intake
 from .leader import leader_approve
 from .limits import tighten_deadline
+from .merging import Merged, merge, merge_many
 from .police import POLICE_ACTIONS, police_step
 from .review import approve_reply, callback, close, reject_reply, reopen
 from .self_handled import report_self_handled
@@ -59,6 +61,8 @@ __all__ = [
     "mark_invalid",
     "may_attach",
     "merge",
+    "merge_many",
+    "Merged",
     "police_step",
     "POLICE_ACTIONS",
     "needs_leader",

@@ -1,16 +1,15 @@
-"""Intake transitions: register, resolve at intake, accept, mark invalid, merge (并单)."""
+"""Intake transitions: register, resolve at intake, accept, mark invalid (并单: merging)."""
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from hotline.errors import IllegalTransition, InvalidInput
 from hotline.orgs.models import Role
 
 from .. import fastinsert, guards, history
 from ..guards import at_center, require_status, text
 from ..models import Status, Ticket
 from ..registration import RegisterInput, build_ticket, number_ticket
-from ._base import BEFORE_REPLY, INTAKE_ROLES, _commit, _lock
+from ._base import INTAKE_ROLES, _commit, _lock
 
 
 def register_event(ticket, by, membership, screened):
@@ -149,46 +148,5 @@ def mark_invalid(*, ticket: Ticket, by, reason: str) -> Ticket:
     t.closed_at = timezone.now()
     _commit(
         t, action="mark_invalid", from_status=prior, actor=by, unit=m.unit, data={"reason": reason}
-    )
-    return t
-
-
-@transaction.atomic
-def merge(*, ticket: Ticket, into: Ticket, by, note: str = "") -> Ticket:
-    """Merge a duplicate into the ticket that carries the demand on (并单)."""
-    if ticket.pk == into.pk:
-        raise InvalidInput("不能与自身并单", "a ticket cannot be merged into itself", field="into")
-    # Lock both rows in id order so that two opposite merges cannot deadlock.
-    first, second = sorted([ticket, into], key=lambda x: x.pk)
-    locked = {x.pk: _lock(x) for x in (first, second)}
-    t, target = locked[ticket.pk], locked[into.pk]
-    require_status(t, BEFORE_REPLY, "merge")
-    if target.status in {Status.MERGED, Status.INVALID, Status.CLOSED}:
-        raise IllegalTransition(
-            "目标工单已办结、无效或已并单", "the target ticket is not open", field="into"
-        )
-    m = at_center(by, t, INTAKE_ROLES, "merge")
-    at_center(by, target, INTAKE_ROLES, "merge")
-    note = text(note, "note", "并单说明", min_len=0, max_len=1000)
-    prior = t.status
-    t.status = Status.MERGED
-    t.merged_into = target
-    t.closed_at = timezone.now()
-    t.assignments.filter(is_active=True).update(is_active=False)
-    _commit(
-        t,
-        action="merge",
-        from_status=prior,
-        actor=by,
-        unit=m.unit,
-        data={"into": target.number, "note": note},
-    )
-    _commit(
-        target,
-        action="absorb",
-        from_status=target.status,
-        actor=by,
-        unit=m.unit,
-        data={"merged": t.number},
     )
     return t
