@@ -37,8 +37,8 @@ LAYERS = [
     # Foundations: no app of the product below them.
     # crypto: SM4 fields and HMAC-SM3 hashes of citizens' data, under the tickets' models.
     # modelfiles: atomic deploy of the routing and reply-review model files.
-    {"errors", "text", "forking", "ops", "dbrouter", "dburl", "pgcheck", "officedoc", "crypto",
-     "modelfiles"},  # fmt: skip
+    {"errors", "text", "forking", "ops", "dbrouter", "dburl", "pgcheck", "officedoc", "crypto"}
+    | {"modelfiles"},
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 

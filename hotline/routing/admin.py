@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 
 from . import jurisdiction, recommender
-from .models import CategoryFunction, DispatchDecision, Landmark
+from .models import CategoryFunction, DispatchCorrection, DispatchDecision, Landmark, ModelVersion
 
 
 @admin.register(CategoryFunction)
@@ -37,8 +37,21 @@ class LandmarkAdmin(admin.ModelAdmin):
         jurisdiction.invalidate()
 
 
+class ReadOnly(admin.ModelAdmin):
+    """Records written by the services: the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(DispatchDecision)
-class DispatchDecisionAdmin(admin.ModelAdmin):
+class DispatchDecisionAdmin(ReadOnly):
     """Read-only: the record of what was suggested and decided is evidence, not a form."""
 
     list_display = (
@@ -55,15 +68,6 @@ class DispatchDecisionAdmin(admin.ModelAdmin):
     list_filter = ("accepted", "in_suggestions", "automatic", "category")
     search_fields = ("ticket__number",)
     list_select_related = ("ticket", "final_unit", "decided_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         """Above the list: how often each center's dispatchers followed the suggestion."""
@@ -82,3 +86,44 @@ class DispatchDecisionAdmin(admin.ModelAdmin):
             for r in rows
         ]
         return super().changelist_view(request, {**(extra_context or {}), "acceptance": acceptance})
+
+
+@admin.register(DispatchCorrection)
+class DispatchCorrectionAdmin(ReadOnly):
+    """Where dispatchers overrode the suggestion: the next model's lessons (frozen ones never)."""
+
+    list_display = (
+        "ticket",
+        "suggested_category",
+        "suggested_unit",
+        "final_unit",
+        "label",
+        "frozen",
+        "created_at",
+    )
+    list_filter = ("frozen", "label")
+    search_fields = ("ticket__number",)
+    list_select_related = ("ticket", "final_unit")
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(ReadOnly):
+    """Every retrained model with its figures on the frozen split, deployed or not, and why."""
+
+    list_display = (
+        "kind",
+        "version",
+        "trained_at",
+        "n_train",
+        "n_corrections",
+        "n_excluded",
+        "n_test",
+        "f1",
+        "precision",
+        "recall",
+        "active_version",
+        "active_f1",
+        "deployed",
+        "reason",
+    )
+    list_filter = ("kind", "deployed")

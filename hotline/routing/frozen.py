@@ -5,15 +5,23 @@
 threshold or model is fitted on them: training drops them (`training.split`), cross-validation
 runs on the other 765, and these ids only ever score a finished model. Figures carry a
 percentile bootstrap 95 % interval (2,000 resamples of the test messages, seed 7).
+
+A ticket can carry one of those texts (an import of the same messages, a citizen who writes
+again): `text_is_frozen` finds it by the hash of its normalised content, and a dispatcher's
+correction of such a ticket never trains (learning.py).
 """
 
 import csv
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from sklearn.metrics import f1_score
+
+from hotline.text import compact, normalize
 
 IDS_FILE = Path(__file__).resolve().parent / "data" / "frozen_test_ids.csv"
 BOOTSTRAP = 2000
@@ -29,6 +37,29 @@ def frozen_ids() -> frozenset[str]:
 def is_frozen(key: str) -> bool:
     """True for a seed example (`seed:<id>`) whose id is in the frozen test split."""
     return key.startswith("seed:") and key[5:] in frozen_ids()
+
+
+def text_key(content: str | None) -> str:
+    return hashlib.sha256(compact(normalize(content or "")).encode()).hexdigest()
+
+
+@cache
+def _frozen_texts(path: str) -> frozenset[str]:
+    ids = frozen_ids()
+    with open(path, encoding="utf-8", newline="") as f:
+        return frozenset(text_key(r["content"]) for r in csv.DictReader(f) if r["id"] in ids)
+
+
+def text_is_frozen(content: str | None, data_dir: Path | None = None) -> bool:
+    """True when `content` is, once normalised, the text of a frozen test message.
+
+    Without the seed data on this machine nothing is known to be frozen (and nothing can be
+    evaluated on the split either: the retrain refuses to run then).
+    """
+    path = Path(data_dir or settings.DATA_DIR) / "messages_labeled.csv"
+    if not compact(content or "") or not path.exists():
+        return False
+    return text_key(content) in _frozen_texts(str(path))
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from django.db import transaction
 from hotline.orgs.models import Membership, Role, Unit
 from hotline.orgs.services import service_user
 
-from . import jurisdiction, recommender, store, taxonomy
+from . import frozen, jurisdiction, recommender, store, taxonomy, training
 from .classifier import Prediction
-from .models import DispatchDecision
+from .models import DispatchCorrection, DispatchDecision
 from .textprep import title_content
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def record_dispatch(*, ticket, to_unit: Unit, by) -> DispatchDecision | None:
         with transaction.atomic():
             s = suggest_for_ticket(ticket)
             codes = [u["code"] for u in s.units]
-            return DispatchDecision.objects.create(
+            decision = DispatchDecision.objects.create(
                 ticket=ticket,
                 center=ticket.center,
                 final_unit=to_unit,
@@ -132,9 +132,31 @@ def record_dispatch(*, ticket, to_unit: Unit, by) -> DispatchDecision | None:
                 model_version=s.model_version or "",
                 decided_by=by,
             )
+            if codes and not decision.accepted and not decision.automatic:
+                record_correction(decision=decision, suggestion=s)
+            return decision
     except Exception:  # noqa: BLE001 - see docstring
         log.exception("routing: could not record the dispatch of ticket %s", ticket.pk)
         return None
+
+
+def record_correction(*, decision: DispatchDecision, suggestion: Suggestion) -> DispatchCorrection:
+    """The dispatcher overrode the suggested unit: keep what the next model should learn.
+
+    The label is the ticket's own category, else the one category mapped to the chosen unit;
+    the ticket's text is referenced, not copied. A ticket whose text is in the frozen test split
+    is marked and never trains.
+    """
+    ticket = decision.ticket
+    return DispatchCorrection.objects.create(
+        decision=decision,
+        ticket=ticket,
+        suggested_unit=suggestion.units[0]["code"] if suggestion.units else "",
+        suggested_category=suggestion.category_names[0] or "",
+        final_unit=decision.final_unit,
+        label=training.label_of(ticket, decision.final_unit),
+        frozen=frozen.text_is_frozen(ticket.content),
+    )
 
 
 # ---- automatic dispatch -------------------------------------------------------------------

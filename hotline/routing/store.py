@@ -3,17 +3,20 @@
 
 The directory is `settings.ROUTING_MODEL_DIR` or env `HOTLINE_ROUTING_MODEL_DIR`, else the
 `models_store/` folder shipped in the package (so a fresh machine classifies out of the box).
+Files are written under a temporary name and renamed into place, so a reader never sees half a
+file; every process compares the pointer's identity (inode, mtime, size) on each use and loads
+a newly deployed model on its next classification, without a restart.
 Files are pickles: load only what this product wrote into its own directory.
 """
 
 import json
-import os
 import re
 import threading
 from pathlib import Path
 
 import joblib
-from django.conf import settings
+
+from hotline import modelfiles
 
 from .classifier import TextClassifier
 
@@ -21,14 +24,11 @@ PACKAGE_DIR = Path(__file__).resolve().parent / "models_store"
 _VERSION = re.compile(r"^classifier-v(\d+)\.(joblib|json)$")
 
 _lock = threading.Lock()
-_loaded: tuple[Path, str, TextClassifier] | None = None
+_loaded: tuple[tuple, str, TextClassifier] | None = None  # (pointer identity, version, model)
 
 
 def store_dir() -> Path:
-    configured = getattr(settings, "ROUTING_MODEL_DIR", None) or os.environ.get(
-        "HOTLINE_ROUTING_MODEL_DIR"
-    )
-    return Path(configured) if configured else PACKAGE_DIR
+    return modelfiles.folder("ROUTING_MODEL_DIR", "HOTLINE_ROUTING_MODEL_DIR", PACKAGE_DIR)
 
 
 def current_version(directory: Path | None = None) -> str | None:
@@ -58,13 +58,10 @@ def save(model: TextClassifier, report: dict, *, make_current: bool, keep: int =
     d = store_dir()
     d.mkdir(parents=True, exist_ok=True)
     version = next_version(d)
-    joblib.dump(model, d / f"classifier-{version}.joblib", compress=3)
+    pointer = "current.json" if make_current else None
     report = {**report, "version": version}
-    (d / f"classifier-{version}.json").write_text(
-        json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"
-    )
+    modelfiles.write_version(d, f"classifier-{version}", model, report, pointer=pointer)
     if make_current:
-        (d / "current.json").write_text(json.dumps({"version": version}), encoding="utf-8")
         reset()
     _prune(d, keep, current_version(d))
     return version
@@ -88,14 +85,15 @@ def classifier() -> tuple[str, TextClassifier] | None:
     """The current classifier and its version, loaded on first use; None without a model."""
     global _loaded
     d = store_dir()
-    if _loaded is not None and _loaded[0] == d:
+    key = modelfiles.identity(d / "current.json")
+    if _loaded is not None and _loaded[0] == key:
         return _loaded[1], _loaded[2]
     with _lock:
-        if _loaded is None or _loaded[0] != d:
+        if _loaded is None or _loaded[0] != key:
             version = current_version(d)
             if version is None:
                 return None
-            _loaded = (d, version, load(version, d))
+            _loaded = (key, version, load(version, d))
     return _loaded[1], _loaded[2]
 
 

@@ -50,15 +50,11 @@ def ticket_examples() -> list[Example]:
     """Closed tickets with a category, and tickets whose dispatch says what they were."""
     from hotline.tickets.models import Status, Ticket
 
-    from .models import CategoryFunction, DispatchDecision
+    from .models import DispatchDecision
 
     nodes = taxonomy.tree()
     examples: dict[int, Example] = {}
-    # function → the one first-level category mapped to it (ambiguous functions teach nothing)
-    by_function: dict[str, set[str]] = {}
-    for code, function in CategoryFunction.objects.values_list("category_code", "function"):
-        if code in nodes and nodes[code].level == 1:
-            by_function.setdefault(function, set()).add(nodes[code].name)
+    by_function = function_labels()
     latest = {}
     for d in DispatchDecision.objects.order_by("id").values("ticket_id", "final_unit__function"):
         latest[d["ticket_id"]] = d["final_unit__function"]
@@ -67,15 +63,36 @@ def ticket_examples() -> list[Example]:
     )
     for t in tickets.select_related("category").distinct():
         label = None
+        if frozen.text_is_frozen(t.content):
+            continue  # the text of a frozen test message never trains, whoever labelled it
         if t.category_id:
             label = nodes.get(taxonomy.path(t.category.code)[0], None)
             label = label.name if label else None
         elif t.pk in latest:
-            names = by_function.get(latest[t.pk] or "", set())
-            label = next(iter(names)) if len(names) == 1 else None
+            label = by_function.get(latest[t.pk] or "")
         if label:
             examples[t.pk] = Example(f"ticket:{t.number}", t.title, t.content, label, "ticket")
     return list(examples.values())
+
+
+def function_labels() -> dict[str, str]:
+    """Function → the one first-level category mapped to it (ambiguous functions teach nothing)."""
+    from .models import CategoryFunction
+
+    nodes = taxonomy.tree()
+    by_function: dict[str, set[str]] = {}
+    for code, function in CategoryFunction.objects.values_list("category_code", "function"):
+        if code in nodes and nodes[code].level == 1:
+            by_function.setdefault(function, set()).add(nodes[code].name)
+    return {f: next(iter(names)) for f, names in by_function.items() if len(names) == 1}
+
+
+def label_of(ticket, unit) -> str:
+    """The first-level category a dispatch teaches: the ticket's own, else the unit's function's."""
+    if ticket.category_id:
+        node = taxonomy.tree().get(taxonomy.path(ticket.category.code)[0])
+        return node.name if node else ""
+    return function_labels().get(unit.function or "", "")
 
 
 def _is_validation(key: str) -> bool:
@@ -97,7 +114,7 @@ def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
 
 
 def evaluate(model: TextClassifier, examples: list[Example]) -> dict:
-    """Macro-F1, accuracy and per-label precision/recall/F1 on `examples`."""
+    """Macro-F1, -precision, -recall, accuracy and per-label figures on `examples`."""
     if not examples:
         return {"n": 0, "macro_f1": None, "accuracy": None, "labels": {}}
     preds = model.predict_many([(e.title, e.content) for e in examples], reasons=0)
@@ -108,6 +125,8 @@ def evaluate(model: TextClassifier, examples: list[Example]) -> dict:
     return {
         "n": len(examples),
         "macro_f1": round(float(f1_score(y, p, labels=labels, average="macro")), 4),
+        "macro_precision": round(float(np.mean(prec)), 4),
+        "macro_recall": round(float(np.mean(rec)), 4),
         "accuracy": round(float(np.mean([a == b for a, b in zip(y, p, strict=True)])), 4),
         "labels": {
             label: {

@@ -9,6 +9,7 @@ from .models import (
     PoliceHandover,
     RepeatCase,
     ReplyReview,
+    ReviewCorrection,
     RiskAlert,
     RiskAssessment,
 )
@@ -93,3 +94,13 @@ class ReplyReviewAdmin(ReadOnly):
     list_display = ("ticket", "verdict", "score", "created_at")
     list_filter = ("verdict",)
     search_fields = ("ticket__number",)
+
+
+@admin.register(ReviewCorrection)
+class ReviewCorrectionAdmin(ReadOnly):
+    """Where reviewers decided against the automatic review: the reply scorer's next lesson."""
+
+    list_display = ("ticket", "machine_verdict", "send_back", "frozen", "decided_by", "created_at")
+    list_filter = ("machine_verdict", "send_back", "frozen")
+    search_fields = ("ticket__number",)
+    list_select_related = ("ticket", "decided_by")

@@ -213,3 +213,33 @@ class ReplyReview(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.get_verdict_display()}"
+
+
+class ReviewCorrection(models.Model):
+    """A reviewer decided against the automatic review: what the next reply scorer learns.
+
+    The reply's text stays on its ReplyReview (referenced, not copied). `send_back` is the
+    reviewer's decision, the label. `frozen` marks a reply whose text is in the frozen test
+    split: kept as a record, never trained on.
+    """
+
+    review = models.ForeignKey(
+        ReplyReview, models.CASCADE, related_name="corrections", verbose_name="自动审查"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", models.CASCADE, related_name="review_corrections", verbose_name="工单"
+    )
+    machine_verdict = models.CharField("自动结论", max_length=8, choices=Verdict.choices)
+    send_back = models.BooleanField("审核员退回")
+    frozen = models.BooleanField("属冻结测试集（不参与训练）", default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="审核员"
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审核纠正"
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.machine_verdict} → {'退回' if self.send_back else '通过'}"

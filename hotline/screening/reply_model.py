@@ -9,12 +9,9 @@ character bigrams plus a dozen rule signals makes it, trained on hand-labelled r
 test split). Five-fold CV on those 719: F1 0.84 at precision 0.86 (scripts/train_reply_model.py).
 """
 
-import functools
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-import joblib
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -22,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 
 from hotline.text import compact, normalize
 
+from . import reply_store
 from .kinds import Verdict
 from .reply_review import (
     ID18,
@@ -39,7 +37,7 @@ from .reply_review import (
     substance,
 )
 
-MODEL_FILE = Path(__file__).resolve().parent / "models_store" / "reply-v1.joblib"
+MODEL_FILE = reply_store.SHIPPED  # where scripts/train_reply_model.py writes the shipped one
 C = 10.0
 VAGUE = re.compile(
     r"将[^。，]{0,20}(考虑|研究|论证|参考|关注|统筹|完善|逐步|推进|加大)|"
@@ -204,10 +202,11 @@ class ReplyScorer:
         return found[int(np.argmax(push))]
 
 
-@functools.cache
 def load() -> ReplyScorer | None:
-    """The shipped scorer, or None if the package carries none (rules alone then decide)."""
-    return joblib.load(MODEL_FILE) if MODEL_FILE.exists() else None
+    """The active scorer (reply_store.py: a deployed retrain, else the shipped one), or None if
+    there is none (rules alone then decide)."""
+    found = reply_store.active()
+    return found[1] if found else None
 
 
 # Where a rule's reason points in the reply, so the page can mark the sentence.
@@ -230,19 +229,22 @@ def _sentence_for(reason: Reason, found: list[str]) -> str:
     return next((s for s in found if pattern.search(s)), "")
 
 
-def assess(reply: str, *, title: str = "", content: str = "", **rules) -> Review:
+def assess(
+    reply: str, *, title: str = "", content: str = "", scorer: ReplyScorer | None = None, **rules
+) -> Review:
     """The rules' review, decided between pass and warn by the learned scorer, with scores.
 
     A block stays a block. Otherwise the scorer's probability decides: at or above its
     threshold the reply is a warn with the rule it falls under and its decisive sentence; below,
-    the rules' warnings stay visible as hints but do not send the reply back.
+    the rules' warnings stay visible as hints but do not send the reply back. `scorer` (a
+    candidate being evaluated) replaces the active one.
     """
     result = review(reply, title=title, content=content, **rules)
     result.scores = tipdm_scores(reply, title, content).as_dict()
     found = sentences(normalize(reply))
     for r in result.reasons:
         r.sentence = r.sentence or _sentence_for(r, found)
-    scorer = load()
+    scorer = scorer or load()
     if scorer is None or not compact(reply):
         return result
     p = float(scorer.probability([(reply, title, content)])[0])

@@ -15,7 +15,7 @@ from hotline.catalog.models import Urgency
 from hotline.errors import IllegalTransition, InvalidInput
 from hotline.orgs.models import Role
 
-from . import dupindex, duplicates, lexicon, reply_model, reply_review
+from . import dupindex, duplicates, lexicon, reply_model, reply_review, reply_training
 from .dupindex import find_similar  # noqa: F401  (part of the services' interface)
 from .duplicates import Signature
 from .matcher import Result
@@ -26,6 +26,7 @@ from .models import (
     RepeatCase,
     RepeatHit,
     ReplyReview,
+    ReviewCorrection,
     RiskAlert,
     RiskAssessment,
     Verdict,
@@ -272,6 +273,23 @@ def store_review(*, ticket, body: str, review, by) -> ReplyReview:
 
 def latest_review(ticket) -> ReplyReview | None:
     return ReplyReview.objects.filter(ticket=ticket).order_by("-id").first()
+
+
+def record_review_decision(*, ticket, by, send_back: bool) -> ReviewCorrection | None:
+    """Called by lifecycle.approve_reply / reject_reply: keep the reviewer's decision when it
+    goes against the automatic review (flagged and approved, or passed and sent back), so the
+    next scorer learns it. Agreement teaches nothing new and is not stored."""
+    last = latest_review(ticket)
+    if last is None or (last.verdict != Verdict.PASS) == send_back:
+        return None
+    return ReviewCorrection.objects.create(
+        review=last,
+        ticket=ticket,
+        machine_verdict=last.verdict,
+        send_back=send_back,
+        frozen=reply_training.is_frozen(last.body),
+        decided_by=by,
+    )
 
 
 def require_approvable(ticket) -> None:

@@ -31,6 +31,7 @@ def approve_reply(*, ticket: Ticket, by, note: str = "") -> Ticket:
         unit=m.unit,
         data={"note": note},
     )
+    screening.record_review_decision(ticket=t, by=by, send_back=False)
     return t
 
 
@@ -50,6 +51,9 @@ def reject_reply(*, ticket: Ticket, by, reason: str) -> Ticket:
         unit=m.unit,
         data={"reason": reason},
     )
+    from hotline.screening import services as screening  # screening imports tickets
+
+    screening.record_review_decision(ticket=t, by=by, send_back=True)
     return t
 
 
