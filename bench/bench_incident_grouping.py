@@ -7,7 +7,7 @@ Sets up a fresh database (PostgreSQL `hotline_bench_incident`, dropped and made 
 temporary SQLite file) with the demo province, declares an incident for one city, and registers
 `--tickets` matching phone demands through `lifecycle.register_many` (setup, not timed). Then
 times, one by one and in all: the marking sweep (`marking.mark_new`), 并单
-(`grouping.group_tickets`, one `lifecycle.merge` per ticket, rule 1), the parent's dispatch,
+(`grouping.group_tickets`, `lifecycle.merge_many` in batches of 1,000, rule 1), the parent's dispatch,
 acknowledgement, reply and approval, and the fan-out of that one reply to every citizen
 (`grouping.fan_out_ready`, SMS written to a temporary file). The target is 60 s or less.
 """
