@@ -132,7 +132,11 @@ def record_dispatch(*, ticket, to_unit: Unit, by) -> DispatchDecision | None:
                 model_version=s.model_version or "",
                 decided_by=by,
             )
-            if codes and not decision.accepted and not decision.automatic:
+            # A correction: another unit than the first suggested, or a category recorded on
+            # the ticket that is not the one the model predicted (the unit may still fit).
+            recorded = ticket.category_id and training.label_of(ticket, to_unit)
+            other_category = bool(recorded) and recorded != (s.category_names[0] or "")
+            if codes and not decision.automatic and (not decision.accepted or other_category):
                 record_correction(decision=decision, suggestion=s)
             return decision
     except Exception:  # noqa: BLE001 - see docstring
@@ -141,7 +145,7 @@ def record_dispatch(*, ticket, to_unit: Unit, by) -> DispatchDecision | None:
 
 
 def record_correction(*, decision: DispatchDecision, suggestion: Suggestion) -> DispatchCorrection:
-    """The dispatcher overrode the suggested unit: keep what the next model should learn.
+    """The center overrode the suggestion (unit or category): keep what the next model learns.
 
     The label is the ticket's own category, else the one category mapped to the chosen unit;
     the ticket's text is referenced, not copied. A ticket whose text is in the frozen test split

@@ -55,6 +55,17 @@ def test_an_override_at_dispatch_stores_a_correction_that_references_the_ticket(
     assert excluded == 0
 
 
+def test_a_category_other_than_the_predicted_one_is_a_correction_too(routed):
+    from hotline.catalog.models import Category
+
+    cat = Category.objects.create(code="04", name="环境保护", level=1, full_name="环境保护")
+    t = ticket_at(routed, Status.DISPATCHED, lead="gl_housing", category=cat)
+
+    c = DispatchCorrection.objects.get(ticket=t)
+    assert c.decision.accepted is True  # the unit was the suggested one
+    assert (c.suggested_category, c.label) == ("城乡建设", "环境保护")
+
+
 def test_a_correction_of_a_frozen_text_is_marked_and_never_trains(routed, settings, tmp_path):
     frozen_id = sorted(frozen.frozen_ids())[0]
     content = "鼓楼区某小区门口的公交站牌被撞坏多日，至今无人修复，候车乘客很不方便。"
@@ -91,7 +102,7 @@ def test_retrain_deploys_a_model_not_worse_and_keeps_a_worse_one_aside(routed, s
     assert first.n_test == 255
     assert first.n_train == 120
     assert "派单分类 v1：训练样本 120" in out.getvalue()
-    assert "已启用：首个版本，直接启用" in out.getvalue()
+    assert "现用版本 无；首个版本，直接启用" in out.getvalue()
 
     same = learning.retrain_routing()  # the same data again: the same figure, not worse
     assert (same.version, same.deployed, same.active_version) == ("v2", True, "v1")

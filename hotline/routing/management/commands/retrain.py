@@ -36,6 +36,4 @@ class Command(BaseCommand):
                 f"召回率 = {v.recall:.4f}"
             )
             active = f"{v.active_version} F1 = {v.active_f1:.4f}" if v.active_version else "无"
-            self.stdout.write(
-                f"  现用版本 {active}；{'已启用' if v.deployed else '未启用'}：{v.reason}"
-            )
+            self.stdout.write(f"  现用版本 {active}；{v.reason}")
