@@ -3,7 +3,7 @@
 import pytest
 
 from hotline.errors import Forbidden, IllegalTransition, InvalidInput
-from hotline.exchange.models import OutboxMessage
+from hotline.exchange.models import ConnectedSystem, OutboxMessage, SelfHandledTicket
 from hotline.tickets import history, lifecycle
 from hotline.tickets.models import Status, Ticket, TicketEvent
 
@@ -198,3 +198,32 @@ def test_a_refusal_of_the_parent_or_the_note_refuses_the_whole_batch(province, c
     )
     assert [(type(o.error), o.error.field) for o in outcomes] == [(error, field)] * len(children)
     assert snapshot([parent, *children]) == before
+
+
+def self_handled(p, ticket):
+    system, _ = ConnectedSystem.objects.get_or_create(
+        code="fz-sub",
+        defaults={
+            "name": "分中心",
+            "unit": p.units["fz"],
+            "service_user": p.users["fz_agent"],
+            "secret": "s" * 32,
+        },
+    )
+    SelfHandledTicket.objects.create(ticket=ticket, system=system)
+
+
+SELF_HANDLED_ZH = "该工单由接入系统自行办理，状态只能由该系统报送"
+
+
+def test_a_self_handled_ticket_is_refused_alone_and_a_self_handled_parent_refuses_all(province):
+    parent, children = family(province)
+    by = province.users["fz_dispatcher"]
+    self_handled(province, children[1])
+    outcomes = lifecycle.merge_many(tickets=children[:2], into=parent, by=by, note=NOTE)
+    assert [o.error and o.error.message_zh for o in outcomes] == [None, SELF_HANDLED_ZH]
+    self_handled(province, parent)
+    before = snapshot([parent, *children[2:]])
+    outcomes = lifecycle.merge_many(tickets=children[2:], into=parent, by=by, note=NOTE)
+    assert [o.error.message_zh for o in outcomes] == [SELF_HANDLED_ZH] * 2
+    assert snapshot([parent, *children[2:]]) == before
