@@ -71,7 +71,7 @@ WHERE_EN = {
 
 def forbidden(action: str, roles, where: str) -> Forbidden:
     """The refusal when the actor lacks one of `roles` in the place `where` names."""
-    names = "、".join(ROLE_NAMES[r] for r in roles)
+    names = "、".join(ROLE_NAMES[r] for r in sorted(roles))  # a set's order differs per process
     return Forbidden(
         f"只有{where}的{names}可以{ACTION_NAMES[action]}",
         f"Only a {'/'.join(sorted(roles))} of {WHERE_EN.get(where, where)} may '{action}'",
