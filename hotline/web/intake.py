@@ -26,6 +26,7 @@ from .common import flag, is_htmx, role_required
 
 HISTORY_LIMIT = 20
 CATEGORY_LIMIT = 30
+REGION_LIMIT = 20
 
 
 def knowledge():
@@ -221,6 +222,27 @@ def regions(request):
         "web/partials/region_levels.html",
         {"region_levels": _region_levels(_center(request), request.GET)},
     )
+
+
+@role_required(Role.AGENT)
+def region_search(request):
+    """Regions of the center's area found by name or pinyin initials, each with its cascade."""
+    q = request.GET.get("region_q", "").strip()
+    center = _center(request)
+    rows = []
+    if q and center is not None:
+        for r in pickers.regions_below(q, center.region, REGION_LIMIT):
+            codes = r.path.strip("/").split("/")
+            levels = codes[codes.index(center.region.code) + 1 :]
+            if len(levels) <= 3:  # the cascade's depth
+                names = dict(Region.objects.filter(code__in=levels).values_list("code", "name"))
+                rows.append(
+                    {
+                        "label": " / ".join(names[c] for c in levels),
+                        "levels": "&".join(f"region_{i}={c}" for i, c in enumerate(levels, 1)),
+                    }
+                )
+    return render(request, "web/partials/region_options.html", {"rows": rows})
 
 
 @role_required(Role.AGENT)

@@ -1,8 +1,9 @@
-"""Pickers typed into by agents: a category found by its pinyin initials (物业管理 → wygl).
+"""Pickers typed into by agents: a category or a region found by its pinyin initials
+(物业管理 → wygl, 鼓楼区 → glq).
 
-The initials of the active categories are computed once per process from pypinyin's data file
-(not by importing pypinyin: it keeps ~55 MiB in every worker) and again when the category set
-changes (its count or newest id).
+The initials are computed once per process from pypinyin's data file (not by importing
+pypinyin: it keeps ~55 MiB in every worker) and again when the set changes (its count or
+newest id).
 """
 
 import re
@@ -11,11 +12,13 @@ from threading import Lock
 from django.db.models import Count, Max
 
 from hotline.catalog.models import Category
+from hotline.orgs.models import Region
 from hotline.screening.matcher import _pinyin_table
 
 LETTERS = re.compile(r"[A-Za-z]+")
 _lock = Lock()
 _built: dict = {"key": None, "rows": []}
+_regions: dict = {"key": None, "rows": []}
 
 
 def is_initials(q: str) -> bool:
@@ -62,3 +65,26 @@ def categories_by_initials(q: str, limit: int):
     return list(
         Category.objects.filter(pk__in=hits[: limit * 4]).order_by("-level", "code")[:limit]
     )
+
+
+def _region_rows() -> list[tuple[str, int]]:
+    key = tuple(Region.objects.aggregate(n=Count("id"), last=Max("id")).values())
+    with _lock:
+        if _regions["key"] != key:
+            table = _pinyin_table()
+            names = Region.objects.order_by("code").values_list("name", "pk")
+            _regions["rows"] = [(initials(name, table), pk) for name, pk in names]
+            _regions["key"] = key
+        return _regions["rows"]
+
+
+def regions_below(q: str, under: Region, limit: int) -> list[Region]:
+    """Regions below `under` whose name contains `q`, or whose initials start with it."""
+    below = Region.objects.filter(path__startswith=under.path).exclude(pk=under.pk)
+    if is_initials(q):
+        q = q.lower()
+        hits = [pk for spelled, pk in _region_rows() if spelled.startswith(q)]
+        below = below.filter(pk__in=hits)
+    else:
+        below = below.filter(name__contains=q)
+    return list(below.order_by("path")[:limit])

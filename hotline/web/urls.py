@@ -26,6 +26,7 @@ urlpatterns = [
     path("intake/history/", intake.history, name="intake_history"),
     path("intake/categories/", intake.categories, name="intake_categories"),
     path("intake/regions/", intake.regions, name="intake_regions"),
+    path("intake/regions/search/", intake.region_search, name="intake_region_search"),
     path("intake/kb/", intake.kb_search, name="intake_kb"),
     path("intake/suggest/", suggestions.suggest, name="intake_suggest"),
     path("dispatch/", dispatch.queue, name="dispatch"),

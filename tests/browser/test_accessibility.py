@@ -82,6 +82,7 @@ NOT_PAGES = {
     "intake/history/": "fragment of the intake form",
     "intake/kb/": "fragment of the intake form",
     "intake/regions/": "fragment of the intake form",
+    "intake/regions/search/": "fragment of the intake form",
     "intake/suggest/": "fragment of the intake form",
     "dispatch/accept/": "POST only",
     "dispatch/bulk/": "POST only",

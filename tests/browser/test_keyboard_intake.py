@@ -11,7 +11,14 @@ from hotline.catalog.models import Category
 from hotline.tickets.models import Status
 from tests.tickets.factory import ticket_at
 
-from .intake_keys import FOCUS_RING, Counted, Demand, register_by_keyboard, tab_to
+from .intake_keys import (
+    FOCUS_RING,
+    Counted,
+    Demand,
+    register_by_keyboard,
+    saved_number,
+    tab_to,
+)
 from .journeys import go, record, settled, without_stream
 from .test_accessibility import violations
 
@@ -31,6 +38,7 @@ TAB_ORDER = [
     "citizen_name",
     "appeal_type",
     "category_name",
+    "region_q",
     "region_1",
     "address",
     "urgency",
@@ -127,6 +135,30 @@ def test_the_category_picker_keeps_no_focus_and_closes(province, categories, as_
     agent.press("ArrowDown")  # opens it again
     assert listbox.is_visible()
     agent.press("Tab")  # and Tab leaves the field with the list closed
-    assert agent.focused() == "region_1"
+    assert agent.focused() == "region_q"
     assert listbox.is_hidden()
     assert page.evaluate(FOCUS_RING)["ok"] is True
+
+
+def test_the_region_is_found_by_its_initials_and_sets_the_cascade(province, as_role):
+    page = intake_page(as_role)
+    agent = Counted(page, check_focus=True)
+    agent.type(DEMAND.phone)
+    agent.press("Alt+R")
+    assert agent.focused() == "region_q"
+    agent.type("gdjd")  # 鼓东街道
+    page.locator("#region-list [role=option]").first.wait_for()
+    agent.press("ArrowDown")
+    agent.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('#region-levels select[name=region_2]')?.value"
+        " === '350102001000'"
+    )
+    assert page.input_value("#region-levels select[name=region_1]") == "350102"
+    assert page.input_value("#region_q") == "鼓楼区 / 鼓东街道"
+    tab_to(agent, "content")
+    agent.type(DEMAND.content)
+    agent.press("Control+Enter", check=False)
+    number = saved_number(page)
+    assert record(number).region.code == "350102001000"
+    assert [step for step in agent.focus_checks if not step["ok"]] == []

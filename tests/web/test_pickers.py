@@ -65,3 +65,42 @@ def test_the_picker_is_for_agents_only(client, province, tree):
         "/intake/categories/", {"category_name": "wygl"}
     )
     assert response.status_code == 404
+
+
+def _regions(client, typed) -> list[tuple[str, str]]:
+    page = text(client.get("/intake/regions/search/", {"region_q": typed}))
+    return [
+        (part.split('"')[0], part.split('data-levels="')[1].split('"')[0].replace("&amp;", "&"))
+        for part in page.split('data-value="')[1:]
+    ]
+
+
+@pytest.mark.parametrize(
+    "typed, found",
+    [
+        ("gl", [("鼓楼区", "region_1=350102")]),
+        ("GDJD", [("鼓楼区 / 鼓东街道", "region_1=350102&region_2=350102001000")]),
+        ("鼓东", [("鼓楼区 / 鼓东街道", "region_1=350102&region_2=350102001000")]),
+        ("sm", []),
+        ("思明", []),
+        ("fz", []),
+    ],
+    ids=[
+        "initials",
+        "initials-of-a-town",
+        "by-name",
+        "other-city-initials",
+        "other-city-name",
+        "own-region",
+    ],
+)
+def test_the_region_picker_finds_the_centers_regions_only(client, province, typed, found):
+    as_user(client, province, "fz_agent")
+    assert _regions(client, typed) == found
+
+
+def test_the_region_picker_is_for_agents_only(client, province):
+    response = as_user(client, province, "gl_housing_handler").get(
+        "/intake/regions/search/", {"region_q": "gl"}
+    )
+    assert response.status_code == 404

@@ -64,7 +64,8 @@
   var KEYS = {
     h: function () { return document.querySelector("#caller-history a"); },
     a: function () { return document.querySelector("#suggestions button.fill"); },
-    c: function () { return document.getElementById("category_name"); }
+    c: function () { return document.getElementById("category_name"); },
+    r: function () { return document.getElementById("region_q"); }
   };
   document.addEventListener("keydown", function (e) {
     if (!e.altKey || e.ctrlKey || e.metaKey || !document.getElementById("intake-form")) return;
@@ -101,6 +102,10 @@
     c.input.value = option.dataset.value;
     comboOpen(c, false);
     c.input.focus();
+    // A region sets the cascade's selects to itself and the levels above it.
+    if (option.dataset.levels && c.list.dataset.cascade && window.htmx) {
+      htmx.ajax("GET", c.list.dataset.cascade + "?" + option.dataset.levels, { target: "#region-levels", swap: "innerHTML" });
+    }
   }
   document.addEventListener("htmx:afterSwap", function (e) {
     var c = comboParts(e.detail.target);
