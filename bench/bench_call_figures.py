@@ -31,8 +31,8 @@ CITIES = ["福州", "厦门", "莆田", "三明", "泉州", "漳州", "南平", 
 AGENTS_PER_CENTER = 50
 LOCAL = dt.timezone(dt.timedelta(hours=8))
 COLUMNS = [
-    "platform_id", "platform_call_id", "direction", "state", "outcome", "caller", "called",
-    "trunk", "queue_id", "ivr", "center_id", "agent_id", "seat_id", "offered_at", "ringing_at",
+    "platform_id", "platform_call_id", "direction", "state", "outcome", "caller", "caller_hash",
+    "called", "trunk", "queue_id", "ivr", "center_id", "agent_id", "seat_id", "offered_at", "ringing_at",
     "answered_at", "ended_at", "day", "hour", "wait_seconds", "talk_seconds", "hold_seconds",
     "acw_seconds", "recording", "cause", "transfer_kind", "transfer_target", "is_error",
     "error_reason", "event_count", "updated_at",
@@ -137,9 +137,11 @@ def rows(setup, total: int, now: dt.datetime, seed: int = 14):
         else:
             state, outcome = "finished", "voicemail"
             ended = offered + dt.timedelta(seconds=wait + 40)
+        rnd.randrange(10**8)  # was the caller's number: the same draws, the same figures
+        # No numbers: the figures do not read them, and the columns hold only ciphertext.
         yield (
-            platform.pk, f"b{n}", "inbound", state, outcome, f"138{rnd.randrange(10**8):08d}",
-            "12345", "", queue.pk, "[]", center.pk, agent_id, seat_id, offered, ringing, answered,
+            platform.pk, f"b{n}", "inbound", state, outcome, "", "",
+            "", "", queue.pk, "[]", center.pk, agent_id, seat_id, offered, ringing, answered,
             ended, day, hour, wait if (answered or ended) else None, talk, hold, acw, "", "", "",
             "", False, "", 4, stamp,
         )  # fmt: skip

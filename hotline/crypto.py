@@ -322,19 +322,9 @@ def rekey_rows(
     running it again resumes. `progress(last_id, changed)` after each batch. Returns the
     number of rows changed."""
     current = ring().current
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in columns)
-    hash_cols = list(hashes)
-    sets = ", ".join(f"{qn(c)} = %s" for c in (*columns, *hash_cols))
-    update = f"UPDATE {qn(table)} SET {sets} WHERE id = %s"  # noqa: S608 (names from models)
-    select = f"SELECT id, {cols} FROM {qn(table)} WHERE id > %s ORDER BY id LIMIT %s"  # noqa: S608
-    changed, last = 0, after_id
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(select, [last, batch])
-            rows = cursor.fetchall()
-        if not rows:
-            return changed
+    update = _update_sql(connection, table, (*columns, *hashes))
+    changed = 0
+    for rows in _batches(connection, table, columns, after_id, batch):
         updates = []
         for pk, *stored in rows:
             clear, dirty = {}, False
@@ -357,9 +347,55 @@ def rekey_rows(
             with connection.cursor() as cursor:
                 cursor.executemany(update, updates)
             changed += len(updates)
-        last = rows[-1][0]
         if progress:
-            progress(last, changed)
+            progress(rows[-1][0], changed)
+    return changed
+
+
+def _update_sql(connection, table: str, columns) -> str:
+    qn = connection.ops.quote_name
+    sets = ", ".join(f"{qn(c)} = %s" for c in columns)
+    return f"UPDATE {qn(table)} SET {sets} WHERE id = %s"  # noqa: S608 (names from models)
+
+
+def _batches(connection, table: str, columns, after_id: int, batch: int):
+    """The rows (id, *columns) of `table` after `after_id`, `batch` at a time, by id."""
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in columns)
+    select = f"SELECT id, {cols} FROM {qn(table)} WHERE id > %s ORDER BY id LIMIT %s"  # noqa: S608
+    last = after_id
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(select, [last, batch])
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
+def clear_rows(connection, *, table: str, columns: tuple[str, ...], batch: int = 2000) -> int:
+    """Decrypt `columns` of every row of `table` back to clear text, in batches by id: what a
+    migration that encrypted them (rekey_rows with `from_clear`) does when reversed. Values
+    already clear are left as they are. Returns the number of rows changed."""
+    update = _update_sql(connection, table, columns)
+    changed = 0
+    for rows in _batches(connection, table, columns, 0, batch):
+        updates = []
+        for pk, *stored in rows:
+            if any(v and ring().get(key_id_of(v)) is not None for v in stored):
+                updates.append(
+                    [
+                        decrypt(v, c.encode()) if v and ring().get(key_id_of(v)) else (v or "")
+                        for c, v in zip(columns, stored, strict=True)
+                    ]
+                    + [pk]
+                )
+        if updates:
+            with connection.cursor() as cursor:
+                cursor.executemany(update, updates)
+            changed += len(updates)
+    return changed
 
 
 def mask_phone(phone: str) -> str:

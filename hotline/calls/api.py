@@ -6,6 +6,7 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from hotline.crypto import mask_phone, phone_q
 from hotline.errors import InvalidInput, NotFound
 from hotline.orgs import scope
 from hotline.orgs.models import CENTER_ROLES, READONLY_ROLES, Unit
@@ -148,6 +149,13 @@ class CallFilters(Schema):
     limit: int = Field(50, ge=1, le=500)
 
 
+def citizen_numbers_out(call) -> dict:
+    """The call's two numbers as lists and exports show them: the citizen's masked."""
+    if call.direction == "outbound":
+        return {"caller": call.caller, "called": mask_phone(call.called)}
+    return {"caller": mask_phone(call.caller), "called": call.called}
+
+
 def call_out(call, *, detail=False) -> dict:
     out = {
         "id": call.pk,
@@ -157,8 +165,9 @@ def call_out(call, *, detail=False) -> dict:
         "state": call.state,
         "outcome": call.outcome,
         "outcome_label": Outcome(call.outcome).label,
-        "caller": call.caller,
-        "called": call.called,
+        # Masked (least exposure, as tickets): the citizen is the caller of an inbound call
+        # and the called of an outbound one; the agent's own screen pop has the full number.
+        **citizen_numbers_out(call),
         "queue": call.queue.code if call.queue_id else None,
         "center": {"id": call.center_id, "name": call.center.name},
         "agent_id": call.agent_id,
@@ -204,7 +213,7 @@ def list_calls(request, filters: Query[CallFilters]):
     if filters.outcome is not None:
         calls = calls.filter(outcome=filters.outcome)
     if filters.caller:
-        calls = calls.filter(caller=filters.caller)
+        calls = calls.filter(phone_q(filters.caller, "caller"))
     if filters.after:
         calls = calls.filter(pk__lt=filters.after)
     page = list(calls.order_by("-id")[: filters.limit])
@@ -252,7 +261,7 @@ def _item_out(item) -> dict:
     return {
         "id": item.pk,
         "call_id": item.call_id,
-        "number": item.number,
+        "number": mask_phone(item.number),
         "reason": item.reason,
         "center_id": item.center_id,
         "created_at": item.created_at.isoformat(),
@@ -294,7 +303,7 @@ def record_callback(request, item_id: int, payload: OutcomeIn):
 
 
 def _dial_out(req) -> dict:
-    return {"request_id": req.request_id, "status": req.status, "number": req.number}
+    return {"request_id": req.request_id, "status": req.status, "number": mask_phone(req.number)}
 
 
 @router.post(

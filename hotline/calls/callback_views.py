@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from hotline.crypto import mask_phone
 from hotline.errors import HotlineError, NotFound
 from hotline.orgs import scope
 from hotline.web.common import role_required
@@ -61,7 +62,7 @@ def take(request, item_id):
         raise Http404 from None
     except HotlineError as exc:
         return _back(request, error=exc)
-    return _back(request, ok=f"已领取 {item.number} 的回拨")
+    return _back(request, ok=f"已领取 {mask_phone(item.number)} 的回拨")
 
 
 @require_POST
@@ -79,7 +80,7 @@ def dial(request, item_id):
         return _back(request, error=exc)
     except HotlineError as exc:
         return _back(request, error=exc)
-    return _back(request, ok=f"正在呼叫 {item.number}，请接听座席话机")
+    return _back(request, ok=f"正在呼叫 {mask_phone(item.number)}，请接听座席话机")
 
 
 @require_POST
@@ -96,7 +97,9 @@ def outcome(request, item_id):
         raise Http404 from None
     except HotlineError as exc:
         return _back(request, error=exc)
-    return _back(request, ok=f"已记录 {item.number} 的回拨结果：{item.get_status_display()}")
+    return _back(
+        request, ok=f"已记录 {mask_phone(item.number)} 的回拨结果：{item.get_status_display()}"
+    )
 
 
 @require_POST

@@ -1,4 +1,5 @@
 """A call's fields from all its events: a pure function, so any arrival order gives one result.
+The numbers are not among them: stored events keep none (events.py, issue 18).
 
 The events are sorted by (time, type rank, event id) and folded once. Nothing here reads the
 database: the caller resolves seat and queue codes and passes the short-abandon threshold.
@@ -41,8 +42,6 @@ class Derived:
     direction: str = "inbound"
     state: str = "queued"
     outcome: str = ""
-    caller: str = ""
-    called: str = ""
     trunk: str = ""
     queue_code: str = ""
     ivr: list = field(default_factory=list)
@@ -85,8 +84,6 @@ def derive(events: list[Ev], *, short_abandon_seconds: int) -> Derived:
         d = ev.data
         if d.get("direction") == "outbound" or ev.type == "outbound":
             out.direction = "outbound"
-        out.caller = _first(out.caller, d.get("caller"))
-        out.called = _first(out.called, d.get("called"))
         out.trunk = _first(out.trunk, d.get("trunk"))
         out.queue_code = _first(out.queue_code, d.get("queue"))
         out.request_id = _first(out.request_id, d.get("request_id"))

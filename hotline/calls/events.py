@@ -9,6 +9,12 @@ writer always sees every event, whatever the order in which they arrived.
 that a call of last month neither moves an agent signed in today, nor opens a 回拨 item, nor
 flickers on a wallboard, and a `HistoricalResolver` that names the agent who sat at the seat
 at the time of the call.
+
+Citizens' numbers (issue 18): an event is stored without its `caller` and `called`; they go
+to the call's SM4-encrypted columns, set by the first events that carry them and kept after
+(a platform repeats the same numbers on every event of a call). So a number is encrypted once
+per call, a stored event needs no decryption to be re-derived, and a key rotation has only
+columns to re-encrypt, never JSON.
 """
 
 import bisect
@@ -21,6 +27,7 @@ from django.db.models import DateTimeField, JSONField
 from django.utils import timezone
 
 from hotline.catalog.calendar import to_local
+from hotline.crypto import EncryptedTextField, PhoneHashField
 
 from . import agents, callbacks, conf, dialing, push, rollup
 from .cti import replayed
@@ -184,11 +191,15 @@ def store(
         ).values_list("event_id", flat=True)
     )
     fresh, errors, duplicates = [], [], 0
+    numbers: dict[int, Numbers] = {}
     for ev, body in zip(events, raw, strict=True):
         if ev.event_id in known:
             duplicates += 1
             continue
         known.add(ev.event_id)
+        body = {k: v for k, v in body.items() if k not in NUMBER_KEYS}
+        if ev.caller or ev.called:
+            numbers.setdefault(calls[ev.call_id].pk, Numbers()).offer(ev)
         error = resolver.event_error(ev)
         if error:
             zh, en = ERROR_TEXT[error]
@@ -211,7 +222,7 @@ def store(
         )
     CallEvent.objects.bulk_create(fresh, ignore_conflicts=True)
     touched = {calls[e.platform_call_id].pk: calls[e.platform_call_id] for e in fresh}
-    rederive(list(touched.values()), resolver=resolver, live=live)
+    rederive(list(touched.values()), resolver=resolver, live=live, numbers=numbers)
     return {"accepted": len(fresh), "duplicates": duplicates, "errors": errors}
 
 
@@ -268,9 +279,17 @@ def _lock_calls(platform: CallPlatform, events: list[EventIn]) -> dict[str, Call
     return {c.platform_call_id: c for c in locked}
 
 
-def rederive(calls: list[Call], *, resolver: Resolver, live: bool = True) -> list[Call]:
-    """Re-derive `calls` (locked by the caller) from all their events, save what changed and,
-    when `live`, carry the consequences (agent state, 回拨, dial requests, live pages)."""
+def rederive(
+    calls: list[Call],
+    *,
+    resolver: Resolver,
+    live: bool = True,
+    numbers: dict[int, "Numbers"] | None = None,
+) -> list[Call]:
+    """Re-derive `calls` (locked by the caller) from all their events and the `numbers` the
+    new ones brought (by call id), save what changed and, when `live`, carry the
+    consequences (agent state, 回拨, dial requests, live pages)."""
+    numbers = numbers or {}
     if not calls:
         return []
     by_call = defaultdict(list)
@@ -295,7 +314,7 @@ def rederive(calls: list[Call], *, resolver: Resolver, live: bool = True) -> lis
         before = {name: getattr(call, _attr(name)) for name in DERIVED_FIELDS}
         figures_before = rollup.snapshot(call)
         d = derive(by_call.get(call.pk, []), short_abandon_seconds=short)
-        _apply(call, d, resolver)
+        _apply(call, d, resolver, numbers.get(call.pk))
         after = {name: getattr(call, _attr(name)) for name in DERIVED_FIELDS}
         diff = [name for name in DERIVED_FIELDS if before[name] != after[name]]
         if diff:
@@ -330,12 +349,17 @@ def _save(calls: list[Call], names: list[str]) -> None:
     only those are sent."""
     now = timezone.now()
     fields = [Call._meta.get_field(name) for name in names] + [Call._meta.get_field("updated_at")]
+    if "caller" in names:
+        fields.append(Call._meta.get_field("caller_hash"))
     sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
     sql = f"UPDATE {connection.ops.quote_name(Call._meta.db_table)} SET {sets} WHERE id = %s"
     # Only JSON (and, on SQLite, the times Django stores as naive UTC text) needs Django's
     # preparation; psycopg adapts the rest as is, at a fraction of the cost.
-    prepared = (JSONField,) if connection.vendor == "postgresql" else (JSONField, DateTimeField)
-    plain = [not isinstance(f, prepared) for f in fields]
+    # The numbers are encrypted (and the caller hashed) here, when they change: once a call.
+    prepared = (JSONField, EncryptedTextField)
+    if connection.vendor != "postgresql":
+        prepared += (DateTimeField,)
+    plain = [not isinstance(f, (*prepared, PhoneHashField)) for f in fields]
     rows = []
     for call in calls:
         call.updated_at = now
@@ -343,6 +367,8 @@ def _save(calls: list[Call], names: list[str]) -> None:
             [
                 getattr(call, f.attname)
                 if p
+                else f.pre_save(call, False)
+                if isinstance(f, PhoneHashField)
                 else f.get_db_prep_save(getattr(call, f.attname), connection)
                 for f, p in zip(fields, plain, strict=True)
             ]
@@ -356,7 +382,28 @@ def _attr(name: str) -> str:
     return f"{name}_id" if name in ("queue", "center", "agent", "seat") else name
 
 
-def _apply(call: Call, d, resolver: Resolver) -> None:
+NUMBER_KEYS = ("caller", "called")
+
+
+@dataclass
+class Numbers:
+    """A call's numbers as its new events bring them: each from the earliest event (in the
+    derivation's order) that carries it."""
+
+    caller: str = ""
+    called: str = ""
+    _from: dict = field(default_factory=dict)
+
+    def offer(self, ev: EventIn) -> None:
+        key = Ev(ev.event_id, ev.type, ev.at).sort_key()
+        for name in NUMBER_KEYS:
+            value = getattr(ev, name)
+            if value and (name not in self._from or key < self._from[name]):
+                setattr(self, name, value)
+                self._from[name] = key
+
+
+def _apply(call: Call, d, resolver: Resolver, numbers: Numbers | None) -> None:
     seat = resolver.seats.get(d.agent_code) if d.agent_code else None
     queue = resolver.queues.get(d.queue_code) if d.queue_code else None
     problems = []
@@ -364,8 +411,12 @@ def _apply(call: Call, d, resolver: Resolver) -> None:
         problems.append(f"座席号 {d.agent_code} 不存在")
     if d.queue_code and queue is None:
         problems.append(f"队列 {d.queue_code} 不存在")
-    for name in ("direction", "state", "outcome", "caller", "called", "trunk", "ivr"):
+    for name in ("direction", "state", "outcome", "trunk", "ivr"):
         setattr(call, name, getattr(d, name))
+    if numbers is not None:
+        # Set once: the events stored keep no numbers, so a later request cannot re-derive them.
+        call.caller = call.caller or numbers.caller
+        call.called = call.called or numbers.called
     for name in ("offered_at", "ringing_at", "answered_at", "ended_at", "wait_seconds"):
         setattr(call, name, getattr(d, name))
     for name in ("talk_seconds", "hold_seconds", "recording", "cause", "event_count"):

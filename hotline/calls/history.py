@@ -100,7 +100,7 @@ def caller_history(user, number: str, *, exclude_call: Call | None = None) -> di
     until = exclude_call.offered_at if exclude_call is not None else timezone.now()
     since = until - dt.timedelta(days=REPEAT_WINDOW_DAYS)
     earlier = (
-        Call.objects.filter(caller=number, offered_at__gte=since, offered_at__lte=until)
+        Call.objects.filter(phone_q(number, "caller"), offered_at__gte=since, offered_at__lte=until)
         if number
         else None
     )

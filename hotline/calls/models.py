@@ -4,11 +4,17 @@ A `Call` is never edited by hand: it is derived from all its `CallEvent`s (event
 same events in any order give the same row. Times are UTC; `day` and `hour` are the local
 (Asia/Shanghai) day and hour the call was offered, stored so that the figures group on plain
 indexed columns at millions of rows.
+
+The call's numbers are the exception: a stored event keeps no phone number (its `caller` and
+`called` are taken out as it is stored, events.py), so that citizens' numbers live only in the
+call's encrypted columns, written once per call (issue 18).
 """
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from hotline.crypto import EncryptedTextField, PhoneHashField, mask_phone
 
 
 class DialKind(models.TextChoices):
@@ -164,8 +170,11 @@ class Call(models.Model):
     direction = models.CharField(max_length=8, choices=Direction.choices, default="inbound")
     state = models.CharField("状态", max_length=10, choices=CallState.choices, default="queued")
     outcome = models.CharField("结果", max_length=20, choices=Outcome.choices, blank=True)
-    caller = models.CharField("主叫号码", max_length=32, blank=True, db_index=True)
-    called = models.CharField("被叫号码", max_length=32, blank=True)
+    # The citizen's number is the caller of an inbound call and the called of an outbound one
+    # (回拨, 回访): both SM4-encrypted (hotline/crypto.py), found by the caller's keyed hash.
+    caller = EncryptedTextField("主叫号码", max_length=32, blank=True)
+    caller_hash = PhoneHashField(source="caller")
+    called = EncryptedTextField("被叫号码", max_length=32, blank=True)
     trunk = models.CharField("中继", max_length=64, blank=True)
     queue = models.ForeignKey(CallQueue, models.PROTECT, null=True, blank=True, related_name="+")
     ivr = models.JSONField("IVR 路径", default=list, blank=True)
@@ -212,6 +221,8 @@ class Call(models.Model):
                 name="call_live",
             ),
             models.Index(fields=["offered_at"], name="call_offered"),
+            # Repeat callers: a number's calls in a window (history.caller_history).
+            models.Index(fields=["caller_hash", "offered_at"], name="call_caller_hash"),
         ]
 
     def __str__(self):
@@ -336,7 +347,7 @@ class CallbackItem(models.Model):
 
     call = models.OneToOneField(Call, models.CASCADE, related_name="callback")
     center = models.ForeignKey("orgs.Unit", models.PROTECT, related_name="+", verbose_name="中心")
-    number = models.CharField("号码", max_length=32)
+    number = EncryptedTextField("号码", max_length=32)
     reason = models.CharField("来源", max_length=20, choices=Outcome.choices)
     created_at = models.DateTimeField("创建时间")
     due_at = models.DateTimeField("回拨时限")
@@ -361,7 +372,7 @@ class CallbackItem(models.Model):
         indexes = [models.Index(fields=["center", "status", "due_at"], name="callback_queue")]
 
     def __str__(self):
-        return f"{self.number} {self.status}"
+        return f"{mask_phone(self.number)} {self.status}"
 
 
 class DialPurpose(models.TextChoices):
@@ -384,7 +395,7 @@ class DialRequest(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     platform = models.ForeignKey(CallPlatform, models.PROTECT, related_name="+")
     seat = models.ForeignKey(Seat, models.PROTECT, related_name="+")
-    number = models.CharField("号码", max_length=32)
+    number = EncryptedTextField("号码", max_length=32)
     purpose = models.CharField(max_length=12, choices=DialPurpose.choices)
     callback = models.ForeignKey(
         CallbackItem, models.CASCADE, null=True, blank=True, related_name="dials"
@@ -401,7 +412,7 @@ class DialRequest(models.Model):
         verbose_name = verbose_name_plural = "点击外呼"
 
     def __str__(self):
-        return f"{self.request_id} {self.number}"
+        return f"{self.request_id} {mask_phone(self.number)}"
 
 
 class FigureSums(models.Model):

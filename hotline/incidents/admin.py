@@ -3,6 +3,8 @@
 
 from django.contrib import admin
 
+from hotline.crypto import mask_phone
+
 from . import models
 
 
@@ -37,8 +39,15 @@ class TicketGroupAdmin(ReadOnly):
 
 @admin.register(models.ReplyDelivery)
 class ReplyDeliveryAdmin(ReadOnly):
-    list_display = ("group", "ticket", "status", "at")
+    list_display = ("group", "ticket", "masked_phone", "status", "at")
     list_filter = ("status",)
+    # The citizen's number masked, as everywhere (issue 18): never the full one here.
+    exclude = ("phone",)
+    readonly_fields = ("masked_phone",)
+
+    @admin.display(description="手机号")
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
 
 
 @admin.register(models.UrgentReport)

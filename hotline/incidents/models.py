@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from hotline.crypto import EncryptedTextField
+
 
 class IncidentState(models.TextChoices):
     ACTIVE = "active", "进行中"
@@ -141,7 +143,8 @@ class ReplyDelivery(models.Model):
 
     group = models.ForeignKey(TicketGroup, models.CASCADE, related_name="deliveries")
     ticket = models.ForeignKey("tickets.Ticket", models.CASCADE, related_name="+")
-    phone = models.CharField("手机号", max_length=20, blank=True)
+    # The number the reply was sent to, SM4-encrypted (hotline/crypto.py, issue 18).
+    phone = EncryptedTextField("手机号", max_length=20, blank=True)
     status = models.CharField("状态", max_length=10, choices=DeliveryStatus.choices)
     error = models.CharField("错误", max_length=200, blank=True)
     at = models.DateTimeField("时间")

@@ -7,11 +7,15 @@ whatever cache backend the deployment has.
 
 from django.db import models
 
+from hotline.crypto import EncryptedTextField, PhoneHashField, mask_phone
+
 
 class PhoneCode(models.Model):
-    """A 6-digit code sent to a phone; only its keyed hash is stored."""
+    """A 6-digit code sent to a phone; only its keyed hash is stored. The phone is
+    SM4-encrypted and found by its keyed hash (hotline/crypto.py, issue 18)."""
 
-    phone = models.CharField("手机号", max_length=20, db_index=True)
+    phone = EncryptedTextField("手机号", max_length=20)
+    phone_hash = PhoneHashField(source="phone", db_index=True)
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField("发送时间")
     expires_at = models.DateTimeField("失效时间")
@@ -22,7 +26,7 @@ class PhoneCode(models.Model):
         verbose_name = verbose_name_plural = "短信验证码"
 
     def __str__(self):
-        return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{mask_phone(self.phone)} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class RateHit(models.Model):

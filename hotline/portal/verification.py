@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from hotline.crypto import phone_q
 from hotline.errors import InvalidInput
 from hotline.supervision import notify
 
@@ -59,7 +60,7 @@ def send_code(*, phone: str, ip: str, now=None) -> PhoneCode:
         ratelimit.check(kind, value, now=now)
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
-        PhoneCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
+        PhoneCode.objects.filter(phone_q(phone, "phone"), used_at__isnull=True).update(used_at=now)
         row = PhoneCode.objects.create(
             phone=phone, code_hash=_hash(phone, code), created_at=now, expires_at=now + CODE_TTL
         )
@@ -90,7 +91,7 @@ def verify(*, phone: str, code: str, now=None) -> None:
     with transaction.atomic():
         row = (
             PhoneCode.objects.select_for_update()
-            .filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
+            .filter(phone_q(phone, "phone"), used_at__isnull=True, expires_at__gt=now)
             .order_by("-id")
             .first()
         )

@@ -17,15 +17,6 @@ PHONE = "13977770001"
 ADDRESS = "鼓楼区鼓东街道丽景花园7号楼"
 
 
-@pytest.fixture
-def keys(settings):
-    """A ring of one known key, forgotten again after the test."""
-    settings.DATA_KEY = crypto.new_key_entry("k1")
-    crypto.reset()
-    yield settings
-    crypto.reset()
-
-
 def _dump() -> str:
     """The SQL text of every row of every table, as a backup would hold it."""
     if connection.vendor == "sqlite":

@@ -13,7 +13,7 @@ from django.test import Client
 
 from hotline.calls import agents
 from hotline.calls.models import Call, CallState, CallTicket, Outcome
-from hotline.crypto import phone_q
+from hotline.crypto import mask_phone, phone_q
 from hotline.tickets.models import Status, Ticket
 
 from ..calls.sip.harness import wait_for
@@ -92,7 +92,9 @@ def test_calls_done_when(call_center, province, open_as, shot):
             stack.citizens_call, "citizen_talk.xml", caller_prefix=CALLER_PREFIX, pause_ms=4000
         )
         call = wait_for(
-            lambda: Call.objects.filter(caller=CALLER, answered_at__isnull=False).first(),
+            lambda: Call.objects.filter(
+                phone_q(CALLER, "caller"), answered_at__isnull=False
+            ).first(),
             timeout=60,
             what="the answered call",
         )
@@ -128,7 +130,7 @@ def test_calls_done_when(call_center, province, open_as, shot):
     result = stack.citizens_call("citizen_abandon.xml", caller_prefix=ABANDONER[:-1], pause_ms=6500)
     assert result.returncode == 0, stack.logs()
     abandoned = wait_for(
-        lambda: Call.objects.filter(caller=ABANDONER, state=CallState.FINISHED).first(),
+        lambda: Call.objects.filter(phone_q(ABANDONER, "caller"), state=CallState.FINISHED).first(),
         timeout=60,
         what="the abandoned call",
     )
@@ -137,7 +139,7 @@ def test_calls_done_when(call_center, province, open_as, shot):
     board.get_by_test_id("k-abandoned").filter(has_text=re.compile("^1$")).wait_for()
     shot(board, "11-wallboard")
     desk.goto(desk.base + "/calls/callbacks/")
-    row = desk.locator(f"[data-testid=callback-queue] tr[data-number='{ABANDONER}']")
+    row = desk.locator(f"[data-testid=callback-queue] tr[data-number='{mask_phone(ABANDONER)}']")
     row.wait_for()
     assert "放弃" in row.inner_text()
     assert "剩余" in row.locator(".countdown").inner_text()

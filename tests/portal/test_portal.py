@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from hotline.crypto import phone_q
 from hotline.portal.models import PhoneCode, RateHit
 from hotline.screening.models import RiskAssessment
 from hotline.tickets import history, lifecycle
@@ -67,7 +68,8 @@ def test_code_is_sent_by_sms_and_stored_hashed(client, province, sms):
     assert r.status_code == 200
     assert "验证码已发送" in r.content.decode()
     code = sms.last_code(PHONE)
-    row = PhoneCode.objects.get(phone=PHONE)
+    row = PhoneCode.objects.get(phone_q(PHONE, "phone"))
+    assert row.phone == PHONE
     assert len(code) == 6 and code.isdigit()
     assert code not in row.code_hash
     assert len(row.code_hash) == 64

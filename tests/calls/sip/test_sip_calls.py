@@ -11,6 +11,7 @@ from hotline.calls.models import (
     Outcome,
     RejectedRequest,
 )
+from hotline.crypto import phone_q
 
 from .harness import wait_for
 
@@ -18,7 +19,7 @@ DEADLINE = 60
 
 
 def _finished(caller: str):
-    return Call.objects.filter(caller=caller, state=CallState.FINISHED).first()
+    return Call.objects.filter(phone_q(caller, "caller"), state=CallState.FINISHED).first()
 
 
 def _events(call) -> dict:

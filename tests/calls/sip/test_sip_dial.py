@@ -73,7 +73,8 @@ def test_sip_click_to_dial_from_a_seat_whose_phone_is_not_registered_fails(call_
         dialing.click_to_dial(user=agent, number="13512345679", purpose=DialPurpose.CALLBACK)
     # then the agent is told the phone is not registered, and the request says it failed
     assert refused.value.message_zh == f"座席话机（分机 {seat}）未注册，请检查话机"
-    request = DialRequest.objects.get(number="13512345679")
+    request = DialRequest.objects.filter(user=agent).order_by("-id").first()
+    assert request.number == "13512345679"
     assert request.status == DialStatus.FAILED
     assert request.error == f"座席话机（分机 {seat}）未注册，请检查话机"
 
