@@ -15,26 +15,24 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
-import secrets
-import shutil
-import tempfile
 import time
 import uuid
 
 import httpx
-from common import BIN, PG_BASE, fresh_database, machine_cpu, percentile, setup_django
-
-REDIS_URL = os.environ.get("HOTLINE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+from common import (
+    close_streams,
+    hotline_served,
+    live_database,
+    login_session,
+    machine_cpu,
+    open_streams,
+    percentile,
+)
 
 
 def build(agents: int):
     """The center, its platform and queue, `agents` agents each signed in and ready at a seat;
     returns (platform code, secret, [(seat code, user id, session cookie)])."""
-    from django.conf import settings
-    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
     from hotline.calls import agents as agent_states
     from hotline.calls import services
     from hotline.calls.models import CallQueue, Seat
@@ -57,69 +55,21 @@ def build(agents: int):
     for user, seat in zip(users, seats, strict=True):
         agent_states.sign_in(user=user, seat=seat)
         agent_states.set_state(user=user, state="ready")
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[-1]
-        session.create()
-        out.append((seat.code, user.pk, session.session_key))
+        out.append((seat.code, user.pk, login_session(user)))
     return platform.code, secret, out
-
-
-def serve(url: str, port: int, workers: int, channel: str, secret_key: str):
-    import subprocess
-    import urllib.request
-
-    var = tempfile.mkdtemp(prefix="hotline-bench-var-")
-    env = {
-        **os.environ,
-        "HOTLINE_DATABASE_URL": url,
-        "HOTLINE_REALTIME_URL": REDIS_URL,
-        "HOTLINE_REALTIME_CHANNEL": channel,
-        "HOTLINE_SECRET_KEY": secret_key,
-        "HOTLINE_VAR_DIR": var,
-        "HOTLINE_API_RATE_PER_TOKEN": "off",
-        "HOTLINE_API_RATE_PER_ADDRESS": "off",
-        "HOTLINE_LOG_LEVEL": "WARNING",
-    }
-    proc = subprocess.Popen(
-        [str(BIN / "hotline"), "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(1200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5)
-            return proc, var
-        except OSError:
-            time.sleep(0.25)
-    proc.kill()
-    raise RuntimeError("hotline serve did not start")
 
 
 class Agents:
     """The agents' open streams; `arrived[call]` is when the answered pop reached its agent."""
 
     def __init__(self):
-        self.connected = 0
         self.arrived: dict[str, float] = {}
         self.waiters: dict[str, asyncio.Future] = {}
 
-    async def listen(self, client, cookie_name, session_key, ready: asyncio.Semaphore):
-        headers = {"Cookie": f"{cookie_name}={session_key}", "Accept": "text/event-stream"}
-        async with client.stream("GET", "/realtime/stream/", headers=headers) as response:
-            response.raise_for_status()
-            first = True
-            async for line in response.aiter_lines():
-                if first:  # the preamble: the subscription is registered
-                    first = False
-                    self.connected += 1
-                    ready.release()
-                if not line.startswith("data:"):
-                    continue
-                message = json.loads(line[5:])["data"]
-                if message.get("kind") == "screen_pop" and message.get("event") == "answered":
-                    self._arrive(message)
+    def on_data(self, event: dict) -> None:
+        message = event["data"]
+        if message.get("kind") == "screen_pop" and message.get("event") == "answered":
+            self._arrive(message)
 
     def _arrive(self, message):
         # Matched by the caller's number: each bench call has its own.
@@ -214,16 +164,9 @@ async def run(base, code, secret, agents, calls, rate, cookie_name):
             base_url=base, timeout=60.0, limits=httpx.Limits(keepalive_expiry=1.0)
         ) as poster,
     ):
-        ready = asyncio.Semaphore(0)
-        t0 = time.perf_counter()
-        tasks = []
-        for i, (_, _, key) in enumerate(agents):
-            tasks.append(asyncio.create_task(listeners.listen(streams, cookie_name, key, ready)))
-            if i % 50 == 49:  # connect in steps, as a shift logs in
-                await asyncio.sleep(0.05)
-        for _ in agents:
-            await asyncio.wait_for(ready.acquire(), timeout=300)
-        connect_s = time.perf_counter() - t0
+        tasks, connect_s = await open_streams(
+            streams, [(f"{cookie_name}={key}", None, listeners.on_data) for _, _, key in agents]
+        )
         latencies, posts, errors, pending = [], [], [], []
         busy0 = machine_cpu()
         t1 = time.perf_counter()
@@ -239,11 +182,9 @@ async def run(base, code, secret, agents, calls, rate, cookie_name):
         await asyncio.gather(*pending)
         elapsed = time.perf_counter() - t1
         busy1 = machine_cpu()
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await close_streams(tasks)
     cpu = (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1])
-    return listeners.connected, connect_s, latencies, posts, errors, elapsed, cpu
+    return len(tasks), connect_s, latencies, posts, errors, elapsed, cpu
 
 
 def main():
@@ -255,13 +196,7 @@ def main():
     ap.add_argument("--port", type=int, default=8766)
     args = ap.parse_args()
 
-    # The server refuses the development key of citizens' data (hotline/crypto.py): a key of
-    # this run's own, shared by this process and the server it starts.
-    os.environ.setdefault("HOTLINE_DATA_KEY", f"bench:{secrets.token_hex(32)}")
-    secret_key = secrets.token_urlsafe(48)
-    os.environ["HOTLINE_SECRET_KEY"] = secret_key  # the sessions made here must verify there
-    url = fresh_database(PG_BASE, "hotline_bench_screen_pop")
-    setup_django(url)
+    url, secret_key = live_database("hotline_bench_screen_pop")
     from django.conf import settings
 
     t = time.perf_counter()
@@ -269,12 +204,10 @@ def main():
     print(
         f"set-up              {args.agents} agents signed in and ready ({time.perf_counter() - t:.0f} s)"
     )
-    channel = f"hotline-bench:{uuid.uuid4().hex}"
-    proc, var = serve(url, args.port, args.workers, channel, secret_key)
-    try:
+    with hotline_served(url, args.port, args.workers, secret_key) as base:
         connected, connect_s, lat, posts, errors, elapsed, cpu = asyncio.run(
             run(
-                f"http://127.0.0.1:{args.port}",
+                base,
                 code,
                 secret,
                 agents,
@@ -283,10 +216,6 @@ def main():
                 settings.SESSION_COOKIE_NAME,
             )
         )
-    finally:
-        proc.terminate()
-        proc.wait(30)
-        shutil.rmtree(var, ignore_errors=True)
     ms = [x[1] * 1000 for x in lat]
     pushed = [x[0] * 1000 for x in lat]
     print(

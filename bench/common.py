@@ -1,16 +1,24 @@
-"""Shared set-up for the benchmarks: a fresh database, the province, a served app."""
+"""Shared set-up for the benchmarks: a fresh database, the province, a served app, and many
+open live streams (agents' desktops)."""
 
+import asyncio
+import contextlib
+import json
 import os
+import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG_BASE = "postgres://postgres@127.0.0.1:5432"
+REDIS_URL = os.environ.get("HOTLINE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def fresh_database(url: str | None, name: str) -> str:
@@ -95,6 +103,110 @@ def serve(url: str, port: int, workers: int, extra: list[str] | None = None):
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("gunicorn did not start")
+
+
+def live_database(name: str) -> tuple[str, str]:
+    """A fresh PostgreSQL database `name` with Django set up on it, for a served app; returns
+    (its URL, the secret key the server must share to accept the sessions made here)."""
+    # The server refuses the development key of citizens' data (hotline/crypto.py): a key of
+    # this run's own, shared by this process and the server it starts.
+    os.environ.setdefault("HOTLINE_DATA_KEY", f"bench:{secrets.token_hex(32)}")
+    secret_key = secrets.token_urlsafe(48)
+    os.environ["HOTLINE_SECRET_KEY"] = secret_key
+    url = fresh_database(PG_BASE, name)
+    setup_django(url)
+    return url, secret_key
+
+
+@contextlib.contextmanager
+def hotline_served(url: str, port: int, workers: int, secret_key: str):
+    """`hotline serve` as deployed (gunicorn, uvicorn workers, the Redis broker on a channel of
+    its own) against `url`; yields its base URL once it answers, stops it afterwards."""
+    var = tempfile.mkdtemp(prefix="hotline-bench-var-")
+    env = {
+        **os.environ,
+        "HOTLINE_DATABASE_URL": url,
+        "HOTLINE_REALTIME_URL": REDIS_URL,
+        "HOTLINE_REALTIME_CHANNEL": f"hotline-bench:{uuid.uuid4().hex}",
+        "HOTLINE_SECRET_KEY": secret_key,
+        "HOTLINE_VAR_DIR": var,
+        "HOTLINE_API_RATE_PER_TOKEN": "off",
+        "HOTLINE_API_RATE_PER_ADDRESS": "off",
+        "HOTLINE_LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [str(BIN / "hotline"), "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(1200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5)
+                break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            raise RuntimeError("hotline serve did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        shutil.rmtree(var, ignore_errors=True)
+
+
+def login_session(user) -> str:
+    """A session key that logs `user` in on the served app (it shares this process's secret
+    key), made without a password round trip."""
+    from django.conf import settings
+    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[-1]
+    session.create()
+    return session.session_key
+
+
+async def listen(client, cookie: str, params, ready: asyncio.Semaphore, on_data) -> None:
+    """Hold one /realtime/stream/ open as a browser's EventSource does; `ready` is released once
+    the preamble arrived (the subscription is registered), `on_data(message)` runs for every
+    event's parsed data line."""
+    headers = {"Cookie": cookie, "Accept": "text/event-stream"}
+    async with client.stream(
+        "GET", "/realtime/stream/", params=params, headers=headers
+    ) as response:
+        response.raise_for_status()
+        first = True
+        async for line in response.aiter_lines():
+            if first:
+                first = False
+                ready.release()
+            if line.startswith("data:"):
+                on_data(json.loads(line[5:]))
+
+
+async def open_streams(client, streams) -> tuple[list[asyncio.Task], float]:
+    """Open every (cookie, params, on_data) stream, 50 at a time as a shift logs in; returns the
+    listening tasks and the seconds until all were registered."""
+    ready = asyncio.Semaphore(0)
+    started = time.perf_counter()
+    tasks = []
+    for i, (cookie, params, on_data) in enumerate(streams):
+        tasks.append(asyncio.create_task(listen(client, cookie, params, ready, on_data)))
+        if i % 50 == 49:
+            await asyncio.sleep(0.05)
+    for _ in tasks:
+        await asyncio.wait_for(ready.acquire(), timeout=300)
+    return tasks, time.perf_counter() - started
+
+
+async def close_streams(tasks: list[asyncio.Task]) -> None:
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def worker_rss_mib(master_pid: int) -> list[float]:

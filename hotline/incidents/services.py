@@ -20,7 +20,7 @@ from django.utils import timezone
 from hotline.errors import IllegalTransition, InvalidInput, NotFound
 from hotline.knowledge import services as knowledge
 from hotline.orgs.models import Membership, Region, Role
-from hotline.realtime import publish
+from hotline.realtime import publish, topics
 from hotline.text import normalize
 from hotline.tickets import lifecycle
 from hotline.tickets.registration import RegisterInput
@@ -187,12 +187,12 @@ def approve_script(*, by, script: Script) -> Script:
             incident.save(update_fields=["article"])
         else:
             knowledge.update_article(article=incident.article, by=by, data=entry)
-        announce(incident, s.version)
+        announce(incident, s)
     return s
 
 
-def agents_in_scope(incident: Incident) -> list[int]:
-    """User ids of the agents whose center's region overlaps the incident's regions."""
+def _agents_in_scope(incident: Incident):
+    """Active agent memberships at units whose region overlaps the incident's regions."""
     cond = Q(pk__in=[])
     for r in incident.regions.all():
         ancestors = []
@@ -201,11 +201,7 @@ def agents_in_scope(incident: Incident) -> list[int]:
             prefix += code + "/"
             ancestors.append(prefix)
         cond |= Q(unit__region__path__startswith=r.path) | Q(unit__region__path__in=ancestors)
-    return list(
-        Membership.objects.filter(cond, role=Role.AGENT, is_active=True, unit__is_active=True)
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
+    return Membership.objects.filter(cond, role=Role.AGENT, is_active=True, unit__is_active=True)
 
 
 def pool_agents() -> list[int]:
@@ -230,14 +226,36 @@ def desktop_incidents(user) -> list[tuple[Incident, Script]]:
     return [(i, s) for i, s in rows if s is not None]
 
 
-def announce(incident: Incident, version: int | None) -> int:
+def announce(incident: Incident, script: Script | None) -> int:
     """Tell every desktop in scope (and the pool's) the incident's banner changed (after the
-    commit)."""
-    message = {"kind": "incident", "incident_id": incident.pk, "version": version}
-    users = list(dict.fromkeys(agents_in_scope(incident) + pool_agents()))
-    for uid in users:
-        publish(f"agent:{uid}", message)
-    return len(users)
+    commit); returns the number of messages published.
+
+    One message per unit in scope (its agents' desks), not one per agent: a thousand desktops
+    cost the approval one publish, and the message carries the 口径 itself, so no desktop has
+    to ask the database for it. Every agent of such a unit sees the incident (access.sees:
+    their unit's region overlaps it), so the text reaches no one who could not read it.
+    """
+    message = {
+        "kind": "incident",
+        "incident_id": incident.pk,
+        "name": incident.name,
+        "version": script.version if script else None,
+        "script_id": script.pk if script else None,
+        "body": script.body if script else None,
+    }
+    units = set(_agents_in_scope(incident).values_list("unit_id", flat=True))
+    for unit in sorted(units):
+        publish(topics.desk_topic(unit), message)
+    # Pool agents answer any city's overflow: each hears every incident on their own topic,
+    # unless one of their units' desks heard it already.
+    pool = pool_agents()
+    covered = set(
+        _agents_in_scope(incident).filter(user_id__in=pool).values_list("user_id", flat=True)
+    )
+    pool = [uid for uid in pool if uid not in covered]
+    for uid in pool:
+        publish(topics.agent_topic(uid), message)
+    return len(units) + len(pool)
 
 
 def close_incident(*, by, incident: Incident) -> Incident:

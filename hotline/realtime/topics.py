@@ -1,9 +1,10 @@
 """Who may listen to which topic: the stream never takes a topic on the client's word.
 
-Topics name audiences: "agent:<user id>" (that agent's desktop: screen pops), "center:<unit
-id>" (a hotline center's wallboard) and "province" (the provincial wallboard). An agent hears
-only their own topic; a center's staff hear their center and the centers below it; the staff of
-the province's own center (the root region) hear "province".
+Topics name audiences: "agent:<user id>" (that agent's desktop: screen pops), "desk:<unit id>"
+(the desktops of every agent of a unit: what all of them are told at once, such as a new 口径),
+"center:<unit id>" (a hotline center's wallboard) and "province" (the provincial wallboard). An
+agent hears their own topic and their units' desks; a center's staff hear their center and the
+centers below it; the staff of the province's own center (the root region) hear "province".
 """
 
 from hotline.orgs import scope
@@ -23,8 +24,25 @@ def center_topic(unit_id: int) -> str:
     return f"center:{unit_id}"
 
 
+def desk_topic(unit_id: int) -> str:
+    return f"desk:{unit_id}"
+
+
+def _agent_units(user) -> list[int]:
+    return [m.unit_id for m in scope.memberships(user) if m.role == Role.AGENT]
+
+
 def _is_agent(user) -> bool:
-    return any(m.role == Role.AGENT for m in scope.memberships(user))
+    return bool(_agent_units(user))
+
+
+def desktop_topics(user) -> list[str]:
+    """What an agent's desktop listens to: the agent's own topic and the desks of the agent's
+    units (one message there reaches every agent of the unit)."""
+    if not _is_agent(user):
+        return []
+    units = dict.fromkeys(_agent_units(user))
+    return [agent_topic(user.pk), *(desk_topic(u) for u in units)]
 
 
 def _wallboard_centers(user) -> list[Unit]:
@@ -51,7 +69,7 @@ def may_watch_center(user, center: Unit) -> bool:
 
 def default_topics(user) -> list[str]:
     """Everything the user hears when the page names no topic."""
-    topics = [agent_topic(user.pk)] if _is_agent(user) else []
+    topics = desktop_topics(user)
     topics += [center_topic(u.pk) for u in _wallboard_centers(user)]
     if sees_province(user):
         topics.append(PROVINCE)
@@ -69,6 +87,8 @@ def allowed(user, topic: str) -> bool:
         return False
     if kind == "agent":
         return int(ident) == user.pk and _is_agent(user)
+    if kind == "desk":
+        return int(ident) in _agent_units(user)
     if kind == "center":
         center = Unit.objects.filter(pk=int(ident), is_active=True).first()
         return center is not None and may_watch_center(user, center)

@@ -119,7 +119,7 @@ def test_a_draft_is_written_then_approved_and_only_then_shown(
     assert (r.json()["state"], r.json()["approved_by"]) == ("approved", "fz_admin")
     shown = as_user(client, p, "fz_agent").get(url(f"/incidents/{incident.pk}")).json()
     assert (shown["script"]["body"], shown["script"]["version"]) == (BODY, 1)
-    assert f"agent:{p.users['fz_agent'].pk}" in live.topics("incident")
+    assert f"desk:{p.units['fz'].pk}" in live.topics("incident")
 
 
 def test_script_endpoints_refuse_agents_other_cities_and_bad_bodies(client, p):

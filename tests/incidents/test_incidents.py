@@ -94,10 +94,10 @@ def test_a_draft_is_never_shown_and_approval_pins_the_entry_and_pushes_it(
         "预计今晚20时恢复供水，请市民做好储水。",
         p.units["fz"],
     )
-    # 福州's and the province's agents are in scope; 厦门's are not.
-    assert live.topics("incident") == sorted(
-        f"agent:{p.users[u].pk}" for u in ("fz_agent", "prov_agent")
-    )
+    # 福州's and the province's agents are in scope, one message to each center's desks, with
+    # the 口径 itself; 厦门's are not.
+    assert live.topics("incident") == sorted(f"desk:{p.units[u].pk}" for u in ("fz", "prov"))
+    assert {d["body"] for _, d in live.messages} == {"预计今晚20时恢复供水，请市民做好储水。"}
 
 
 def test_a_new_version_replaces_the_old_one_in_the_same_entry(p):
@@ -198,6 +198,4 @@ def test_a_closed_incident_takes_no_new_script(p, live, django_capture_on_commit
         services.write_script(
             by=p.users["fz_admin"], incident=incident, body="今晚恢复供水，请耐心等待。"
         )
-    assert live.topics("incident") == sorted(
-        f"agent:{p.users[u].pk}" for u in ("fz_agent", "prov_agent")
-    )
+    assert live.topics("incident") == sorted(f"desk:{p.units[u].pk}" for u in ("fz", "prov"))

@@ -94,6 +94,9 @@ def test_province_staff_watch_a_city_and_the_province(server, province):
         ("fz_supervisor", "province"),
         ("fz_housing_handler", "center:{fz}"),  # a department is not center staff
         ("prov_supervisor", "center:{fz_housing}"),  # not a center
+        ("fz_agent", "desk:{xm}"),  # another city's desks
+        ("prov_agent", "desk:{fz}"),  # the desks of the agent's own unit only
+        ("fz_supervisor", "desk:{fz}"),  # not an agent: no desk
         ("fz_agent", "agent:abc"),
         ("fz_agent", "tickets"),
     ],
@@ -106,6 +109,9 @@ def test_province_staff_watch_a_city_and_the_province(server, province):
         "province-topic",
         "department",
         "non-center-unit",
+        "other-city-desk",
+        "city-desk-from-province",
+        "non-agent-desk",
         "malformed",
         "unknown",
     ],
@@ -167,7 +173,10 @@ def test_reconnect_with_last_event_id_gets_what_was_missed(server, province):
 
 def test_default_topics_by_role(province):
     users, units = province.users, province.units
-    assert topics.default_topics(users["fz_agent"]) == [f"agent:{users['fz_agent'].pk}"]
+    assert topics.default_topics(users["fz_agent"]) == [
+        f"agent:{users['fz_agent'].pk}",
+        f"desk:{units['fz'].pk}",
+    ]
     assert topics.default_topics(users["prov_supervisor"]) == [
         f"center:{units['prov'].pk}",
         "province",
