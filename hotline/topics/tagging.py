@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from hotline.catalog.models import Category
 from hotline.orgs.models import Region, Unit
+from hotline.tickets import fastinsert
 from hotline.tickets.models import Ticket
 
 from . import matching
@@ -103,7 +104,19 @@ def _tag(topic: Topic, scope: Scope, rows: list[dict], source: str) -> int:
                     tagged_at=now,
                 )  # fmt: skip
             )
-    TopicTicket.objects.bulk_create(found, ignore_conflicts=True)
+    if (
+        source == TagSource.RETRO
+        and len(found) > 1
+        and not TopicTicket.objects.filter(
+            topic=topic, ticket_id__gte=rows[0]["pk"], ticket_id__lte=rows[-1]["pk"]
+        ).exists()
+    ):
+        # The retroactive pass over a range nothing tagged yet: COPY on PostgreSQL (through
+        # bulk_create the insert was a quarter of the pass). New tickets are tagged at intake
+        # too, so the sweep's batches keep bulk_create's ON CONFLICT.
+        fastinsert.insert_many(found)
+    else:
+        TopicTicket.objects.bulk_create(found, ignore_conflicts=True)
     return len(found)
 
 

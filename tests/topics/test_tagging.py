@@ -48,6 +48,21 @@ def test_progress_is_saved_per_batch_and_a_rerun_adds_nothing(wage_topic, past):
     assert TopicTicket.objects.filter(topic=topic).count() == 2
 
 
+def test_a_range_tagged_at_intake_already_is_not_tagged_twice(wage_topic, past):
+    # given one of the past wage demands tagged already (at intake, as the topic was made)
+    first = TopicTicket.objects.create(
+        topic=wage_topic, ticket=past[0], source=TagSource.ARRIVAL, words=["欠薪"],
+        tagged_at=past[0].created_at,
+    )  # fmt: skip
+
+    # when the retroactive pass runs over its range
+    tagging.backfill(wage_topic)
+
+    # then every wage demand is tagged once, the earlier tag kept as it was
+    assert TopicTicket.objects.filter(topic=wage_topic).count() == 2
+    assert TopicTicket.objects.get(ticket=past[0]).pk == first.pk
+
+
 def test_new_tickets_are_tagged_by_the_sweep(province, wage_topic):
     # given a new demand after the topic
     run_worker()
