@@ -109,6 +109,7 @@ SIGNED_IN_ONLY = {
     "supervision/notifications/",
     "supervision/notifications/read/",
     "supervision/bell/",
+    "sw.js",  # the service worker's code: static files only, no data of anyone
 }
 
 # Routes that name a 福州 object in their query instead of their path (the event stream never
