@@ -154,10 +154,11 @@ class TextClassifier:
         x, s = self.scores(docs)
         probs = _softmax(s, self.temperature)
         out = []
+        known = np.diff(x.indptr)  # features per row; `x[i].nnz` made a new matrix per row
         for i in range(len(docs)):
             order = np.argsort(-probs[i])
-            words = self._reasons(x, i, order[0], reasons) if reasons and x[i].nnz else []
-            if not x[i].nnz:  # nothing the model knows: say so rather than echo the prior
+            words = self._reasons(x, i, order[0], reasons) if reasons and known[i] else []
+            if not known[i]:  # nothing the model knows: say so rather than echo the prior
                 out.append(Prediction([], [], []))
                 continue
             out.append(

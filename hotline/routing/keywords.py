@@ -6,6 +6,7 @@ to the character n-grams they lift five-fold macro-F1 from 0.858 to 0.877 on the
 messages: the tree's vocabulary (物业, 社会保险, 公共汽车 …) generalises beyond 1,020 examples.
 """
 
+import ahocorasick
 import numpy as np
 from scipy.sparse import csr_matrix
 
@@ -39,15 +40,30 @@ class KeywordFeatures:
     def size(self) -> int:
         return len(self.names)
 
-    def _count(self, text: str, weight: int, out: np.ndarray) -> None:
-        get = self.by_prefix.get
-        for i in range(len(text) - 1):
-            bucket = get(text[i : i + 2])
-            if bucket:
+    def _automaton(self):
+        """Every word at once (Aho-Corasick, in C): a pass over the text per message instead of
+        a dictionary lookup per character pair (a third of classifying, cProfile). Built on
+        first use, not pickled: models saved before it carry `by_prefix` only."""
+        found = self.__dict__.get("_words")
+        if found is None:
+            found = ahocorasick.Automaton()
+            for bucket in self.by_prefix.values():
                 for w, targets in bucket:
-                    if text.startswith(w, i):
-                        for t in targets:
-                            out[t] += weight
+                    found.add_word(w, targets)
+            found.make_automaton()
+            self._words = found
+        return found
+
+    def _count(self, text: str, weight: int, out: np.ndarray) -> None:
+        # Every occurrence counts, overlapping ones and several words ending at one place too.
+        for _end, targets in self._automaton().iter(text):
+            for t in targets:
+                out[t] += weight
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_words", None)
+        return state
 
     def transform(self, docs: list[tuple[str, str]]) -> csr_matrix:
         counts = np.zeros((len(docs), self.size))
