@@ -27,8 +27,14 @@ import subprocess
 import time
 
 import httpx
-from bench_screen_pop import serve
-from common import fresh_database, machine_cpu, percentile, process_cpu_seconds, setup_django
+from common import (
+    fresh_database,
+    hotline_served,
+    machine_cpu,
+    percentile,
+    process_cpu_seconds,
+    setup_django,
+)
 
 PEAK_CALLS_PER_SECOND = 100
 DATABASE = "hotline_bench_cti"
@@ -192,10 +198,8 @@ def main():
         json.dumps({"events": events[i : i + args.batch]}).encode()
         for i in range(0, len(events), args.batch)
     ]
-    channel = f"hotline:bench-cti:{os.getpid()}"
-    proc, _ = serve(url, args.port, args.workers, channel, secrets.token_urlsafe(40))
-    base = f"http://127.0.0.1:{args.port}"
-    try:
+    served = hotline_served(url, args.port, args.workers, secrets.token_urlsafe(40))
+    with served as (base, proc):
         # Warm every worker (imports, plans, connections) with a few calls of their own.
         warm = stream(50, seats)
         for e in warm:
@@ -215,9 +219,6 @@ def main():
             results.append(result)
             used = (used1[0] - used0[0], used1[1] - used0[1])
             report(label, len(events), result, cpu, used)
-    finally:
-        proc.terminate()
-        proc.wait()
 
     from hotline.calls.models import Call, CallEvent
 

@@ -204,7 +204,7 @@ def main():
     print(
         f"set-up              {args.agents} agents signed in and ready ({time.perf_counter() - t:.0f} s)"
     )
-    with hotline_served(url, args.port, args.workers, secret_key) as base:
+    with hotline_served(url, args.port, args.workers, secret_key) as (base, _):
         connected, connect_s, lat, posts, errors, elapsed, cpu = asyncio.run(
             run(
                 base,

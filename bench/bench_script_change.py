@@ -201,7 +201,7 @@ def main():
     print(
         f"set-up              {args.agents} + {args.others} agents ({time.perf_counter() - t:.0f} s)"
     )
-    with hotline_served(url, args.port, args.workers, secret_key) as base:
+    with hotline_served(url, args.port, args.workers, secret_key) as (base, _):
         connect_s, rows, errors, leaks, cpu = asyncio.run(
             run(
                 base,

@@ -121,7 +121,8 @@ def live_database(name: str) -> tuple[str, str]:
 @contextlib.contextmanager
 def hotline_served(url: str, port: int, workers: int, secret_key: str):
     """`hotline serve` as deployed (gunicorn, uvicorn workers, the Redis broker on a channel of
-    its own) against `url`; yields its base URL once it answers, stops it afterwards."""
+    its own) against `url`; yields its base URL and its master process once it answers, stops
+    it afterwards."""
     var = tempfile.mkdtemp(prefix="hotline-bench-var-")
     env = {
         **os.environ,
@@ -148,7 +149,7 @@ def hotline_served(url: str, port: int, workers: int, secret_key: str):
                 time.sleep(0.25)
         else:
             raise RuntimeError("hotline serve did not start")
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc
     finally:
         proc.terminate()
         proc.wait(30)
