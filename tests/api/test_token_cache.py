@@ -15,7 +15,7 @@ def test_a_checked_token_is_trusted_for_the_cache_time_then_checked_again(
 ):
     settings.TOKEN_CACHE_SECONDS = 10
     clock = [1000.0]
-    monkeypatch.setattr("hotline.api.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("hotline.orgs.tokenauth.time.monotonic", lambda: clock[0])
     token, key = issue_token(user=province.users["fz_agent"], name="分中心对接")
     assert _list(client, key).status_code == 200
 

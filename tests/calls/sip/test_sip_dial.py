@@ -32,9 +32,14 @@ def test_sip_click_to_dial_rings_the_agent_then_connects_the_citizen(call_center
     # then the platform took the request, and the answered call comes back tied to it
     assert request.status == DialStatus.SENT
     answered = wait_for(
-        lambda: Call.objects.filter(
-            called="13512345678", outcome=Outcome.OUTBOUND_ANSWERED
-        ).first(),
+        lambda: next(  # the number is stored encrypted: compared once decrypted
+            (
+                c
+                for c in Call.objects.filter(outcome=Outcome.OUTBOUND_ANSWERED)
+                if c.called == "13512345678"
+            ),
+            None,
+        ),
         timeout=DEADLINE,
         what="the outbound call answered",
     )
