@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from docx import Document
 
 from hotline.crypto import phone_q
@@ -83,7 +84,8 @@ def test_the_agents_intake_marks_the_citizen_and_tags_the_topic_at_once(
 
 def test_the_weekly_brief_lists_the_weeks_tickets(client, province, wage_topic, past):
     run_worker()
-    monday = Ticket.objects.get(pk=past[0].pk).created_at.date()
+    # the local day: past midnight in China the UTC date is still the day before
+    monday = timezone.localdate(Ticket.objects.get(pk=past[0].pk).created_at)
     r = as_user(client, province, "fz_supervisor").get(
         f"/topics/{wage_topic.pk}/brief.docx?week={monday}")  # fmt: skip
     text = "\n".join(p.text for p in Document(io.BytesIO(r.content)).paragraphs)
