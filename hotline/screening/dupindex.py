@@ -7,6 +7,8 @@ through a LATERAL subquery on the (key, created_at) index. SQLite runs the same 
 UNION ALL of per-key subqueries and inserts through the ORM.
 """
 
+from datetime import UTC, datetime
+
 from django.db import connection
 
 from .duplicates import Signature
@@ -67,6 +69,12 @@ def _lookup_generic(n_keys: int, limit: int, tickets: bool = False) -> str:
     )
 
 
+def _aware(value):
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 def _rank(sig: Signature, rows, exclude, limit) -> list[tuple]:
     """(ticket id, similarity, *the other columns) at MIN_SIMILARITY or more, best first."""
     out = []
@@ -114,7 +122,9 @@ def store_and_find(ticket, sig: Signature, scope: str, keys: list[int], *, since
             params += [k, since]
         with connection.cursor() as cursor:
             cursor.execute(_lookup_generic(len(keys), AT_REGISTRATION, tickets=True), params)
-            rows = cursor.fetchall()
+            # SQLite hands a raw query's datetime back naive (it is stored in UTC): made aware
+            # here, it is not read later as local time, eight hours off.
+            rows = [(*r[:6], _aware(r[6]), *r[7:]) for r in cursor.fetchall()]
         DuplicateSignature.objects.create(
             ticket=ticket, signature=sig.pack(), scope=scope, created_at=at
         )

@@ -160,6 +160,8 @@ def act(request, number, action):
     if scope.visible_tickets(request.user).filter(pk=t.pk).exists():
         t = visible_ticket(request, number)
         ctx = context(request, t, message=message, error=error)
+        if error:  # a refused form comes back with what was typed in it
+            ctx.update(typed=request.POST, typed_action=action)
     else:
         ctx = {"t": t, "gone": True, "message": message, "error": error}
     template = "web/partials/ticket_body.html" if is_htmx(request) else "web/ticket.html"

@@ -4,8 +4,11 @@ Shared by the keyboard-only browser test and bench/bench_keyboard_intake.py, so 
 figures recorded are those of the path the test proves works.
 """
 
+import contextlib
 import re
 from dataclasses import dataclass, field
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 # The focused element shows a ring: an outline at least 2 px wide, or a box shadow.
 FOCUS_RING = """() => {
@@ -73,6 +76,17 @@ class Counted:
             "document.activeElement.id || document.activeElement.name || "
             "document.activeElement.tagName"
         )
+
+    def focus_lands_on(self, name: str, timeout: float = 5000) -> str:
+        """The focus after a swap: htmx moves it to the new form's autofocus once settled."""
+        # On a timeout the caller's assertion names where the focus is instead.
+        with contextlib.suppress(PlaywrightTimeout):
+            self.page.wait_for_function(
+                "name => [document.activeElement.id, document.activeElement.name].includes(name)",
+                arg=name,
+                timeout=timeout,
+            )
+        return self.focused()
 
     def _focus(self):
         if self.check_focus:

@@ -170,6 +170,8 @@ def test_third_unresolved_repeat_opens_a_case_and_alerts(province):
 
     case = RepeatCase.objects.get()
     assert case.first_ticket == tickets[0]
+    assert case.first_at == tickets[0].created_at  # the same instant on both databases
+    assert sorted(case.hits.values_list("created_at", flat=True)) == [t.created_at for t in tickets]
     assert RiskAlert.objects.get(kind=AlertKind.REPEAT).ticket == tickets[0]
     listed = board.repeat_list(u["fz_agent"])
     assert [(c["first_ticket"], c["count"]) for c in listed] == [(tickets[0].number, 3)]

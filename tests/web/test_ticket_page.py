@@ -135,3 +135,20 @@ def test_sub_dispatch_to_a_town_below(client, province):
     after = reload(t)
     assert after.status == Status.DISPATCHED
     assert after.lead_unit.code == "gl_town"
+
+
+@pytest.mark.parametrize(
+    "action, form, field_html",
+    [
+        ("reply", {"body": "好<b>"}, 'minlength="5" maxlength="5000">好&lt;b&gt;</textarea>'),
+        ("request_extension", {"days": "x", "reason": "需协调"}, 'rows="2">需协调</textarea>'),
+    ],
+    ids=["reply", "extension"],
+)
+def test_a_refused_form_comes_back_with_what_was_typed(client, province, action, form, field_html):
+    t = ticket_at(province, Status.IN_PROGRESS)
+    response = as_user(client, province, "gl_housing_handler").post(
+        f"/t/{t.number}/{action}/", form, **HX
+    )
+    assert 'data-testid="error"' in text(response)
+    assert field_html in text(response)  # escaped: what was typed is text, never markup
