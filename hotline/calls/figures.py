@@ -50,7 +50,7 @@ def aggregate(calls, *, by: list[str] | None = None) -> list[dict]:
     return [_finish(row, keys) for row in rows]
 
 
-def _summed(rows, keys: list[str]) -> list[dict]:
+def _raw_sums(rows, keys: list[str]) -> list[dict]:
     # Sums of the rollup's sums; the annotations are named apart from the columns they sum.
     sums = {f"s_{m}": Coalesce(Sum(m), 0) for m in rollup.MEASURES}
     if not keys:
@@ -61,8 +61,23 @@ def _summed(rows, keys: list[str]) -> list[dict]:
     for row in found:
         plain = {k: row[k] for k in keys}
         plain.update({m: row[f"s_{m}"] for m in rollup.MEASURES})
-        out.append(_finish(plain, keys))
+        out.append(plain)
     return out
+
+
+def _summed(rows, keys: list[str]) -> list[dict]:
+    return [_finish(plain, keys) for plain in _raw_sums(rows, keys)]
+
+
+def _rollup_rows(centers, day_from, day_to):
+    rows = CenterHourFigures.objects.all()
+    if centers is not None:
+        rows = rows.filter(center__in=centers)
+    if day_from is not None:
+        rows = rows.filter(day__gte=day_from)
+    if day_to is not None:
+        rows = rows.filter(day__lte=day_to)
+    return rows
 
 
 def summed(
@@ -73,14 +88,38 @@ def summed(
     calls while the rollup waits for a rebuild after a change of T."""
     if not rollup.ready():
         return aggregate(calls_of(centers=centers, day_from=day_from, day_to=day_to), by=by)
-    rows = CenterHourFigures.objects.all()
-    if centers is not None:
-        rows = rows.filter(center__in=centers)
-    if day_from is not None:
-        rows = rows.filter(day__gte=day_from)
-    if day_to is not None:
-        rows = rows.filter(day__lte=day_to)
-    return _summed(rows, [GROUPS[k] for k in (by or [])])
+    return _summed(_rollup_rows(centers, day_from, day_to), [GROUPS[k] for k in (by or [])])
+
+
+def summed_views(
+    *, centers=None, day_from: dt.date | None = None, day_to: dt.date | None = None, views
+) -> list[list[dict]]:
+    """`summed` for several groupings of the same rows at once (e.g. the totals, by center and
+    by hour): one read of the rollup grouped by every key the views name, then each view summed
+    from those groups in Python. A quarter of every center is ~22,000 rollup rows; reading
+    them once instead of once per view is what keeps the report's section inside 150 ms."""
+    if not rollup.ready():
+        return [summed(centers=centers, day_from=day_from, day_to=day_to, by=v) for v in views]
+    union = sorted({GROUPS[k] for v in views for k in (v or [])})
+    groups = _raw_sums(_rollup_rows(centers, day_from, day_to), union)
+    out = []
+    for view in views:
+        keys = [GROUPS[k] for k in (view or [])]
+        sums: dict = {}
+        for row in groups:
+            key = tuple(row[k] for k in keys)
+            acc = sums.setdefault(key, dict.fromkeys(rollup.MEASURES, 0))
+            for m in rollup.MEASURES:
+                acc[m] += row[m]
+        if not keys and not sums:
+            sums[()] = dict.fromkeys(rollup.MEASURES, 0)
+        out.append(
+            [
+                _finish({**dict(zip(keys, key, strict=True)), **sums[key]}, keys)
+                for key in sorted(sums)
+            ]
+        )
+    return out
 
 
 def agents_summed(*, agents, day_from: dt.date, day_to: dt.date, by=None) -> list[dict]:

@@ -24,16 +24,16 @@ def compute(centers, start: dt.datetime, end: dt.datetime) -> CallSection | None
     units = list(centers.order_by("code"))
     ids = [u.pk for u in units]
 
-    def summed(by):
-        return call_figures.summed(centers=ids, day_from=first, day_to=last, by=by)
-
-    totals = summed(None)[0]
+    whole, by_center, by_hour = call_figures.summed_views(
+        centers=ids, day_from=first, day_to=last, views=[None, ["center"], ["hour"]]
+    )
+    totals = whole[0]
     if not totals["offered"]:
         return None
-    rows = {r["center"]: r for r in summed(["center"])}
+    rows = {r["center"]: r for r in by_center}
     return CallSection(
         totals=totals,
-        hourly=call_figures.hours_of(summed(["hour"])),
+        hourly=call_figures.hours_of(by_hour),
         centers=[(u.name, rows[u.pk]) for u in units if u.pk in rows],
         service_level_seconds=conf.service_level_seconds(),
         short_abandon_seconds=conf.short_abandon_seconds(),

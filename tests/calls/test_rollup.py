@@ -8,7 +8,7 @@ import random
 import pytest
 from django.core.management import CommandError, call_command
 
-from hotline.calls import agents, figures, rollup
+from hotline.calls import agents, figures, rollup, wallboard
 from hotline.calls.models import AgentDayFigures, Call, CenterHourFigures, FiguresState
 from hotline.evaluation import call_figures
 from hotline.orgs.models import Unit
@@ -181,3 +181,35 @@ def test_a_repair_rebuilds_a_range_and_leaves_other_days(post, ready_agent):
 def test_a_bad_day_is_refused_with_both_languages():
     with pytest.raises(CommandError, match="YYYY-MM-DD.*a day is"):
         call_command("rebuild_call_figures", "--from", "2026-13-01")
+
+
+def test_several_views_from_one_read_are_each_views_own_figures(post, ready_agent):
+    assert post(stream()).status_code == 200
+    fz = Unit.objects.get(code="fz")
+    day = T0.date()
+    views = [None, ["center"], ["hour"], ["center", "hour"], ["day"]]
+
+    found = figures.summed_views(centers=[fz.pk], day_from=day, day_to=day, views=views)
+
+    calls = figures.calls_of(centers=[fz.pk], day_from=day, day_to=day)
+    assert found == [figures.aggregate(calls, by=view) for view in views]
+    assert found[2] and found[0][0]["offered"] == 5
+    # no rows: the totals are zeros with no rates, the groupings empty
+    empty = figures.summed_views(day_from=day + dt.timedelta(days=1), views=[None, ["hour"]])
+    assert empty == [[figures.totals(Call.objects.none())], []]
+
+
+def test_the_wallboard_reads_todays_figures_from_the_rollup(post, ready_agent):
+    assert post(stream()).status_code == 200
+    fz = Unit.objects.get(code="fz")
+    now = T0 + dt.timedelta(minutes=10)
+    calls = figures.calls_of(day_from=T0.date(), day_to=T0.date())
+
+    board = wallboard.snapshot(fz, now=now)
+
+    assert board["today"] == figures.totals(calls)
+    assert board["hourly"] == figures.hourly(calls)
+    assert wallboard.snapshot(None, now=now)["today"]["offered"] == 5
+    # the rollup, not the calls: a call changed behind the services' back is not on the board
+    Call.objects.filter(outcome="voicemail").update(day=T0.date() - dt.timedelta(days=3))
+    assert wallboard.snapshot(fz, now=now)["today"]["offered"] == 5
