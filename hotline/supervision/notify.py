@@ -15,6 +15,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from hotline.crypto import mask_phone
 from hotline.orgs.models import User
 
 from .models import Notification, NotificationPreference
@@ -35,10 +36,11 @@ class EmailChannel:
 
 
 class SmsLogBackend:
-    """The development SMS gateway: writes the message to the log instead of sending it."""
+    """The development SMS gateway: writes the message to the log instead of sending it.
+    The number is masked: logs are kept and read more widely than the encrypted columns."""
 
     def send(self, phone: str, text: str):
-        sms_log.info("SMS to %s: %s", phone, text)
+        sms_log.info("SMS to %s: %s", mask_phone(phone), text)
 
 
 class SmsChannel:

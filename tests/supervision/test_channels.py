@@ -27,7 +27,8 @@ def test_preferences_pick_the_channels(province, django_capture_on_commit_callba
 
     assert Notification.objects.count() == 2
     assert [m.to for m in mail.outbox] == [["h@example.cn"]]
-    assert "SMS to 13800000009: 【12345】时限预警" in caplog.text
+    assert "SMS to 138****0009: 【12345】时限预警" in caplog.text
+    assert "13800000009" not in caplog.text  # the log holds no full number
 
 
 def test_webhook_is_signed(province, monkeypatch):
