@@ -70,7 +70,10 @@ def _summed(rows, keys: list[str]) -> list[dict]:
 
 
 def _rollup_rows(centers, day_from, day_to):
-    rows = CenterHourFigures.objects.all()
+    return _within(CenterHourFigures.objects.all(), centers, day_from, day_to)
+
+
+def _within(rows, centers, day_from, day_to):
     if centers is not None:
         rows = rows.filter(center__in=centers)
     if day_from is not None:
@@ -234,11 +237,4 @@ def hours_of(by_hour: list[dict]) -> list[dict]:
 
 def calls_of(*, centers=None, day_from: dt.date | None = None, day_to: dt.date | None = None):
     """The calls of `centers` (Unit queryset or None for all) between two local days."""
-    calls = Call.objects.all()
-    if centers is not None:
-        calls = calls.filter(center__in=centers)
-    if day_from is not None:
-        calls = calls.filter(day__gte=day_from)
-    if day_to is not None:
-        calls = calls.filter(day__lte=day_to)
-    return calls
+    return _within(Call.objects.all(), centers, day_from, day_to)
