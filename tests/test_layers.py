@@ -65,24 +65,9 @@ KNOWN_UPWARD = {
     ("hotline.screening.board", "hotline.tickets.guards"): (
         "the review board reuses the ticket input checks (text); they belong in errors/text"
     ),
-    ("hotline.tickets.lifecycle.dispatching", "hotline.routing.services"): (
-        "a dispatch records what routing suggested (record_dispatch) in its transaction; to "
-        "be passed down by the callers instead (see KNOWN_CYCLES)"
-    ),
 }
 # Cycles not broken yet: the modules of each, and why.
-KNOWN_CYCLES: dict[frozenset, str] = {
-    frozenset(
-        {
-            "hotline.routing.services",
-            "hotline.tickets.lifecycle",
-            "hotline.tickets.lifecycle.dispatching",
-        }
-    ): (
-        "lifecycle.dispatch calls routing's record_dispatch and routing's auto_dispatch calls "
-        "lifecycle.dispatch; six callers must pass the recorder down first (issue 20, shape)"
-    ),
-}
+KNOWN_CYCLES: dict[frozenset, str] = {}
 
 
 def _module(path: Path) -> str:

@@ -111,8 +111,9 @@ def suggest_for_ticket(ticket) -> Suggestion:
 def record_dispatch(*, ticket, to_unit: Unit, by) -> DispatchDecision | None:
     """Store what routing suggested and where the dispatcher sent the ticket.
 
-    Called by `lifecycle.dispatch` inside its transaction. A routing failure must never stop a
-    dispatch, so it is logged and swallowed inside a savepoint.
+    Called by `lifecycle.dispatch` inside its transaction (registered with `on_dispatch` in
+    RoutingConfig.ready). A routing failure must never stop a dispatch, so it is logged and
+    swallowed inside a savepoint.
     """
     try:
         with transaction.atomic():

@@ -20,7 +20,7 @@ from .approval import (
 )
 from .attachments import attach, may_attach
 from .batch import Registered, register_many
-from .dispatching import acknowledge, dispatch, sub_dispatch
+from .dispatching import acknowledge, dispatch, on_dispatch, sub_dispatch
 from .followup import follow_up
 from .handling import (
     approve_extension,
@@ -66,6 +66,7 @@ __all__ = [
     "police_step",
     "POLICE_ACTIONS",
     "needs_leader",
+    "on_dispatch",
     "pending_approval",
     "register",
     "register_many",

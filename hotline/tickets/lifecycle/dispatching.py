@@ -1,5 +1,7 @@
 """Dispatch transitions: dispatch (or transfer to a center below), sub-dispatch, acknowledge."""
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,6 +15,19 @@ from ..guards import at_center, in_unit, require_status, text
 from ..models import Assignment, AssignmentRole, Status, Ticket
 from ._base import DISPATCH_ROLES, LEAD_ROLES, _commit, _lead_assignment, _lock, _policy
 from .approval import not_held
+
+# Told of every dispatch to a unit, inside its transaction, after its event: routing records
+# what it had suggested. Routing sits above tickets, so it registers itself at start-up
+# (RoutingConfig.ready) rather than the lifecycle importing it.
+_dispatch_recorders: list[Callable[..., object]] = []
+
+
+def on_dispatch(recorder: Callable[..., object]) -> None:
+    """Register `recorder(ticket=, to_unit=, by=)`; registering the same one twice is a no-op.
+
+    A recorder must not stop a dispatch: it catches its own errors (in a savepoint)."""
+    if recorder not in _dispatch_recorders:
+        _dispatch_recorders.append(recorder)
 
 
 def _check_target(t: Ticket, unit: Unit, field: str) -> Unit:
@@ -86,9 +101,8 @@ def dispatch(*, ticket: Ticket, by, to_unit: Unit, assisting=(), note: str = "")
         at=now,
         data={"lead": to_unit.code, "assisting": [u.code for u in assisting], "note": note},
     )
-    from hotline.routing.services import record_dispatch  # lazy: routing imports tickets
-
-    record_dispatch(ticket=t, to_unit=to_unit, by=by)
+    for recorder in _dispatch_recorders:
+        recorder(ticket=t, to_unit=to_unit, by=by)
     return t
 
 
