@@ -8,6 +8,8 @@ hotline import-cdr --platform P --format asterisk|freeswitch FILE
                                      import a call platform's CDR file (--dry-run, --skip-bad-lines)
 hotline check-security               print every security setting; exit 1 on a weak one
 hotline rotate-data-key [--new-key ID] re-encrypt citizens' data under the current key (resumable)
+hotline backup --out FILE            the whole database, encrypted, with a manifest beside it
+hotline restore --in FILE [--force]  restore a backup into an empty database, verified
 hotline <any manage.py command>      migrate, createsuperuser, shell …
 """
 
