@@ -311,3 +311,26 @@ CALLS_CALLBACK_HOURS = int(os.environ.get("HOTLINE_CALLS_CALLBACK_HOURS", "0"))
 # `ticket_created_cover` carries INCLUDE columns for PostgreSQL; on SQLite (development, tests)
 # it is a plain index on created_at, which is what we want there.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# Web Push (issue 19; docs/supervision.md, 消息推送): new and nearly-due tickets on the phones of
+# the units. The VAPID keys are base64url (the public key's uncompressed point, the private
+# key's 32 bytes), made by `hotline vapid_keys`; the subject is a mailto: or https: address the
+# push services may contact. Push stays off unless HOTLINE_WEB_PUSH is on, which is refused
+# without the keys. The worker POSTs only to the push services listed (scheme://host[:port],
+# *.host for a domain's hosts): a subscription naming any other address is refused.
+WEB_PUSH = _flag("HOTLINE_WEB_PUSH", False)
+VAPID_PUBLIC_KEY = os.environ.get("HOTLINE_VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = os.environ.get("HOTLINE_VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = os.environ.get("HOTLINE_VAPID_SUBJECT", "")
+PUSH_SERVICES = os.environ.get(
+    "HOTLINE_PUSH_SERVICES",
+    "https://fcm.googleapis.com,https://updates.push.services.mozilla.com,"
+    "https://web.push.apple.com,https://*.notify.windows.com",
+).split(",")
+if WEB_PUSH and not (VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY and VAPID_SUBJECT):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "HOTLINE_WEB_PUSH is on but HOTLINE_VAPID_PUBLIC_KEY, HOTLINE_VAPID_PRIVATE_KEY or "
+        "HOTLINE_VAPID_SUBJECT is missing (make the keys with `hotline vapid_keys`)"
+    )

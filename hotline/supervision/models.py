@@ -309,3 +309,39 @@ class BulletinCase(models.Model):
 
     def __str__(self):
         return f"{self.bulletin_id}#{self.order}"
+
+
+class PushSubscription(models.Model):
+    """One device's Web Push subscription (issue 19), for the user signed in on it.
+
+    The endpoint names the browser's registration on one device: unique, so a device has one
+    row and a second user signing in on it takes the row over (pushes follow the person
+    signed in, never the one before)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField("推送地址", max_length=1000, unique=True)
+    p256dh = models.CharField("设备公钥", max_length=100)
+    auth = models.CharField("认证密钥", max_length=40)
+    created_at = models.DateTimeField("订阅时间")
+    last_sent_at = models.DateTimeField("最近推送", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "推送订阅"
+
+    def __str__(self):
+        return f"{self.user_id} {self.endpoint[:40]}"
+
+
+class PushCursor(models.Model):
+    """How far the inbox push has read the assignments (one row per feed)."""
+
+    name = models.CharField("名称", max_length=40, unique=True)
+    last_id = models.BigIntegerField("已读到")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "推送进度"
+
+    def __str__(self):
+        return f"{self.name}@{self.last_id}"

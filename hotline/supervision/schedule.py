@@ -47,6 +47,8 @@ PERIODIC = [
     Periodic("deadline_sweep", "hotline.supervision.tasks.deadline_sweep", every=60),
     Periodic("supervision_rules", "hotline.supervision.tasks.supervision_rules", every=300),
     Periodic("prune_task_results", "hotline.supervision.tasks.prune", every=86_400),
+    # Web Push of tickets arriving in a unit's inbox (does nothing while push is off).
+    Periodic("inbox_push", "hotline.supervision.webpush.arrivals", every=15),
     # The ticket history's monthly partitions (PostgreSQL): made ahead, archived past the
     # retention. Named here by path: tickets sits below supervision and cannot import Periodic.
     Periodic("event_partitions", "hotline.tickets.partitions.maintain", every=3600),

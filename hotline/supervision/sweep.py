@@ -19,7 +19,7 @@ from hotline.orgs.models import Membership, Role
 from hotline.tickets.deadlines import DUE_SOON_SHARE, HANDLING
 from hotline.tickets.models import Status, Ticket
 
-from . import notify
+from . import notify, webpush
 from .models import Warning, WarningKind, WarningLevel
 
 # (kind, statuses it applies to, deadline field)
@@ -131,9 +131,12 @@ def _notify(won, now) -> int:
     """One batch per recipient per sweep: a summary listing the recipient's tickets."""
     units, centers = recipients({f[4] for f in won if f[4]}, {f[5] for f in won})
     per_user = defaultdict(list)
-    for kind, level, _pk, _deadline, lead, center, number, title in won:
+    pushed = defaultdict(dict)  # {user id: {ticket id: (ticket id, number, overdue)}}
+    for kind, level, pk, _deadline, lead, center, number, title in won:
         for user_id in units.get(lead, set()) | centers.get(center, set()):
             per_user[user_id].append((kind, level, number, title))
+            late = level == WarningLevel.RED or pushed[user_id].get(pk, (0, "", False))[2]
+            pushed[user_id][pk] = (pk, number, late)
     messages = {}
     for user_id, items in per_user.items():
         red = sum(1 for i in items if i[1] == WarningLevel.RED)
@@ -149,4 +152,7 @@ def _notify(won, now) -> int:
             "\n".join(lines),
             "/supervise/",
         )
+    # To the phones too (this runs in the worker), after the warnings are committed.
+    pushes = webpush.warned({uid: list(items.values()) for uid, items in pushed.items()})
+    transaction.on_commit(lambda: webpush.send(pushes))
     return notify.send_batch(messages, now=now)

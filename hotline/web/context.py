@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from hotline.orgs import scope
+from hotline.supervision import webpush
 from hotline.tickets import lifecycle
 
 from . import queues
@@ -45,4 +46,5 @@ def shell(request):
     """Lazy: pages without the shell (login, admin) pay nothing for it."""
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
-    return {"shell": SimpleLazyObject(lambda: _nav(request))}
+    # The key the service worker subscribes to Web Push with ('' while push is off).
+    return {"shell": SimpleLazyObject(lambda: _nav(request)), "push_key": webpush.public_key()}

@@ -20,6 +20,8 @@ app_name = "web"
 urlpatterns = [
     path("", shell.home, name="home"),
     path("sw.js", pwa.service_worker, name="service_worker"),
+    path("push/subscribe/", pwa.push_subscribe, name="push_subscribe"),
+    path("push/unsubscribe/", pwa.push_unsubscribe, name="push_unsubscribe"),
     path("switch/", shell.switch, name="switch"),
     path("nav/", shell.nav_counts, name="nav"),
     path("intake/", intake.intake, name="intake"),
@@ -50,5 +52,5 @@ urlpatterns = [
 # The login pages keep their un-namespaced names (LOGIN_URL, templates use them).
 auth_urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", pwa.LogoutView.as_view(), name="logout"),
 ]

@@ -77,6 +77,8 @@ NOT_PAGES = {
     "exchange/police/t/<str:number>/handover/": "POST only (a form of the ticket page)",
     "switch/": "POST only",
     "sw.js": "the service worker's script (JavaScript)",
+    "push/subscribe/": "POST only (JSON from web/push.js)",
+    "push/unsubscribe/": "POST only (JSON from web/push.js)",
     "nav/": "the navigation counters, swapped into every page",
     "intake/categories/": "fragment of the intake form",
     "intake/history/": "fragment of the intake form",

@@ -110,6 +110,9 @@ SIGNED_IN_ONLY = {
     "supervision/notifications/read/",
     "supervision/bell/",
     "sw.js",  # the service worker's code: static files only, no data of anyone
+    # Web Push: one's own device's subscription; a push is sent only for tickets in scope.
+    "push/subscribe/",
+    "push/unsubscribe/",
 }
 
 # Routes that name a 福州 object in their query instead of their path (the event stream never

@@ -2,12 +2,15 @@
 // It keeps the static files only. Pages and API answers hold citizens' data: they are never
 // cached on the device, so an offline navigation gets the notice below instead of a stale page.
 // A reply typed while offline is kept by the page itself (web/drafts.js), per user.
+// A push (web/push.js subscribes) carries a ticket's number and a title only: the notification
+// shows them, and a tap opens the ticket's page, which checks the user's scope as always.
 "use strict";
 var CACHE = "hotline-static-{{ version }}";
 var FILES = [
   "{% static 'web/app.css' %}",
   "{% static 'web/app.js' %}",
   "{% static 'web/drafts.js' %}",
+  "{% static 'web/push.js' %}",
   "{% static 'vendor/htmx/htmx.min.js' %}",
   "{% static 'web/icon-192.png' %}"
 ];
@@ -45,4 +48,28 @@ self.addEventListener("fetch", function (e) {
     e.respondWith(caches.match(request).then(function (hit) { return hit || fetch(request); }));
   }
   // Everything else (htmx fragments, the event stream, downloads) goes to the network as is.
+});
+
+self.addEventListener("push", function (e) {
+  var data = {};
+  try { data = e.data ? e.data.json() : {}; } catch (err) { data = {}; }
+  var number = typeof data.number === "string" ? data.number : "";
+  var title = typeof data.title === "string" && data.title ? data.title : "12345 工单提醒";
+  e.waitUntil(self.registration.showNotification(title, {
+    body: number ? "工单编号 " + number : "",
+    tag: number || "hotline",
+    icon: "{% static 'web/icon-192.png' %}",
+    data: { url: number ? "/t/" + encodeURIComponent(number) + "/" : "/" }
+  }));
+});
+
+self.addEventListener("notificationclick", function (e) {
+  e.notification.close();
+  var url = (e.notification.data && e.notification.data.url) || "/";
+  e.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (list) {
+    for (var i = 0; i < list.length; i++) {
+      if (new URL(list[i].url).pathname === url && "focus" in list[i]) return list[i].focus();
+    }
+    return self.clients.openWindow(url);
+  }));
 });
