@@ -19,10 +19,11 @@ columns to re-encrypt, never JSON.
 
 import bisect
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import DateTimeField, JSONField
 from django.utils import timezone
 
@@ -42,6 +43,7 @@ from .models import (
     SeenSignature,
 )
 from .schemas import EventIn
+from .sql import bound_cursor
 
 # The fields derivation owns; anything else on Call (acw_seconds, links) is left alone.
 DERIVED_FIELDS = [
@@ -73,6 +75,8 @@ DERIVED_FIELDS = [
     "error_reason",
     "event_count",
 ]
+
+PURGE_EVERY_SECONDS = 5
 
 ERROR_TEXT = {
     "unknown_agent": ("座席号不存在", "unknown agent seat"),
@@ -159,11 +163,15 @@ def ingest(*, platform: CallPlatform, events: list[EventIn], raw: list[dict], si
     response body {accepted, duplicates, errors}."""
     now = timezone.now()
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                SeenSignature.objects.create(platform=platform, signature=signature, at=now)
-        except IntegrityError:
-            raise replayed() from None
+        # The replay check is this insert: no savepoint, no look-up before it.
+        with bound_cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {SeenSignature._meta.db_table} (platform_id, signature, at) "
+                "VALUES (%s, %s, %s) ON CONFLICT (platform_id, signature) DO NOTHING",
+                [platform.pk, signature, now],
+            )
+            if cursor.rowcount != 1:
+                raise replayed()
         result = store(platform=platform, events=events, raw=raw, now=now)
         _purge_signatures(now)
     return result
@@ -207,23 +215,59 @@ def store(
                 {"event_id": ev.event_id, "code": error, "message_zh": zh, "message_en": en}
             )
         fresh.append(
-            CallEvent(
-                platform=platform,
-                event_id=ev.event_id,
-                platform_call_id=ev.call_id,
-                call=calls[ev.call_id],
-                type=ev.type,
-                at=ev.at.astimezone(dt.UTC),
-                payload=body,
-                received_at=now,
-                error=error,
-                error_message=ERROR_TEXT[error][0] if error else "",
+            (
+                ev.event_id,
+                ev.call_id,
+                calls[ev.call_id].pk,
+                ev.type,
+                ev.at.astimezone(dt.UTC),
+                body,
+                error,
+                ERROR_TEXT[error][0] if error else "",
             )
         )
-    CallEvent.objects.bulk_create(fresh, ignore_conflicts=True)
-    touched = {calls[e.platform_call_id].pk: calls[e.platform_call_id] for e in fresh}
+    _insert_events(platform, fresh, now)
+    touched = {calls[e[1]].pk: calls[e[1]] for e in fresh}
     rederive(list(touched.values()), resolver=resolver, live=live, numbers=numbers)
     return {"accepted": len(fresh), "duplicates": duplicates, "errors": errors}
+
+
+EVENT_COLUMNS = ["event_id", "platform_call_id", "call_id", "type", "at", "payload", "error"]
+EVENT_COLUMNS += ["error_message"]
+
+
+def _insert_events(platform: CallPlatform, rows: list[tuple], now) -> None:
+    """Insert the new events (tuples in EVENT_COLUMNS order); one already stored (a concurrent
+    request for another call cannot have it: the calls are locked) is left as it is. On
+    PostgreSQL one INSERT … SELECT FROM unnest(arrays) with server-side binding: eight array
+    parameters instead of Django model instances and a thousand values quoted in Python."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        CallEvent.objects.bulk_create(
+            [
+                CallEvent(
+                    platform=platform, received_at=now, **dict(zip(EVENT_COLUMNS, r, strict=True))
+                )
+                for r in rows
+            ],
+            ignore_conflicts=True,
+        )
+        return
+    columns = list(zip(*rows, strict=True))
+    columns[5] = [json.dumps(p, ensure_ascii=False) for p in columns[5]]
+    types = ["text", "text", "bigint", "text", "timestamptz", "text", "text", "text"]
+    unnest = ", ".join(f"%s::{t}[]" for t in types)
+    sql = (
+        f"INSERT INTO {CallEvent._meta.db_table} (platform_id, received_at, "
+        f"{', '.join(EVENT_COLUMNS)}) "
+        "SELECT %s, %s, e.event_id, e.platform_call_id, e.call_id, e.type, e.at, "
+        "e.payload::jsonb, e.error, e.error_message "
+        f"FROM unnest({unnest}) AS e({', '.join(EVENT_COLUMNS)}) "
+        "ON CONFLICT (platform_id, event_id) DO NOTHING"
+    )
+    with bound_cursor() as cursor:
+        cursor.execute(sql, [platform.pk, now, *(list(c) for c in columns)])
 
 
 def _codes(events: list[EventIn]) -> tuple[set[str], set[str]]:
@@ -374,7 +418,7 @@ def _save(calls: list[Call], names: list[str]) -> None:
             ]
             + [call.pk]
         )
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.executemany(sql, rows)
 
 
@@ -440,10 +484,18 @@ def _apply(call: Call, d, resolver: Resolver, numbers: Numbers | None) -> None:
     call.error_reason = "；".join(problems)[:200]
 
 
+_purged_at: list = [None]  # per process: when this worker last purged
+
+
 def _purge_signatures(now) -> None:
     # Past the freshness window a replay is refused as stale anyway; the rows can go.
-    # Deleting a handful each time keeps the table small without a separate job.
+    # Deleting a few hundred every few seconds (per worker) keeps the table small without a
+    # separate job and without a statement in every request.
+    last = _purged_at[0]
+    if last is not None and abs((now - last).total_seconds()) < PURGE_EVERY_SECONDS:
+        return
+    _purged_at[0] = now
     cutoff = now - dt.timedelta(seconds=3 * 300)
-    stale = list(SeenSignature.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[:200])
+    stale = list(SeenSignature.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[:2000])
     if stale:
         SeenSignature.objects.filter(pk__in=stale).delete()

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from . import conf
 from .models import AgentDayFigures, Call, CenterHourFigures, FiguresState
+from .sql import bound_cursor
 
 MEASURES = [
     "offered",
@@ -151,7 +152,7 @@ def _upsert(model, keys: list[str], rows: dict) -> None:
         f"VALUES {', '.join([one] * len(items))} "
         f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET {adds}"
     )
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, params)
 
 
