@@ -44,12 +44,13 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
 
 from hotline import crypto
-from hotline.tickets import history
-from hotline.tickets.models import Ticket
+from hotline.tickets import history, partitions
+from hotline.tickets.models import Ticket, TicketEvent
 
 MAGIC = b"HOTLINE-BACKUP 1\n"
 SEGMENT = 1 << 20  # plaintext bytes per segment: the most a reader holds before its check
@@ -334,6 +335,8 @@ def backup(out: Path, *, progress=None) -> Summary:
             counts[model._meta.label_lower] = n
             if progress:
                 progress(model._meta.label_lower, n)
+        span = TicketEvent.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
+        edge = partitions.horizon()
         manifest = {
             "format": 1,
             "created_at": timezone.now().isoformat(),
@@ -343,6 +346,12 @@ def backup(out: Path, *, progress=None) -> Summary:
             "tickets": counts.get(Ticket._meta.label_lower, 0),
             "rows": sum(counts.values()),
             "plain_sha256": digest.hexdigest(),
+            # The months the restore makes partitions for first (PostgreSQL), and where an
+            # archived history starts (its events are not in the database: docs/ha.md).
+            "events_span": [span["first"].isoformat(), span["last"].isoformat()]
+            if span["first"]
+            else None,
+            "archived_before": partitions.month_of(edge).isoformat() if edge else None,
             "key_id": key.id,
             "key_source": ring.source,
         }
@@ -504,6 +513,12 @@ def restore(path: Path, *, force: bool = False, progress=None) -> Restored:
             f"migrations differ from the backup's (target has {len(extra)} more: "
             f"{extra[:3]}; lacks {len(lacking)}: {lacking[:3]})"
         )
+    if manifest.get("archived_before") and not partitions.is_partitioned():
+        raise BackupError(
+            "备份来自部分流转记录已归档的 PostgreSQL（归档起点 "
+            f"{manifest['archived_before']}），只能恢复到 PostgreSQL / the backup's history "
+            "was partly archived on PostgreSQL: restore it into PostgreSQL"
+        )
     nonempty = _nonempty_tables()
     if nonempty and not force:
         raise BackupError(
@@ -526,6 +541,17 @@ def restore(path: Path, *, force: bool = False, progress=None) -> Restored:
         ):
             with connection.cursor() as cursor:
                 cursor.execute(sql)
+        if partitions.is_partitioned():
+            if manifest.get("events_span"):
+                first, last = map(dt.datetime.fromisoformat, manifest["events_span"])
+                partitions.ensure(first, last)  # the rows go to their month, not DEFAULT
+            if manifest.get("archived_before"):
+                # COMMENT takes no parameters: the date is parsed, not pasted.
+                edge = dt.date.fromisoformat(manifest["archived_before"]).isoformat()
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"COMMENT ON TABLE {partitions.TABLE} IS 'archived_before={edge}'"
+                    )
         counts = _load(path, ring, progress)
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), models_):
