@@ -5,7 +5,7 @@ import io
 
 import pytest
 from django.core.exceptions import FieldError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from hotline import crypto
@@ -172,6 +172,91 @@ def test_the_rotate_command_reports_progress_and_resumes(province, keys):
     with connection.cursor() as cursor:
         cursor.execute("SELECT DISTINCT substr(citizen_phone, 1, 3) FROM tickets_ticket")
         assert cursor.fetchall() == [("k3:",)]
+
+
+TICKET_COLUMNS = ("citizen_name", "citizen_phone", "address")
+TICKET_HASHES = {"citizen_phone_hash": "citizen_phone"}
+
+
+def _key_ids(pk) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT citizen_name, citizen_phone, address FROM tickets_ticket WHERE id = %s", [pk]
+        )
+        return {crypto.key_id_of(v) for v in cursor.fetchone() if v}
+
+
+def test_a_row_the_application_changes_during_its_rotation_keeps_its_new_value(province, keys):
+    tickets = [
+        ticket_at(province, "pending_dispatch", citizen_name=NAME, citizen_phone=f"1397777200{i}")
+        for i in range(3)
+    ]
+    keys.DATA_KEY = crypto.new_key_entry("k4") + "," + keys.DATA_KEY
+    crypto.reset()
+    rewriter = crypto.Rewriter(
+        connection, "tickets_ticket", TICKET_COLUMNS, (*TICKET_COLUMNS, *TICKET_HASHES)
+    )
+    read = rewriter.read([t.pk for t in tickets])  # the rotation read the batch...
+    # ...then, before it wrote, a server (on the new key) changed two of the rows: one saved
+    # whole with a new phone (all under k4), the other's name alone (its phone still k1).
+    moved = Ticket.objects.get(pk=tickets[1].pk)
+    moved.citizen_phone = "13977772999"
+    moved.save()
+    renamed = Ticket.objects.get(pk=tickets[2].pk)
+    renamed.citizen_name = "林女士"
+    renamed.save(update_fields=["citizen_name"])
+
+    changed = crypto.rekey_batch(rewriter, read, hashes=TICKET_HASHES)
+
+    assert changed == 2  # the first as read; the renamed one read again (the moved one was done)
+    assert all(_key_ids(t.pk) == {"k4"} for t in tickets)
+    keys.DATA_KEY = keys.DATA_KEY.split(",")[0]  # the old key dropped
+    crypto.reset()
+    again = {t.pk: t for t in Ticket.objects.filter(pk__in=[t.pk for t in tickets])}
+    assert again[tickets[1].pk].citizen_phone == "13977772999"
+    assert (again[tickets[2].pk].citizen_name, again[tickets[2].pk].citizen_phone) == (
+        "林女士",
+        "13977772002",
+    )
+    assert again[tickets[0].pk].citizen_name == NAME
+    assert Ticket.objects.filter(crypto.phone_q("13977772999")).get().pk == tickets[1].pk
+    assert Ticket.objects.filter(crypto.phone_q("13977772002")).get().pk == tickets[2].pk
+
+
+def test_a_stopped_rotation_resumes_from_the_table_and_id_it_printed(province, keys):
+    tickets = [
+        ticket_at(province, "pending_dispatch", citizen_phone=f"1397777300{i}") for i in range(4)
+    ]
+    keys.DATA_KEY = crypto.new_key_entry("k5") + "," + keys.DATA_KEY
+    crypto.reset()
+    middle = tickets[1].pk
+    out = io.StringIO()
+
+    call_command("rotate_data_key", "--table", "tickets_ticket", "--after-id", str(middle),
+                 stdout=out)  # fmt: skip
+
+    assert "tickets_ticket: 完成，重新加密 2 行" in out.getvalue()
+    assert [_key_ids(t.pk) for t in tickets] == [{"k1"}, {"k1"}, {"k5"}, {"k5"}]
+    rest = io.StringIO()
+    call_command("rotate_data_key", stdout=rest)
+    assert "tickets_ticket: 完成，重新加密 2 行" in rest.getvalue()
+    assert all(_key_ids(t.pk) == {"k5"} for t in tickets)
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [(["--after-id", "5"], "--table"), (["--table", "no_such_table"], "tickets_ticket")],
+    ids=["after-id-alone", "unknown-table"],
+)
+def test_a_bad_resume_point_is_refused_and_changes_nothing(province, keys, args, named):
+    ticket = ticket_at(province, "pending_dispatch", citizen_phone="13977774000")
+    keys.DATA_KEY = crypto.new_key_entry("k6") + "," + keys.DATA_KEY
+    crypto.reset()
+
+    with pytest.raises(CommandError, match=named):
+        call_command("rotate_data_key", *args, stdout=io.StringIO())
+
+    assert _key_ids(ticket.pk) == {"k1"}
 
 
 def test_the_rotate_command_makes_a_new_key_entry():

@@ -4,7 +4,9 @@ Rotation: `hotline rotate-data-key --new-key k2026b` prints a fresh entry; put i
 key file (keep the old entry after it) and restart the servers, which then write under the new
 key and still read the old one; run this command (in the background, e.g. under nohup or as a
 systemd unit) until it reports 0 rows left; then drop the old entry. It is resumable: rows
-already under the current key are only read, and `--after-id` skips what a stopped run did.
+already under the current key are only read, and `--table T --after-id N` (printed with the
+progress) starts a stopped run where it was. The servers may keep working meanwhile: a row
+they change while it is being rotated is not overwritten (crypto.Rewriter).
 """
 
 import time
@@ -14,6 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from hotline import crypto
+
+PROGRESS_EVERY = 10  # seconds between progress lines: a 1 M-row table prints about 60
 
 
 def encrypted_tables() -> list[tuple[str, tuple[str, ...], dict[str, str]]]:
@@ -37,10 +41,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--new-key", metavar="ID", help="print a new key entry and stop")
+        parser.add_argument("--table", help="start at this table (with --after-id: resume)")
         parser.add_argument("--after-id", type=int, default=0, help="resume after this row id")
         parser.add_argument("--batch", type=int, default=2000)
 
-    def handle(self, *args, new_key=None, after_id=0, batch=2000, **options):
+    def handle(self, *args, new_key=None, table=None, after_id=0, batch=2000, **options):
         if new_key:
             try:
                 self.stdout.write(crypto.new_key_entry(new_key))
@@ -51,24 +56,39 @@ class Command(BaseCommand):
             ring = crypto.ring()
         except crypto.DataKeyError as exc:
             raise CommandError(str(exc)) from exc
+        tables = encrypted_tables()
+        names = [t[0] for t in tables]
+        if table is not None:
+            if table not in names:
+                raise CommandError(
+                    f"--table 应为 {', '.join(names)} 之一 / --table must be one of {', '.join(names)}"
+                )
+            tables = tables[names.index(table) :]
+        elif after_id:
+            raise CommandError("--after-id 须与 --table 同用 / --after-id needs --table")
         self.stdout.write(f"当前密钥 current key: {ring.current.id}（共 {len(ring.keys)} 个）")
-        for table, columns, hashes in encrypted_tables():
+        for n, (table, columns, hashes) in enumerate(tables):
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
                 (top,) = cursor.fetchone()
             started = time.monotonic()
+            shown = [0.0]
 
-            def progress(last, changed, table=table, top=top, started=started):
+            def progress(last, changed, table=table, top=top, started=started, shown=shown):
+                now = time.monotonic()
+                if shown[0] and now - shown[0] < PROGRESS_EVERY and last < top:
+                    return
+                shown[0] = now
                 share = 100.0 * last / top if top else 100.0
-                rate = changed / max(time.monotonic() - started, 1e-6)
+                rate = changed / max(now - started, 1e-6)
                 self.stdout.write(
                     f"{table}: id {last}/{top} ({share:.1f}%), 已重新加密 {changed} 行 "
-                    f"({rate:.0f}/s)；中断后可用 --after-id {last} 继续"
+                    f"({rate:.0f}/s)；中断后可用 --table {table} --after-id {last} 继续"
                 )
 
             # Each batch's updates commit on their own (autocommit): a stop loses one batch.
             changed = crypto.rekey_rows(
                 connection, table=table, columns=columns, hashes=hashes,
-                after_id=after_id, batch=batch, progress=progress,
+                after_id=after_id if n == 0 else 0, batch=batch, progress=progress,
             )  # fmt: skip
             self.stdout.write(self.style.SUCCESS(f"{table}: 完成，重新加密 {changed} 行"))
