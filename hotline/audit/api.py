@@ -51,7 +51,7 @@ def access_log(request, limit: int = 200):
         raise Forbidden("仅安全审计员可查看访问日志", "only the security auditor reads the log")
     rows = services.visible_log(request.auth).order_by("-at", "-pk")[: max(1, min(limit, 1000))]
     return [
-        {"at": v.at, "user": v.user.username, "ticket_number": v.ticket_number,
+        {"at": v.at, "user": v.viewer, "ticket_number": v.ticket_number,
          "field": v.field, "reason": v.reason, "address": v.address}
         for v in rows
     ]  # fmt: skip

@@ -76,4 +76,4 @@ def visible_log(user) -> QuerySet:
     for m in scope.memberships(user):
         if m.role == Role.SECURITY_AUDITOR:
             q |= Q(center__region__path__startswith=m.unit.region.path)
-    return PersonalDataView.objects.filter(q).select_related("user", "center")
+    return PersonalDataView.objects.filter(q).select_related("user", "partner", "center")

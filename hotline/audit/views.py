@@ -6,6 +6,7 @@ import io
 from datetime import datetime, time
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -18,7 +19,7 @@ from hotline.throttle import client_address
 from hotline.web.common import role_required, visible_ticket
 
 from . import services
-from .models import PersonalField
+from .models import PARTNER_PREFIX, PersonalField
 
 MAX_ROWS = 50_000
 HEADER = ["查看时间", "查看人", "工单编号", "字段", "查看理由", "来源地址"]
@@ -52,7 +53,8 @@ def _rows(request):
     except ValueError:
         qs = qs.none()
     if who:
-        qs = qs.filter(user__username=who)
+        code = who.removeprefix(PARTNER_PREFIX)
+        qs = qs.filter(Q(user__username=who) | Q(partner__code=code))
     return qs.order_by("-at", "-pk")
 
 
@@ -62,7 +64,7 @@ def _day(text):
 
 def _line(v) -> list[str]:
     at = timezone.localtime(v.at).strftime("%Y-%m-%d %H:%M:%S")
-    return [at, v.user.username, v.ticket_number, v.get_field_display(), v.reason, v.address or ""]
+    return [at, v.viewer, v.ticket_number, v.get_field_display(), v.reason, v.address or ""]
 
 
 @role_required(Role.SECURITY_AUDITOR)

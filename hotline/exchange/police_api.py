@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja import Status as HttpStatus
 
+from hotline.audit.models import PersonalDataView, PersonalField
 from hotline.catalog.models import AppealType, Urgency
 from hotline.tickets.api import _get
 from hotline.tickets.schemas import ErrorOut
@@ -210,11 +211,19 @@ def handovers(request, filters: Query[HandoverFilters]):
 @router.get("/exchange/police/handovers/{reference}", response={200: PoliceCaseOut, **ERRORS},
             auth=POLICE, summary="公安：读取一件移交")  # fmt: skip
 def handover_detail(request, reference: str):
-    """The demand, the citizen's contact and the steps so far; the first read is recorded."""
+    """The demand, the citizen's contact and the steps so far; the first read is recorded,
+    and every read of the citizen's name or phone goes into the personal-data access log."""
     link = police.link_for(request.auth, reference)
     if link.read_at is None:
         PoliceLink.objects.filter(pk=link.pk, read_at=None).update(read_at=timezone.now())
-    return _case(link)
+    case = _case(link)
+    shown = [f for f in PersonalField.values if case.get(f)]
+    if shown:
+        PersonalDataView.record_partner_read(
+            partner=request.auth, ticket=link.ticket, fields=shown, request=request,
+            reason=f"110联动：公安读取移交 {link.reference}",
+        )  # fmt: skip
+    return case
 
 
 @router.post("/exchange/police/handovers/{reference}/reports",

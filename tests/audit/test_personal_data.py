@@ -5,12 +5,13 @@ import csv
 import io
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from openpyxl import load_workbook
 
 from hotline.audit.models import AppendOnlyError, PersonalDataView
 from hotline.orgs.models import Membership, Role, User
 from hotline.tickets.models import Status
+from tests.exchange.police_support import hand_over, police_partner, signed
 from tests.tickets.factory import ticket_at
 
 API = "/api/v1"
@@ -178,6 +179,48 @@ def test_the_auditor_reviews_and_exports_the_log(client, province, ticket, audit
     assert all(line[2] == ticket.number and line[4] == REASON for line in lines[1:])
     rows = list(book.active.iter_rows(values_only=True))
     assert len(rows) == 3 and rows[1][2] == ticket.number
+
+
+def test_a_police_partners_read_of_a_hand_over_is_in_the_log_and_its_export(
+    client, province, ticket, auditor
+):
+    partner = police_partner(province, "fz")
+    ref = hand_over(client, province.users["fz_dispatcher"], ticket, partner).json()["reference"]
+    listed = signed(client, partner, "/api/v1/exchange/police/handovers")  # no citizen in it
+    assert PersonalDataView.objects.count() == 0
+    case = signed(client, partner, f"/api/v1/exchange/police/handovers/{ref}")
+    again = signed(client, partner, f"/api/v1/exchange/police/handovers/{ref}")
+
+    assert (listed.status_code, case.status_code, again.status_code) == (200, 200, 200)
+    assert case.json()["citizen_phone"] == "13800000001"
+    views = list(PersonalDataView.objects.order_by("pk"))
+    assert [(v.user_id, v.partner_id, v.field) for v in views] == [
+        (None, partner.pk, "citizen_name"),
+        (None, partner.pk, "citizen_phone"),
+    ] * 2  # every read, not only the first
+    assert all(v.ticket_id == ticket.pk and ref in v.reason for v in views)
+    assert views[0].address == "127.0.0.1"
+    client.force_login(auditor)
+    api = client.get(f"{API}/audit/personal-data-views").json()
+    exported = client.get("/audit/access-log/export/").content.decode("utf-8-sig")
+    mine = client.get("/audit/access-log/export/?user=fzpolice").content.decode("utf-8-sig")
+    page = client.get("/audit/access-log/").content.decode()
+    assert {r["user"] for r in api} == {"接入系统:fzpolice"}
+    lines = list(csv.reader(io.StringIO(exported)))[1:]
+    assert len(lines) == 4
+    assert {(line[1], line[2]) for line in lines} == {("接入系统:fzpolice", ticket.number)}
+    assert len(list(csv.reader(io.StringIO(mine)))) == 5
+    assert "接入系统:fzpolice" in page
+
+
+def test_a_log_row_names_a_user_or_a_partner_never_both_nor_neither(province, ticket):
+    partner = police_partner(province, "fz")
+    row = {"at": ticket.created_at, "ticket": ticket, "ticket_number": ticket.number,
+           "center_id": ticket.center_id, "field": "citizen_name", "reason": REASON}  # fmt: skip
+    for who in ({}, {"user": province.users["fz_agent"], "partner": partner}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            PersonalDataView.objects.create(**row, **who)
+    assert PersonalDataView.objects.count() == 0
 
 
 def test_an_auditor_of_another_city_sees_none_of_it(client, province, ticket):
