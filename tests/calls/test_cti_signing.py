@@ -1,13 +1,16 @@
 """The CTI endpoint's door: signed, fresh, not replayed, well formed — or refused, counted,
 and nothing else changed."""
 
+import datetime as dt
 import json
 import time
 
 import pytest
+from django.utils import timezone
 
+from hotline.calls import events as intake
 from hotline.calls.cti import UNKNOWN_KEY
-from hotline.calls.models import Call, CallEvent, RejectedRequest
+from hotline.calls.models import Call, CallEvent, RejectedRequest, SeenSignature
 
 from .conftest import answered_call, offered, sign_headers
 
@@ -174,3 +177,35 @@ def test_invented_platform_codes_share_one_counter(post, phone):
     post(None, body=body, headers={})
     # then one row per reason, however many codes were invented
     assert rejected() == {(UNKNOWN_KEY, "unknown_platform"): 3, (UNKNOWN_KEY, "unsigned"): 1}
+
+
+def test_a_bad_element_of_a_batch_is_named_by_its_index_and_field(post):
+    events = answered_call("c9")
+    events[3]["at"] = "2026-10-12 09:00"  # no zone
+
+    response = post(events)
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "3.at"
+    assert "3.at" in response.json()["message_zh"] and "3.at" in response.json()["message_en"]
+    assert (Call.objects.count(), CallEvent.objects.count()) == (0, 0)
+
+
+def test_a_batch_replayed_after_a_refusal_is_still_refused_and_old_signatures_go(
+    post, phone, monkeypatch
+):
+    # given an accepted batch and its exact replay, refused
+    body = json.dumps({"events": answered_call("c10")}).encode()
+    headers = sign_headers(phone.platform.code, phone.secret, body)
+    assert post(None, body=body, headers=headers).status_code == 200
+    assert post(None, body=body, headers=headers).status_code == 401
+    # when the replay comes a third time, its refusal changed nothing: still refused
+    assert post(None, body=body, headers=headers).status_code == 401
+    assert rejected() == {("fzcti", "replayed"): 2}
+    assert SeenSignature.objects.count() == 1
+    # then a signature older than the freshness window is purged by a later request
+    SeenSignature.objects.update(at=timezone.now() - dt.timedelta(hours=1))
+    monkeypatch.setattr(intake, "PURGE_EVERY_SECONDS", 0)
+    assert post(answered_call("c11")).status_code == 200
+    assert SeenSignature.objects.count() == 1
+    assert CallEvent.objects.count() == 8
