@@ -355,11 +355,11 @@ def rederive(
     saves = defaultdict(list)  # the calls by the fields that changed: one statement each
     deltas = rollup.Deltas()
     for call in calls:
-        before = {name: getattr(call, _attr(name)) for name in DERIVED_FIELDS}
+        before = {name: getattr(call, attr) for name, attr in DERIVED_ATTRS}
         figures_before = rollup.snapshot(call)
         d = derive(by_call.get(call.pk, []), short_abandon_seconds=short)
         _apply(call, d, resolver, numbers.get(call.pk))
-        after = {name: getattr(call, _attr(name)) for name in DERIVED_FIELDS}
+        after = {name: getattr(call, attr) for name, attr in DERIVED_ATTRS}
         diff = [name for name in DERIVED_FIELDS if before[name] != after[name]]
         if diff:
             changed.append((call, before, d))
@@ -424,6 +424,9 @@ def _save(calls: list[Call], names: list[str]) -> None:
 
 def _attr(name: str) -> str:
     return f"{name}_id" if name in ("queue", "center", "agent", "seat") else name
+
+
+DERIVED_ATTRS = [(name, _attr(name)) for name in DERIVED_FIELDS]
 
 
 NUMBER_KEYS = ("caller", "called")
