@@ -18,6 +18,7 @@ number under a key derived from each data key) and `phone_q()`, the one way to f
 
 import base64
 import os
+import queue
 import re
 import sys
 import threading
@@ -30,7 +31,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import FieldError
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Q
 from django.db.models.lookups import Exact, IsNull
 
@@ -325,7 +326,16 @@ def rekey_rows(
     another key (or encrypted when `from_clear` and still clear text), each hash column of
     `hashes` (hash column → phone column) recomputed. Rows already current are only read, so
     running it again resumes. `progress(last_id, changed)` after each batch. Returns the
-    number of rows changed."""
+    number of rows changed.
+
+    On PostgreSQL outside a transaction (the rotate command) a second connection writes each
+    batch while this one reads and encrypts the next: the database's work and Python's
+    overlap. Inside a transaction (a migration, a test) a second connection would not see its
+    rows, so one connection does both in turn."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _rekey_pipelined(
+            connection, table, columns, hashes, from_clear, after_id, batch, progress
+        )
     rewriter = Rewriter(connection, table, columns, (*columns, *hashes))
     changed = 0
     for rows in _batches(connection, table, columns, after_id, batch):
@@ -335,30 +345,80 @@ def rekey_rows(
     return changed
 
 
+def _rekey_pipelined(connection, table, columns, hashes, from_clear, after_id, batch, progress):
+    work: queue.Queue = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+    done = [0]
+
+    def write():
+        own = connections[connection.alias]  # a new connection: Django's are per thread
+        try:
+            rewriter = Rewriter(own, table, columns, (*columns, *hashes))
+            while (item := work.get()) is not None:
+                last, updates = item
+                written = rewriter.write(updates)
+                missed = [u[0] for u in updates if u[0] not in written]
+                done[0] += len(written)
+                if missed:  # changed by the servers since read: read again, here
+                    done[0] += rekey_batch(
+                        rewriter, rewriter.read(missed), hashes=hashes, from_clear=from_clear
+                    )
+                if progress:
+                    progress(last, done[0])
+        except BaseException as exc:  # noqa: BLE001 (raised again in the reading thread)
+            failed.append(exc)
+            while work.get() is not None:  # drain: the reader must not block on a full queue
+                pass
+        finally:
+            own.close()
+
+    writer = threading.Thread(target=write, name=f"rekey-{table}", daemon=True)
+    writer.start()
+    current = ring().current
+    try:
+        for rows in _batches(connection, table, columns, after_id, batch):
+            if failed:
+                break
+            work.put((rows[-1][0], _rekeyed(rows, columns, hashes, current, from_clear)))
+    finally:
+        work.put(None)
+        writer.join()
+    if failed:
+        raise failed[0]
+    return done[0]
+
+
+def _rekeyed(rows, columns, hashes, current: DataKey, from_clear: bool) -> list[tuple]:
+    """(id, *stored, *new values, *new hashes) of each row of `rows` (id, *stored) that is
+    not wholly under `current` (or still holds clear text, `from_clear`)."""
+    updates = []
+    for pk, *stored in rows:
+        clear, dirty = {}, False
+        for column, value in zip(columns, stored, strict=True):
+            if not value:
+                clear[column] = value
+            elif from_clear and ring().get(key_id_of(value)) is None:
+                clear[column], dirty = value, True
+            else:
+                clear[column] = decrypt(value, column.encode())
+                dirty = dirty or key_id_of(value) != current.id
+        if dirty:
+            updates.append(
+                (pk, *stored)
+                + tuple(encrypt(clear[c], c.encode(), current) for c in columns)
+                + tuple(phone_hash(clear[source] or "", current) for source in hashes.values())
+            )
+    return updates
+
+
 def rekey_batch(rewriter: "Rewriter", rows, *, hashes: dict[str, str], from_clear=False) -> int:
     """Re-encrypt `rows` (id, *stored columns) as read by `rekey_rows`; the number changed.
     A row the application changed since it was read is not overwritten (its new values are
     under the current key already, or are re-encrypted when read again here)."""
-    current, columns = ring().current, rewriter.guard
+    current = ring().current
     changed = 0
     for _ in range(3):  # a row rewritten by the application three times in a row waits
-        updates = []
-        for pk, *stored in rows:
-            clear, dirty = {}, False
-            for column, value in zip(columns, stored, strict=True):
-                if not value:
-                    clear[column] = value
-                elif from_clear and ring().get(key_id_of(value)) is None:
-                    clear[column], dirty = value, True
-                else:
-                    clear[column] = decrypt(value, column.encode())
-                    dirty = dirty or key_id_of(value) != current.id
-            if dirty:
-                updates.append(
-                    (pk, *stored)
-                    + tuple(encrypt(clear[c], c.encode(), current) for c in columns)
-                    + tuple(phone_hash(clear[source] or "", current) for source in hashes.values())
-                )
+        updates = _rekeyed(rows, rewriter.guard, hashes, current, from_clear)
         if not updates:
             break
         written = rewriter.write(updates)

@@ -243,6 +243,29 @@ def test_a_stopped_rotation_resumes_from_the_table_and_id_it_printed(province, k
     assert all(_key_ids(t.pk) == {"k5"} for t in tickets)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_command_outside_a_transaction_rotates_every_row_and_a_rerun_finds_none(province, keys):
+    # Outside a transaction, PostgreSQL writes on a second connection while the first reads.
+    tickets = [
+        ticket_at(province, "pending_dispatch", citizen_name=NAME, citizen_phone=f"1397777500{i}")
+        for i in range(5)
+    ]
+    keys.DATA_KEY = crypto.new_key_entry("k7") + "," + keys.DATA_KEY
+    crypto.reset()
+    first, again = io.StringIO(), io.StringIO()
+
+    call_command("rotate_data_key", "--batch", "2", stdout=first)
+    call_command("rotate_data_key", stdout=again)
+
+    assert "tickets_ticket: 完成，重新加密 5 行" in first.getvalue()
+    assert f"tickets_ticket: id {tickets[-1].pk}/{tickets[-1].pk} (100.0%)" in first.getvalue()
+    assert "tickets_ticket: 完成，重新加密 0 行" in again.getvalue()
+    assert all(_key_ids(t.pk) == {"k7"} for t in tickets)
+    keys.DATA_KEY = keys.DATA_KEY.split(",")[0]
+    crypto.reset()
+    assert Ticket.objects.filter(crypto.phone_q("13977775003")).get().citizen_name == NAME
+
+
 @pytest.mark.parametrize(
     ("args", "named"),
     [(["--after-id", "5"], "--table"), (["--table", "no_such_table"], "tickets_ticket")],
