@@ -186,13 +186,19 @@ def _key_ids(pk) -> set[str]:
         return {crypto.key_id_of(v) for v in cursor.fetchone() if v}
 
 
-def test_a_row_the_application_changes_during_its_rotation_keeps_its_new_value(province, keys):
+def _tickets_then_new_key(province, keys, n: int, phones: str, key_id: str) -> list[Ticket]:
+    """`n` tickets (phones `phones` + index) under k1, then `key_id` put first in the ring."""
     tickets = [
-        ticket_at(province, "pending_dispatch", citizen_name=NAME, citizen_phone=f"1397777200{i}")
-        for i in range(3)
+        ticket_at(province, "pending_dispatch", citizen_name=NAME, citizen_phone=f"{phones}{i}")
+        for i in range(n)
     ]
-    keys.DATA_KEY = crypto.new_key_entry("k4") + "," + keys.DATA_KEY
+    keys.DATA_KEY = crypto.new_key_entry(key_id) + "," + keys.DATA_KEY
     crypto.reset()
+    return tickets
+
+
+def test_a_row_the_application_changes_during_its_rotation_keeps_its_new_value(province, keys):
+    tickets = _tickets_then_new_key(province, keys, 3, "1397777200", "k4")
     rewriter = crypto.Rewriter(
         connection, "tickets_ticket", TICKET_COLUMNS, (*TICKET_COLUMNS, *TICKET_HASHES)
     )
@@ -224,11 +230,7 @@ def test_a_row_the_application_changes_during_its_rotation_keeps_its_new_value(p
 
 
 def test_a_stopped_rotation_resumes_from_the_table_and_id_it_printed(province, keys):
-    tickets = [
-        ticket_at(province, "pending_dispatch", citizen_phone=f"1397777300{i}") for i in range(4)
-    ]
-    keys.DATA_KEY = crypto.new_key_entry("k5") + "," + keys.DATA_KEY
-    crypto.reset()
+    tickets = _tickets_then_new_key(province, keys, 4, "1397777300", "k5")
     middle = tickets[1].pk
     out = io.StringIO()
 
@@ -246,12 +248,7 @@ def test_a_stopped_rotation_resumes_from_the_table_and_id_it_printed(province, k
 @pytest.mark.django_db(transaction=True)
 def test_the_command_outside_a_transaction_rotates_every_row_and_a_rerun_finds_none(province, keys):
     # Outside a transaction, PostgreSQL writes on a second connection while the first reads.
-    tickets = [
-        ticket_at(province, "pending_dispatch", citizen_name=NAME, citizen_phone=f"1397777500{i}")
-        for i in range(5)
-    ]
-    keys.DATA_KEY = crypto.new_key_entry("k7") + "," + keys.DATA_KEY
-    crypto.reset()
+    tickets = _tickets_then_new_key(province, keys, 5, "1397777500", "k7")
     first, again = io.StringIO(), io.StringIO()
 
     call_command("rotate_data_key", "--batch", "2", stdout=first)
@@ -272,9 +269,7 @@ def test_the_command_outside_a_transaction_rotates_every_row_and_a_rerun_finds_n
     ids=["after-id-alone", "unknown-table"],
 )
 def test_a_bad_resume_point_is_refused_and_changes_nothing(province, keys, args, named):
-    ticket = ticket_at(province, "pending_dispatch", citizen_phone="13977774000")
-    keys.DATA_KEY = crypto.new_key_entry("k6") + "," + keys.DATA_KEY
-    crypto.reset()
+    (ticket,) = _tickets_then_new_key(province, keys, 1, "1397777400", "k6")
 
     with pytest.raises(CommandError, match=named):
         call_command("rotate_data_key", *args, stdout=io.StringIO())
