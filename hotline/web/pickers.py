@@ -12,7 +12,7 @@ from threading import Lock
 from django.db.models import Count, Max
 
 from hotline.catalog.models import Category
-from hotline.orgs.models import Region
+from hotline.orgs.models import Region, Unit
 from hotline.screening.matcher import _pinyin_table
 
 LETTERS = re.compile(r"[A-Za-z]+")
@@ -88,3 +88,32 @@ def regions_below(q: str, under: Region, limit: int) -> list[Region]:
     else:
         below = below.filter(name__contains=q)
     return list(below.order_by("path")[:limit])
+
+
+_units: dict = {"key": None, "rows": {}}
+
+
+def _unit_rows() -> dict[int, str]:
+    """{unit id: initials of its name}, for every unit (the caller narrows to its targets)."""
+    key = tuple(Unit.objects.aggregate(n=Count("id"), last=Max("id")).values())
+    with _lock:
+        if _units["key"] != key:
+            table = _pinyin_table()
+            names = Unit.objects.values_list("pk", "name")
+            _units["rows"] = {pk: initials(name, table) for pk, name in names}
+            _units["key"] = key
+        return _units["rows"]
+
+
+def units_matching(q: str, targets, limit: int) -> list[Unit]:
+    """Units of `targets` (a queryset) whose name contains `q`, or whose pinyin initials do
+    (鼓楼区住建局 → glqzjj: "zjj" finds every 住建局, "glq" the units of 鼓楼区)."""
+    if is_initials(q):
+        q = q.lower()
+        rows = _unit_rows()
+        hits = [pk for pk in targets.values_list("pk", flat=True) if q in rows.get(pk, "")]
+        # Those whose initials start with what was typed first, then in tree order.
+        hits.sort(key=lambda pk: not rows[pk].startswith(q))
+        found = targets.select_related("region").in_bulk(hits[:limit])
+        return [found[pk] for pk in hits[:limit]]
+    return list(targets.filter(name__contains=q).select_related("region")[:limit])

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from hotline.errors import HotlineError
 from hotline.exchange import police_alerts
@@ -22,7 +22,7 @@ from hotline.tickets.models import (
 )
 from hotline.topics import services as topics
 
-from . import actions, advice
+from . import actions, advice, pickers
 from .common import is_htmx, visible_ticket
 from .listing import deadline_view
 
@@ -195,3 +195,19 @@ def attachment(request, number, file_id):
     t = visible_ticket(request, number)
     a = get_object_or_404(Attachment, ticket=t, pk=file_id)
     return download_response(a)
+
+
+UNIT_LIMIT = 20
+
+
+@require_GET
+@login_required
+def unit_search(request, number):
+    """The lead units the dispatcher may send this ticket to, found by name or pinyin
+    initials (鼓楼区住建局 → glqzjj), as options of the dispatch form's unit picker."""
+    t = visible_ticket(request, number)
+    if "dispatch" not in actions.available(request.user, t):
+        raise Http404
+    q = request.GET.get("unit_q", "").strip()[:40]
+    rows = pickers.units_matching(q, actions.dispatch_targets(t.center), UNIT_LIMIT) if q else []
+    return render(request, "web/partials/unit_options.html", {"rows": rows})

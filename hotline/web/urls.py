@@ -46,6 +46,7 @@ urlpatterns = [
     path("t/<str:number>/", ticket.detail, name="ticket"),
     path("t/<str:number>/files/<int:file_id>/", ticket.attachment, name="attachment"),
     path("t/<str:number>/print/", ticket.printable, name="ticket_print"),
+    path("t/<str:number>/units/", ticket.unit_search, name="ticket_units"),
     path("t/<str:number>/<str:action>/", ticket.act, name="act"),
 ]
 

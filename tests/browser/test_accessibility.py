@@ -79,6 +79,7 @@ NOT_PAGES = {
     "sw.js": "the service worker's script (JavaScript)",
     "push/subscribe/": "POST only (JSON from web/push.js)",
     "push/unsubscribe/": "POST only (JSON from web/push.js)",
+    "t/<str:number>/units/": "fragment of the dispatch form (the unit finder's options)",
     "nav/": "the navigation counters, swapped into every page",
     "intake/categories/": "fragment of the intake form",
     "intake/history/": "fragment of the intake form",

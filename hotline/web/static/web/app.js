@@ -45,8 +45,13 @@
       });
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { tick(); labelCells(); });
-  document.addEventListener("htmx:afterSwap", function () { tick(); labelCells(); });
+  // What works only with scripts (a finder over a plain select) is hidden in the HTML and
+  // shown here, so that a page without scripts shows only what works there.
+  function showScripted(root) {
+    (root || document).querySelectorAll("[data-js-only][hidden]").forEach(function (el) { el.hidden = false; });
+  }
+  document.addEventListener("DOMContentLoaded", function () { tick(); labelCells(); showScripted(); });
+  document.addEventListener("htmx:afterSwap", function () { tick(); labelCells(); showScripted(); });
 
   document.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
@@ -102,6 +107,12 @@
     c.input.value = option.dataset.value;
     comboOpen(c, false);
     c.input.focus();
+    // A unit finder sets the select that is the form's real field (the dispatch form).
+    var select = c.list.dataset.select && document.getElementById(c.list.dataset.select);
+    if (select && option.dataset.code) {
+      select.value = option.dataset.code;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    }
     // A region sets the cascade's selects to itself and the levels above it.
     if (option.dataset.levels && c.list.dataset.cascade && window.htmx) {
       htmx.ajax("GET", c.list.dataset.cascade + "?" + option.dataset.levels, { target: "#region-levels", swap: "innerHTML" });
