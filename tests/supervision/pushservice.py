@@ -19,6 +19,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.test import override_settings
+
+from hotline.supervision import webpush
 
 
 def b64(data: bytes) -> str:
@@ -131,3 +134,19 @@ def vapid_claims(message: Received, public_key: str) -> dict:
     except InvalidSignature:
         raise AssertionError("the VAPID token's signature does not verify") from None
     return json.loads(unb64(claims))
+
+
+PUBLIC, PRIVATE = webpush.generate_keys()
+SUBJECT = "mailto:ops@12345.example"
+
+
+def push_settings(services=None):
+    """Push on, with this run's key pair (`services`: the push services allowed)."""
+    extra = {"PUSH_SERVICES": services} if services else {}
+    return override_settings(
+        WEB_PUSH=True,
+        VAPID_PUBLIC_KEY=PUBLIC,
+        VAPID_PRIVATE_KEY=PRIVATE,
+        VAPID_SUBJECT=SUBJECT,
+        **extra,
+    )

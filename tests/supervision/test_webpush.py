@@ -25,10 +25,8 @@ from tests.tickets.factory import ticket_at
 
 from . import pushservice
 from .conftest import local
-from .pushservice import Device, vapid_claims
+from .pushservice import PRIVATE, PUBLIC, SUBJECT, Device, push_settings, vapid_claims
 
-PUBLIC, PRIVATE = webpush.generate_keys()
-SUBJECT = "mailto:ops@12345.example"
 CITIZEN = ("张三", "13800000001", "鼓东街道某小区3号楼", "电梯", "物业不修")
 
 
@@ -39,13 +37,7 @@ def service():
 
 @pytest.fixture
 def push_on(service):
-    with override_settings(
-        WEB_PUSH=True,
-        VAPID_PUBLIC_KEY=PUBLIC,
-        VAPID_PRIVATE_KEY=PRIVATE,
-        VAPID_SUBJECT=SUBJECT,
-        PUSH_SERVICES=[service.url],
-    ):
+    with push_settings([service.url]):
         yield service
 
 

@@ -6,22 +6,15 @@ import json
 import pytest
 from django.test import override_settings
 
-from hotline.supervision import webpush
 from hotline.supervision.models import PushSubscription
-from tests.supervision.pushservice import Device, PushService
+from tests.supervision.pushservice import PUBLIC, Device, PushService, push_settings
 
-PUBLIC, PRIVATE = webpush.generate_keys()
 SERVICE = PushService(url="https://fcm.googleapis.com")
 
 
 @pytest.fixture(autouse=True)
 def push_on():
-    with override_settings(
-        WEB_PUSH=True,
-        VAPID_PUBLIC_KEY=PUBLIC,
-        VAPID_PRIVATE_KEY=PRIVATE,
-        VAPID_SUBJECT="mailto:ops@12345.example",
-    ):
+    with push_settings():
         yield
 
 
