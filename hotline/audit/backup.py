@@ -42,7 +42,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Max, Min
 from django.utils import timezone
@@ -427,22 +427,52 @@ def _insert_sql(model, fields) -> str:
     return f"INSERT INTO {qn(model._meta.db_table)} ({cols}) VALUES ({marks})"  # noqa: S608
 
 
-def _prepare(fields, hash_sources, row):
-    """A stored row of the archive → the values to insert into this database."""
-    clear = {f.attname: f.to_python(v) for f, v in zip(fields, row, strict=True)}
-    out = []
-    for f in fields:
-        if f.attname in hash_sources:  # the lookup hash under this database's data key
-            out.append(crypto.phone_hash(clear[hash_sources[f.attname]]))
-        else:
-            out.append(f.get_db_prep_save(clear[f.attname], connection))
-    return out
+# Fields whose JSON value is already what the driver takes: no conversion per value (the
+# exact classes, so that the encrypted and hash fields, their subclasses, are converted).
+_AS_IS = {
+    models.CharField, models.TextField, models.SlugField, models.EmailField, models.URLField,
+    models.BooleanField, models.FloatField, models.IntegerField, models.SmallIntegerField,
+    models.BigIntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField, models.AutoField, models.BigAutoField,
+    models.SmallAutoField,
+}  # fmt: skip
+
+
+def _as_is(f) -> bool:
+    if f.is_relation:
+        return _as_is(f.target_field)
+    return type(f) in _AS_IS
+
+
+class _Plan:
+    """How the archive's rows of one table become the values to insert into this database."""
+
+    def __init__(self, model, fields, db):
+        self.db = db
+        self.convert = [(i, f) for i, f in enumerate(fields) if not _as_is(f)]
+        index = {f.attname: i for i, f in enumerate(fields)}
+        # The lookup hash under this database's data key, from the clear number in the row.
+        self.hashes = [
+            (i, index[model._meta.get_field(f.source).attname])
+            for i, f in enumerate(fields)
+            if isinstance(f, crypto.PhoneHashField)
+        ]
+        self.convert = [(i, f) for i, f in self.convert if i not in dict(self.hashes)]
+
+    def row(self, stored: list) -> list:
+        out = list(stored)
+        for i, source in self.hashes:
+            out[i] = crypto.phone_hash(stored[source] or "")
+        for i, f in self.convert:
+            out[i] = f.get_db_prep_save(f.to_python(stored[i]), self.db)
+        return out
 
 
 def _load(path: Path, ring: crypto.KeyRing, progress=None) -> dict[str, int]:
     by_label = {m._meta.label_lower: m for m in copied_models()}
     loaded: dict[str, int] = {}
-    model = sql = fields = hash_sources = None
+    model = sql = plan = None
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a lookup per use
     batch: list = []
 
     def flush():
@@ -453,7 +483,7 @@ def _load(path: Path, ring: crypto.KeyRing, progress=None) -> dict[str, int]:
 
     for line in _opened_lines(path, ring):
         if line.startswith(b"["):
-            batch.append(_prepare(fields, hash_sources, json.loads(line)))
+            batch.append(plan.row(json.loads(line)))
             loaded[model._meta.label_lower] += 1
             if len(batch) >= BATCH:
                 flush()
@@ -471,14 +501,11 @@ def _load(path: Path, ring: crypto.KeyRing, progress=None) -> dict[str, int]:
         missing = [c for c in head["columns"] if c not in by_name]
         if missing or len(head["columns"]) != len(by_name):
             raise BackupError(
-                f"表 {head['table']} 的字段与备份不同 / columns of {head['table']} differ"
+                f"表 {head['table']} 的字段与备份不同，请用备份时的版本恢复 / columns of "
+                f"{head['table']} differ: restore with the version that made the backup"
             )
         fields = [by_name[c] for c in head["columns"]]
-        hash_sources = {
-            f.attname: model._meta.get_field(f.source).attname
-            for f in fields
-            if isinstance(f, crypto.PhoneHashField)
-        }
+        plan = _Plan(model, fields, db)
         sql = _insert_sql(model, fields)
         loaded[model._meta.label_lower] = 0
     return loaded
