@@ -10,6 +10,7 @@ counts, every ticket's hash chain).
 """
 
 import argparse
+import hashlib
 import json
 import os
 import secrets
@@ -30,7 +31,9 @@ def main():
     ap.add_argument("--sqlite", action="store_true")
     ap.add_argument("--reuse", action="store_true", help="keep the PostgreSQL source database")
     args = ap.parse_args()
-    os.environ.setdefault("HOTLINE_DATA_KEY", f"bench:{secrets.token_hex(32)}")
+    # A fixed data key of the synthetic demo data, so that --reuse reads what an earlier run
+    # wrote; the backup key is new every run.
+    os.environ.setdefault("HOTLINE_DATA_KEY", "bench:" + hashlib.sha256(NAME.encode()).hexdigest())
     os.environ["HOTLINE_BACKUP_KEY"] = f"bbench:{secrets.token_hex(32)}"
     tickets = demo_database(args, NAME)
     print(f"load before: {Path('/proc/loadavg').read_text().strip()}")

@@ -43,6 +43,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Max, Min
 from django.utils import timezone
@@ -316,49 +317,60 @@ def backup(out: Path, *, progress=None) -> Summary:
     counts: dict[str, int] = {}
     # Owner-only from the start: the archive is encrypted, but nobody else needs to read it.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with _Snapshot(), os.fdopen(fd, "wb") as raw:
-        writer = _SealedWriter(raw, key)
+    try:
+        with _Snapshot(), os.fdopen(fd, "wb") as raw:
+            writer = _SealedWriter(raw, key)
 
-        def emit(line: bytes):
-            digest.update(line)
-            writer.write(line)
+            def emit(line: bytes):
+                digest.update(line)
+                writer.write(line)
 
-        for model in copied_models():
-            fields = model._meta.local_concrete_fields
-            names = [f.attname for f in fields]
-            emit(_line({"table": model._meta.label_lower, "columns": names}))
-            n = 0
-            rows = model._base_manager.order_by("pk").values_list(*names)
-            for row in rows.iterator(chunk_size=CHUNK):
-                emit(_line(row))
-                n += 1
-            counts[model._meta.label_lower] = n
-            if progress:
-                progress(model._meta.label_lower, n)
-        span = TicketEvent.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
-        edge = partitions.horizon()
-        manifest = {
-            "format": 1,
-            "created_at": timezone.now().isoformat(),
-            "engine": connection.vendor,
-            "migrations": migration_state(),
-            "tables": counts,
-            "tickets": counts.get(Ticket._meta.label_lower, 0),
-            "rows": sum(counts.values()),
-            "plain_sha256": digest.hexdigest(),
-            # The months the restore makes partitions for first (PostgreSQL), and where an
-            # archived history starts (its events are not in the database: docs/ha.md).
-            "events_span": [span["first"].isoformat(), span["last"].isoformat()]
-            if span["first"]
-            else None,
-            "archived_before": partitions.month_of(edge).isoformat() if edge else None,
-            "key_id": key.id,
-            "key_source": ring.source,
-        }
-        writer.write(_line({"manifest": manifest}))
-        writer.close()
-        raw.flush()
-        os.fsync(raw.fileno())
+            for model in copied_models():
+                fields = model._meta.local_concrete_fields
+                names = [f.attname for f in fields]
+                emit(_line({"table": model._meta.label_lower, "columns": names}))
+                n = 0
+                rows = model._base_manager.order_by("pk").values_list(*names)
+                try:
+                    for row in rows.iterator(chunk_size=CHUNK):
+                        emit(_line(row))
+                        n += 1
+                except crypto.DataKeyError as exc:
+                    raise BackupError(
+                        f"表 {model._meta.label_lower} 的加密数据无法用当前数据密钥解密，未写备份 / "
+                        f"{model._meta.label_lower}: encrypted data does not decrypt under the data "
+                        f"keys: {exc}"
+                    ) from exc
+                counts[model._meta.label_lower] = n
+                if progress:
+                    progress(model._meta.label_lower, n)
+            span = TicketEvent.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
+            edge = partitions.horizon()
+            manifest = {
+                "format": 1,
+                "created_at": timezone.now().isoformat(),
+                "engine": connection.vendor,
+                "migrations": migration_state(),
+                "tables": counts,
+                "tickets": counts.get(Ticket._meta.label_lower, 0),
+                "rows": sum(counts.values()),
+                "plain_sha256": digest.hexdigest(),
+                # The months the restore makes partitions for first (PostgreSQL), and where an
+                # archived history starts (its events are not in the database: docs/ha.md).
+                "events_span": [span["first"].isoformat(), span["last"].isoformat()]
+                if span["first"]
+                else None,
+                "archived_before": partitions.month_of(edge).isoformat() if edge else None,
+                "key_id": key.id,
+                "key_source": ring.source,
+            }
+            writer.write(_line({"manifest": manifest}))
+            writer.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+    except BaseException:  # a failed backup leaves no file behind
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, out)  # a reader never sees half an archive under the final name
     summary = Summary(manifest, out, out.stat().st_size, _file_sha256(out))
     side = {**manifest, "archive": out.name, "archive_sha256": summary.sha256}
@@ -528,9 +540,12 @@ def restore(path: Path, *, force: bool = False, progress=None) -> Restored:
     manifest = read_manifest(path, ring)  # the whole file checks out before any write
     migrated = False
     if not connection.introspection.table_names():
-        # A database just created: its tables first, then the same checks as any other.
-        call_command("migrate", verbosity=0, interactive=False)
-        migrated = True
+        # A database just created: its tables first (when this version makes the backup's
+        # schema, so that a refusal leaves even an empty database as it was).
+        graph = MigrationLoader(None, ignore_no_migrations=True).graph
+        if sorted(f"{app}.{name}" for app, name in graph.nodes) == manifest["migrations"]:
+            call_command("migrate", verbosity=0, interactive=False)
+            migrated = True
     here = migration_state()
     if here != manifest["migrations"]:
         extra = sorted(set(here) - set(manifest["migrations"]))

@@ -223,3 +223,13 @@ def test_an_archive_needs_an_existing_directory_and_never_overwrites(filled, tmp
     with pytest.raises(CommandError, match="已存在.*exists"):
         call_command("backup", out=str(archive))
     assert archive.stat().st_size == size
+
+
+def test_a_backup_that_cannot_read_the_data_leaves_no_file(filled, tmp_path, settings):
+    from hotline import crypto
+
+    settings.DATA_KEY = "k1:" + "0f" * 32  # the same id as the rows' key, other material
+    crypto.reset()
+    with pytest.raises(CommandError, match="无法用当前数据密钥解密.*does not decrypt"):
+        call_command("backup", out=str(tmp_path / "x.bak"), stdout=io.StringIO())
+    assert list(tmp_path.iterdir()) == []
