@@ -333,14 +333,29 @@ def arrivals(*, now=None) -> int:
             user__is_active=True,
         ).values_list("unit_id", "user_id"):
             members[unit_id].add(user_id)
-        pushes = list(
-            {
-                Push(user_id, ticket_id, number, NEW)
-                for _id, ticket_id, unit_id, _at, _active, number in fresh
-                for user_id in members[unit_id]
-            }
-        )
+        pushes = {
+            Push(user_id, ticket_id, number, NEW)
+            for _id, ticket_id, unit_id, _at, _active, number in fresh
+            for user_id in members[unit_id]
+        }
         PushCursor.objects.filter(pk=cursor.pk).update(last_id=settled[-1][0])
         # Sent while the cursor is held: a crash before the commit sends them again (at least
         # once), never skips them; a second worker skips the locked cursor meanwhile.
-        return send(sorted(pushes, key=lambda p: (p.ticket_id, p.user_id)))
+        return send(_folded(_in_scope(sorted(pushes, key=lambda p: (p.ticket_id, p.user_id)))))
+
+
+def _folded(pushes: list[Push]) -> list[Push]:
+    """Past MAX_PER_USER new tickets for one user in one run (a bulk dispatch), one push that
+    says how many, with the first one's number."""
+    per_user = defaultdict(list)
+    for p in pushes:
+        per_user[p.user_id].append(p)
+    out = []
+    for user_id, mine in per_user.items():
+        if len(mine) > MAX_PER_USER:
+            out.append(
+                Push(user_id, mine[0].ticket_id, mine[0].number, f"{len(mine)} 件新工单待签收")
+            )
+        else:
+            out.extend(mine)
+    return out

@@ -126,6 +126,17 @@ def test_sent_down_and_assisting_units_hear_of_their_ticket(province, push_on):
     assert [fz_handler.read(m)["number"] for m in push_on.to(fz_handler.path)] == [u.number]
 
 
+def test_a_bulk_dispatch_makes_one_push_per_user(province, push_on):
+    handler = device(province, push_on, "gl_housing_handler")
+    webpush.arrivals()
+    tickets = [ticket_at(province, Status.DISPATCHED, lead="gl_housing") for _ in range(4)]
+
+    webpush.arrivals(now=later())
+
+    (message,) = push_on.to(handler.path)
+    assert handler.read(message) == {"number": tickets[0].number, "title": "4 件新工单待签收"}
+
+
 def test_a_push_goes_only_to_users_who_may_see_the_ticket(province, push_on):
     t = ticket_at(province, Status.DISPATCHED, lead="gl_housing")
     inside = device(province, push_on, "gl_housing_handler")
