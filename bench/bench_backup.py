@@ -13,6 +13,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import secrets
 import subprocess
 import tempfile
@@ -65,8 +66,9 @@ def main():
     print(f"engine {connection.vendor}, {tickets} tickets, {rows} rows in 125+ tables")
     print(f"archive {archive.stat().st_size / 1e6:.1f} MB (SM4-GCM, zlib)")
     print(f"backup  {took_backup:6.1f} s  {rows / took_backup:8.0f} rows/s")
-    print(f"restore {took_restore:6.1f} s  {rows / took_restore:8.0f} rows/s "
-          f"(with the chain check; process start included; migrate before it {took_migrate:.1f} s)")  # fmt: skip
+    inside = float(re.search(r"（([\d.]+) s）", done.stdout.splitlines()[-1])[1])
+    print(f"restore {inside:6.1f} s  {rows / inside:8.0f} rows/s (the command's own time, with "
+          f"every check; {took_restore:.1f} s with the process start; migrate {took_migrate:.1f} s)")  # fmt: skip
     if not args.sqlite:
         import psycopg
 
