@@ -73,24 +73,26 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "hotline.apipath.CSPMiddleware",
     "hotline.throttle.ApiRateLimitMiddleware",
     # API requests carrying U+0000, which PostgreSQL text cannot hold: 400 naming the field.
     "hotline.parsing.NulGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "hotline.apipath.SessionMiddleware",
+    "hotline.apipath.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "hotline.apipath.CsrfViewMiddleware",
+    "hotline.apipath.AuthenticationMiddleware",
+    "hotline.apipath.OTPMiddleware",
     # Idle timeout, the second factor and password expiry (hotline/identity/middleware.py).
-    "hotline.identity.middleware.SessionSecurityMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "hotline.apipath.SessionSecurityMiddleware",
+    "hotline.apipath.MessageMiddleware",
+    "hotline.apipath.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+# hotline.apipath.X is Django's (or the named library's) X, skipped for a request to /api/
+# with a bearer token: a machine's request has no session, cookie or page (hotline/apipath.py).
 
 # Transport and browser protections (Django's SecurityMiddleware, django-csp); each is checked
 # by `hotline check-security`. Secure cookies follow DEBUG unless set: a developer's plain-HTTP

@@ -19,7 +19,8 @@ PACKAGE = ROOT / "hotline"
 # import from its own layer and the ones below.
 LAYERS = [
     # The project: URLs, the root API, settings, the command line, the servers' entries.
-    {"urls", "api", "settings", "cli", "asgi", "wsgi"},
+    # apipath: the middleware list's browser parts, skipped for bearer API requests.
+    {"urls", "api", "settings", "cli", "asgi", "wsgi", "apipath"},
     # What answers requests: pages, reports, the citizen portal; Open311 (a channel beside the
     # portal), the health report, request throttling, the NUL guard and the audit of who viewed
     # what.

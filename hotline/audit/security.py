@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core import checks
+from django.utils.module_loading import import_string
 
 from hotline import crypto
 from hotline.throttle import parse_rate
@@ -35,8 +36,15 @@ def _weak_key(key: str) -> bool:
     return key == dev or len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure")
 
 
+def _installed(path: str) -> bool:
+    """The middleware `path`, or a subclass of it (hotline.apipath's skip it for bearer API
+    requests only), is in settings.MIDDLEWARE."""
+    wanted = import_string(path)
+    return any(issubclass(import_string(m), wanted) for m in settings.MIDDLEWARE)
+
+
 def _csp() -> tuple[bool, str]:
-    if "csp.middleware.CSPMiddleware" not in settings.MIDDLEWARE:
+    if not _installed("csp.middleware.CSPMiddleware"):
         return False, "未启用"
     policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
     directives = policy.get("DIRECTIVES", {})
@@ -113,10 +121,9 @@ def evaluate() -> list[Finding]:
     address_ok, address_shown = _rate("API_RATE_PER_ADDRESS")
     pw_ok, pw_shown = _passwords()
     key_ok, key_shown = _data_key()
-    otp_on = {
-        "django_otp.middleware.OTPMiddleware",
-        "hotline.identity.middleware.SessionSecurityMiddleware",
-    } <= set(settings.MIDDLEWARE)
+    otp_on = _installed("django_otp.middleware.OTPMiddleware") and _installed(
+        "hotline.identity.middleware.SessionSecurityMiddleware"
+    )
     return [
         Finding("DEBUG", "调试模式", str(debug), not debug, "生产环境设置 HOTLINE_DEBUG=false"),
         Finding(
