@@ -118,9 +118,14 @@
       htmx.ajax("GET", c.list.dataset.cascade + "?" + option.dataset.levels, { target: "#region-levels", swap: "innerHTML" });
     }
   }
+  // A list that arrives opens only in the focused field, and not after Esc: a search sent
+  // before the agent closed the list must not open it again (typing again does).
   document.addEventListener("htmx:afterSwap", function (e) {
     var c = comboParts(e.detail.target);
-    if (c && e.detail.target === c.list) comboOpen(c, document.activeElement === c.input);
+    if (c && e.detail.target === c.list) comboOpen(c, document.activeElement === c.input && !c.input.dataset.closed);
+  });
+  document.addEventListener("input", function (e) {
+    if (e.target.matches && e.target.matches(".combo [role=combobox]")) delete e.target.dataset.closed;
   });
   document.addEventListener("keydown", function (e) {
     if (!e.target.matches || !e.target.matches(".combo [role=combobox]")) return;
@@ -131,6 +136,7 @@
     if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       if (!options.length) return;
       e.preventDefault();
+      delete c.input.dataset.closed;
       comboOpen(c, true);
       var next = e.key === "ArrowDown" ? (i + 1) % options.length : (i <= 0 ? options.length - 1 : i - 1);
       comboActive(c, options[next]);
@@ -139,6 +145,7 @@
       comboTake(c, current);
     } else if (e.key === "Escape" && !c.list.hidden) {
       e.preventDefault();
+      c.input.dataset.closed = "1";
       comboOpen(c, false);
     }
   });
