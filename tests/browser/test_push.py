@@ -24,15 +24,23 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 NOTIFICATIONS = """async () => (await (await navigator.serviceWorker.ready).getNotifications())
   .map(n => ({title: n.title, body: n.body, tag: n.tag, url: n.data.url}))"""
-SHOWN = (
-    """async () => (await (await navigator.serviceWorker.ready).getNotifications()).length > 0"""
-)
 
 
 @pytest.fixture
 def push_on():
     with push_settings():
         yield
+
+
+def notifications_shown(page, seconds: float = 10) -> list[dict]:
+    """The notifications once the worker has shown one. Polled from here: the page's
+    `getNotifications()` is a promise, which `wait_for_function` does not wait for."""
+    for _ in range(int(seconds * 10)):
+        shown = page.evaluate(NOTIFICATIONS)
+        if shown:
+            return shown
+        page.wait_for_timeout(100)
+    return []
 
 
 def registration_id(page, cdp) -> str:
@@ -77,8 +85,7 @@ def test_a_push_shows_the_ticket_number_and_title_and_nothing_else(
             "data": webpush.payload(t.number, webpush.NEW),
         },
     )
-    page.wait_for_function(SHOWN)
-    shown = page.evaluate(NOTIFICATIONS)
+    shown = notifications_shown(page)
 
     assert shown == [
         {
