@@ -95,3 +95,133 @@ class PersonalDataView(models.Model):
                 for f in fields
             ]
         )  # fmt: skip
+
+
+# ---- bulk exports: approval and log (issue 18, part 3) ----------------------------------------
+
+# Rows above which an export waits for approval, where the center has set nothing.
+DEFAULT_EXPORT_THRESHOLD = 1000
+
+
+class ExportPolicy(models.Model):
+    """A center's export threshold, set by the center's administrator."""
+
+    center = models.OneToOneField(
+        "orgs.Unit", models.PROTECT, related_name="+", verbose_name="热线中心"
+    )
+    threshold = models.PositiveIntegerField("免审批导出行数上限", default=DEFAULT_EXPORT_THRESHOLD)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="修改人"
+    )
+    updated_at = models.DateTimeField("修改时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "导出审批阈值"
+
+    def __str__(self):
+        return f"{self.center} {self.threshold}"
+
+
+class ExportState(models.TextChoices):
+    PENDING = "pending", "待审批"
+    REFUSED = "refused", "已拒绝"
+    BUILDING = "building", "生成中"
+    READY = "ready", "可下载"
+    DOWNLOADED = "downloaded", "已下载（链接已失效）"
+    FAILED = "failed", "生成失败"
+
+
+class ExportRequest(models.Model):
+    """One request to export a filtered ticket list: who, which filters, how many rows, why,
+    masked or full; approved (or not needed), built in the background, downloaded once."""
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="申请人"
+    )
+    # The center whose leaders and auditors decide (the requester's own center).
+    center = models.ForeignKey(
+        "orgs.Unit", models.PROTECT, related_name="+", verbose_name="所属中心"
+    )
+    filters = models.JSONField("筛选条件", default=dict)
+    filters_label = models.CharField("筛选条件说明", max_length=300, blank=True)
+    row_count = models.PositiveIntegerField("行数")
+    reason = models.CharField("导出理由", max_length=200)
+    full = models.BooleanField("含完整个人信息", default=False)
+    threshold = models.PositiveIntegerField("申请时阈值")
+    needs_approval = models.BooleanField("须审批")
+    state = models.CharField("状态", max_length=16, choices=ExportState.choices)
+    created_at = models.DateTimeField("申请时间")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="审批人",
+        null=True, blank=True,
+    )  # fmt: skip
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    refusal = models.CharField("拒绝理由", max_length=200, blank=True)
+    done = models.PositiveIntegerField("已生成行数", default=0)
+    total = models.PositiveIntegerField("总行数", default=0)
+    file_name = models.CharField(max_length=64, blank=True)
+    # The tickets written into the file: a full export's download logs each of them.
+    ticket_ids = models.JSONField(default=list, blank=True)
+    downloaded_at = models.DateTimeField("下载时间", null=True, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "导出申请"
+        indexes = [
+            models.Index(fields=["center", "state"], name="export_center_state"),
+            models.Index(fields=["requester", "-created_at"], name="export_requester_at"),
+        ]
+
+    def __str__(self):
+        return f"导出申请 #{self.pk}"
+
+    @property
+    def busy(self) -> bool:
+        return self.state == ExportState.BUILDING
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+
+class ExportAction(models.TextChoices):
+    REQUESTED = "requested", "申请"
+    APPROVED = "approved", "批准"
+    REFUSED = "refused", "拒绝"
+    DOWNLOADED = "downloaded", "下载"
+
+
+class ExportEvent(models.Model):
+    """The append-only log of bulk exports: each request, approval, refusal and download
+    (guarded as PersonalDataView is: the model, the admin, and a PostgreSQL trigger)."""
+
+    at = models.DateTimeField("时间")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="操作人"
+    )
+    request = models.ForeignKey(
+        ExportRequest, models.PROTECT, related_name="events", verbose_name="导出申请"
+    )
+    center = models.ForeignKey(
+        "orgs.Unit", models.PROTECT, related_name="+", verbose_name="所属中心"
+    )
+    action = models.CharField("操作", max_length=16, choices=ExportAction.choices)
+    rows = models.PositiveIntegerField("行数")
+    full = models.BooleanField("含完整个人信息")
+    note = models.CharField("理由", max_length=200, blank=True)
+    address = models.GenericIPAddressField("来源地址", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "导出记录"
+        indexes = [models.Index(fields=["center", "-at"], name="exportevent_center_at")]
+
+    def __str__(self):
+        return f"#{self.request_id} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("导出记录只能追加，不能修改 / the export log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("导出记录不能删除 / the export log is append-only")

@@ -18,7 +18,7 @@ from hotline.orgs.models import Role
 from hotline.throttle import client_address
 from hotline.web.common import role_required, visible_ticket
 
-from . import services
+from . import exports, services
 from .models import PARTNER_PREFIX, PersonalField
 
 MAX_ROWS = 50_000
@@ -71,7 +71,9 @@ def _line(v) -> list[str]:
 def access_log(request):
     """个人信息访问日志: newest first, filtered by day and user."""
     rows = list(_rows(request)[:500])
-    return render(request, "audit/access_log.html", {"rows": rows, "query": request.GET})
+    events = exports.visible_events(request.user).order_by("-at", "-pk")[:200]
+    ctx = {"rows": rows, "query": request.GET, "export_events": events}
+    return render(request, "audit/access_log.html", ctx)
 
 
 @role_required(Role.SECURITY_AUDITOR)

@@ -35,7 +35,7 @@ COLUMNS = [
 ]
 
 
-def _cell(value):
+def cell(value):
     if isinstance(value, dict):  # a unit
         return value["name"]
     if hasattr(value, "astimezone"):
@@ -56,7 +56,7 @@ def rows(user, filters):
     yield [label for _, label in COLUMNS]
     for t in qs.order_by("-pk")[:MAX_ROWS].iterator(chunk_size=2000):
         out = ticket_out(user, t, now)
-        yield [_cell(out[key]) for key, _ in COLUMNS]
+        yield [cell(out[key]) for key, _ in COLUMNS]
 
 
 @stale_reads()  # an export may lag the primary by seconds (docs/ha.md)

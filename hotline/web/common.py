@@ -72,7 +72,14 @@ ROLE_LINKS: dict[str, list[tuple[str, str]]] = {
         ("web:approvals", "待审批"),
         ("evaluation:scorecards", "考评"),  # the unit's own scorecard
     ],
+    # The log of who saw citizens in full, and the bulk exports waiting for a decision.
+    Role.SECURITY_AUDITOR: [("audit:access_log", "访问日志"), ("audit:export_queue", "导出审批")],
 }
+# 数据导出 (issue 18): every role that sees tickets may ask; a leader decides for a center.
+for _role in (*ROLE_QUEUES, Role.ADMIN):
+    ROLE_LINKS.setdefault(_role, []).append(("audit:exports", "数据导出"))
+ROLE_LINKS[Role.LEADER].append(("audit:export_queue", "导出审批"))
+ROLE_LINKS[Role.ADMIN].append(("audit:export_settings", "导出阈值"))
 
 
 def active_membership(request) -> Membership | None:

@@ -56,6 +56,8 @@ PAGES = {
     "calls/wallboard/": "fz_supervisor",
     "topics/": "fz_supervisor",
     "exchange/police/": "fz_dispatcher",
+    "audit/exports/": "fz_dispatcher",
+    "audit/exports/queue/": "fz_housing_leader",
     "t/<str:number>/": "gl_housing_handler",
     "t/<str:number>/print/": "gl_housing_handler",
 }
@@ -95,6 +97,10 @@ NOT_PAGES = {
     "inbox/export.xlsx": "an Excel download",
     "audit/reveal/<str:number>/": "POST only (a form of the ticket page)",
     "audit/access-log/export/": "a download of the access log",
+    "audit/exports/<int:pk>/progress/": "fragment: an export's state and progress",
+    "audit/exports/<int:pk>/download/": "POST only (the one download of an export)",
+    "audit/exports/<int:pk>/approve/": "POST only (a form of the approvers' queue)",
+    "audit/exports/<int:pk>/refuse/": "POST only (a form of the approvers' queue)",
     "t/<str:number>/<str:action>/": "POST only",
     "t/<str:number>/files/<int:file_id>/": "a file download",
     "realtime/stream/": "the Server-Sent Events stream",
@@ -162,6 +168,10 @@ RECORD_PAGES = {
     "supervision/field-checks/<int:check_id>/": "a recorded field check",
     "topics/<int:topic_id>/": "a topic",
     "audit/access-log/": "the security auditor's page: the test province has no auditor yet",
+    "audit/exports/settings/": (
+        "a center administrator's page: the test province has none (axe runs on it in "
+        "tests/browser/test_bulk_export.py)"
+    ),
 }
 
 

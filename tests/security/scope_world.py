@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from hotline.analytics import warnings as early_warnings
 from hotline.analytics.models import EarlyWarning
+from hotline.audit.models import ExportRequest
 from hotline.calls import services as call_services
 from hotline.calls.events import store
 from hotline.calls.models import Call, CallbackItem, CallQueue, Seat
@@ -166,6 +167,15 @@ def _field_check(p, ticket):
     return check, check.photos.get(), bulletin
 
 
+def _export_request(p):
+    """福州's dispatcher asks for the whole list with citizens in full: it waits for approval."""
+    client = Client()
+    client.force_login(p.users["fz_dispatcher"])
+    response = client.post("/audit/exports/", {"reason": "月度分析报告需要", "full": "1"})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return ExportRequest.objects.get(requester=p.users["fz_dispatcher"])
+
+
 def build(p, tmp_path) -> SimpleNamespace:
     """Every kind of 福州 object a URL can name, made by the services that make them."""
     _people(p)
@@ -211,5 +221,6 @@ def build(p, tmp_path) -> SimpleNamespace:
         sample_item=_quality_item(p),
         warning=_early_warning(p),
         import_job=_import_job(p, tmp_path / "imports"),
+        export_request=_export_request(p),
         markers=[ticket.number, CITIZEN, PHONE, TITLE],
     )
