@@ -5,6 +5,8 @@ category is found by its pinyin initials and taken by a key, and no part of the 
 focus: Tab walks through the whole form and out of it, Shift+Tab walks back.
 """
 
+from urllib.parse import unquote
+
 import pytest
 
 from hotline.catalog.models import Category
@@ -146,6 +148,53 @@ def test_the_category_picker_keeps_no_focus_and_closes(province, categories, as_
     assert agent.focused() == "region_q"
     assert listbox.is_hidden()
     assert page.evaluate(FOCUS_RING)["ok"] is True
+
+
+def test_a_late_search_list_keeps_the_option_marked_with_the_arrow_key(
+    province, categories, as_role
+):
+    """The agent marks an option of the list shown while the search for what they typed last
+    is still on its way: the late list keeps the mark (by value, not place), and Enter takes it."""
+    page = intake_page(as_role)
+    held = []
+
+    def hold_refined(route):
+        # The first search answers at once; the refined one waits until the test lets it go.
+        if "物业" in unquote(route.request.url) and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/intake/categories/**", hold_refined)
+    agent = Counted(page)
+    agent.press("Alt+C")
+    agent.type("城乡")
+    listbox = page.locator("#category-list")
+    page.wait_for_function("() => document.querySelectorAll('#category-list li').length === 4")
+    settled(page)
+    agent.type(" 物业")
+    for _ in range(100):  # the 250 ms delay, then the request reaches the route
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1
+    agent.press("ArrowDown")
+    agent.press("ArrowDown")
+    marked = listbox.locator("[aria-selected=true]")
+    assert marked.get_attribute("data-value") == "城乡建设/物业管理"
+    assert marked.get_attribute("id") == "category-option-2"
+
+    held[0].continue_()
+    page.wait_for_function("() => document.querySelectorAll('#category-list li').length === 1")
+    settled(page)
+    assert listbox.is_visible()
+    assert page.eval_on_selector_all(
+        "#category-list [aria-selected=true]", "els => els.map(e => e.dataset.value)"
+    ) == ["城乡建设/物业管理"]
+    assert page.get_attribute("#category_name", "aria-activedescendant") == "category-option-1"
+    agent.press("Enter")
+    assert page.input_value("#category_name") == "城乡建设/物业管理"
+    assert listbox.is_hidden()
 
 
 def test_the_region_is_found_by_its_initials_and_sets_the_cascade(province, as_role):

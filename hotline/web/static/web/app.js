@@ -118,11 +118,28 @@
       htmx.ajax("GET", c.list.dataset.cascade + "?" + option.dataset.levels, { target: "#region-levels", swap: "innerHTML" });
     }
   }
+  // An option is known by what it sets (a unit's code, else its text), not by its place: a
+  // list that arrives late has new elements, maybe in another order.
+  function optionKey(option) { return option.dataset.code || option.dataset.value; }
+  // The option the agent marked with ↓/↑ before a late search list replaced the options.
+  var marked = new WeakMap();
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var c = comboParts(e.detail.target);
+    if (!c || e.detail.target !== c.list) return;
+    var current = c.list.querySelector("[aria-selected=true]");
+    if (current) { marked.set(c.list, optionKey(current)); } else { marked.delete(c.list); }
+  });
   // A list that arrives opens only in the focused field, and not after Esc: a search sent
-  // before the agent closed the list must not open it again (typing again does).
+  // before the agent closed the list must not open it again (typing again does). The marked
+  // option stays marked when the new list holds it, so Enter takes what the agent chose.
   document.addEventListener("htmx:afterSwap", function (e) {
     var c = comboParts(e.detail.target);
-    if (c && e.detail.target === c.list) comboOpen(c, document.activeElement === c.input && !c.input.dataset.closed);
+    if (!c || e.detail.target !== c.list) return;
+    comboOpen(c, document.activeElement === c.input && !c.input.dataset.closed);
+    var key = marked.get(c.list);
+    marked.delete(c.list);
+    var again = key && !c.list.hidden && Array.prototype.find.call(c.list.children, function (o) { return optionKey(o) === key; });
+    comboActive(c, again || null);
   });
   document.addEventListener("input", function (e) {
     if (e.target.matches && e.target.matches(".combo [role=combobox]")) delete e.target.dataset.closed;
