@@ -1,16 +1,27 @@
 """Registration at the stack's limit: the product's API registration beside the floor.
 
-    .venv/bin/python bench/bench_register_ratio.py [--duration 15] [--rounds 2]
+    .venv/bin/python bench/bench_register_ratio.py [--duration 15] [--rounds 2] [--same-caller]
 
 The floor (bench/floor/) is a bare Django + django-ninja + psycopg endpoint that inserts a
 numbered ticket, its event and its outbox row in one transaction. Both are served by gunicorn
 with 4 sync workers on fresh PostgreSQL databases and driven by wrk with 16 connections and the
 same request bodies, one after the other in alternating rounds of this one run; the ratio is
 the product's requests/s over the floor's (medians of the rounds).
+
+The bodies: by default demands as real traffic has them, from the demo's own generator
+(hotline.tickets.synthetic: 17 kinds of demand at random places in 福州's counties, estates,
+roads and figures; a different caller each, and one in 20 a caller ringing again with the
+same demand). Many are near-duplicates of each other (a handful of kinds), so the duplicate
+lookup still meets full buckets, but only a caller ringing again makes a repeat. Every request
+of a run gets a body of its own. `--same-caller` sends the earlier bodies instead (one caller,
+one text, the title numbered: every registration after the second is a repeat complaint),
+a pessimistic mix kept for comparison with the figures recorded before 2026-12-06 20:30.
 """
 
 import argparse
+import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -20,13 +31,64 @@ import threading
 import time
 import urllib.request
 
-from bench_api_register import LUA
+from bench_api_register import LUA as SAME_CALLER_LUA
 from common import BIN, ROOT, fresh_database, process_cpu_seconds, serve, setup_django
 
 FLOOR_DIR = ROOT / "bench"
 # On a machine loaded many times over, a worker's first request (the URL configuration and the
 # API's schemas) took longer than gunicorn's 30 s and the worker was killed again and again.
 SLOW_MACHINE = ["--timeout", "300"]
+
+# Each request takes the next body of the list (wrk's threads interleaved), from an offset that
+# the script moves on after each run, so that no body is sent twice to one server.
+VARIED_LUA = r"""
+local counter = 0
+local id = 0
+function setup(thread) id = id + 1; thread:set("tid", id) end
+function init(args) me = tid; token = args[1]; run = args[2]; offset = tonumber(args[3]) end
+function request()
+  local i = (offset + counter * 2 + me - 1) % #BODIES + 1
+  counter = counter + 1
+  local body = string.format(BODIES[i], run .. "-" .. me .. "-" .. counter)
+  return wrk.format("POST", "/api/v1/tickets",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
+end
+"""
+
+
+def varied_bodies(n: int, seed: int = 2026) -> list[str]:
+    """`n` JSON bodies (the external reference left as `%s` for wrk to fill): synthetic demands
+    in 福州's counties, one caller each; one in 20 repeats an earlier body's caller and text (a
+    caller ringing again: three such make a repeat complaint)."""
+    from hotline.orgs.models import Region
+    from hotline.tickets.synthetic import TEMPLATES, demand_text, person
+
+    rng = random.Random(seed)
+    counties = list(Region.objects.filter(level="county", code__startswith="3501"))
+    demands: list[dict] = []
+    for _ in range(n):
+        if len(demands) > 20 and rng.random() < 0.05:
+            demands.append(rng.choice(demands[-2000:]))
+            continue
+        template = rng.choice(TEMPLATES)
+        county = rng.choice(counties)
+        name, phone = person(rng)
+        title, content, address = demand_text(rng, template, county.name)
+        demands.append({"channel": "phone", "appeal_type": template.appeal_type,
+                        "urgency": "normal", "title": title, "content": content,
+                        "citizen_name": name, "citizen_phone": phone, "region": county.code,
+                        "address": address, "external_ref": "ratio-@REF@"})  # fmt: skip
+    out = []
+    for d in demands:
+        text = json.dumps(d, ensure_ascii=False).replace("%", "%%").replace("@REF@", "%s")
+        out.append(text)
+    return out
+
+
+def varied_lua(bodies: list[str]) -> str:
+    # Lua long brackets hold the JSON as it is (no escaping); the level is one the text lacks.
+    rows = ",\n".join(f"[==[{b}]==]" for b in bodies)
+    return f"BODIES = {{\n{rows}\n}}\n" + VARIED_LUA
 
 
 def serve_floor(url: str, port: int, workers: int):
@@ -113,10 +175,11 @@ class CpuMeter:
         return sum(1 for k in self.last if k[0] == "db")
 
 
-def wrk(script: str, port: int, key: str, run: str, seconds: int, connections: int) -> dict:
+def wrk(script: str, port: int, key: str, run: str, seconds: int, connections: int,
+        offset: int = 0) -> dict:  # fmt: skip
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script,
-         f"http://127.0.0.1:{port}", "--", key, run],
+         f"http://127.0.0.1:{port}", "--", key, run, str(offset)],
         capture_output=True, text=True,
     ).stdout  # fmt: skip
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -155,6 +218,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--bodies", type=int, default=60000, help="distinct bodies (varied mix)")
+    ap.add_argument("--same-caller", action="store_true", help="the earlier one-caller bodies")
     args = ap.parse_args()
     os.environ.update(HOTLINE_API_RATE_PER_TOKEN="off", HOTLINE_API_RATE_PER_ADDRESS="off")
     product_url = fresh_database("postgres", "hotline_bench_ratio")
@@ -175,14 +240,16 @@ def main():
     _, key = issue_token(user=User.objects.get(username="fz_agent"), name="bench")
     profile(key)
 
+    bodies = None if args.same_caller else varied_bodies(args.bodies)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA)
+        script.write(SAME_CALLER_LUA if bodies is None else varied_lua(bodies))
     product = serve(product_url, 8771, args.workers, SLOW_MACHINE)
     floor = serve_floor(floor_url, 8772, args.workers)
     results = {"product": [], "floor": []}
     try:
+        sent = {"product": 0, "floor": 0}  # bodies used so far: the next run starts after them
         for name, port in (("product", 8771), ("floor", 8772)):  # warm every worker
-            wrk(script.name, port, key, f"warm{name}", 3, 4)
+            sent[name] += wrk(script.name, port, key, f"warm{name}", 3, 4)["requests"] + 64
         servers = {
             "product": (8771, product.pid, "hotline_bench_ratio"),
             "floor": (8772, floor.pid, "hotline_bench_floor"),
@@ -190,7 +257,9 @@ def main():
         for r in range(args.rounds):
             for name, (port, master, database) in servers.items():
                 with CpuMeter(master, database) as meter:
-                    got = wrk(script.name, port, key, f"{name}{r}", args.duration, args.connections)
+                    got = wrk(script.name, port, key, f"{name}{r}", args.duration,
+                              args.connections, sent[name])  # fmt: skip
+                sent[name] += got["requests"] + 64  # + the requests in flight at the end
                 if not meter.backends_seen():
                     raise RuntimeError(f"found no database process for {name} ({database})")
                 app, db = meter.seconds("app"), meter.seconds("db")
@@ -208,7 +277,10 @@ def main():
     p = statistics.median(x["rps"] for x in results["product"])
     f = statistics.median(x["rps"] for x in results["floor"])
     print(f"gunicorn {args.workers} sync workers, wrk {args.connections} connections, "
-          f"{args.rounds} x {args.duration} s each, PostgreSQL")  # fmt: skip
+          f"{args.rounds} x {args.duration} s each, PostgreSQL, bodies: "
+          f"{'one caller (--same-caller)' if bodies is None else f'{len(bodies)} varied'}")  # fmt: skip
+    if bodies is not None and max(sent.values()) > len(bodies):
+        print(f"note: {max(sent.values())} requests for {len(bodies)} bodies: some were sent twice")
     print(f"registration {p:.1f} req/s, floor {f:.1f} req/s, ratio {p / f:.2f}")
     pc = statistics.median(x["cpu_ms"] for x in results["product"])
     fc = statistics.median(x["cpu_ms"] for x in results["floor"])
