@@ -47,20 +47,12 @@ def load(version: str, directory: Path | None = None) -> TextClassifier:
     return joblib.load((directory or store_dir()) / f"classifier-{version}.joblib")
 
 
-def next_version(directory: Path | None = None) -> str:
-    d = directory or store_dir()
-    numbers = [int(m.group(1)) for p in d.glob("classifier-v*") if (m := _VERSION.match(p.name))]
-    return f"v{max(numbers, default=0) + 1}"
-
-
 def save(model: TextClassifier, report: dict, *, make_current: bool, keep: int = 2) -> str:
     """Write a new version with its metrics; point `current.json` at it if asked."""
     d = store_dir()
-    d.mkdir(parents=True, exist_ok=True)
-    version = next_version(d)
     pointer = "current.json" if make_current else None
-    report = {**report, "version": version}
-    modelfiles.write_version(d, f"classifier-{version}", model, report, pointer=pointer)
+    # The number is claimed exclusively: two retrains at once get two versions.
+    version = modelfiles.save_new_version(d, "classifier", model, report, pointer=pointer)
     if make_current:
         reset()
     _prune(d, keep, current_version(d))

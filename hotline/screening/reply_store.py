@@ -10,7 +10,6 @@ this product wrote into its own directory.
 """
 
 import json
-import re
 import threading
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from hotline import modelfiles
 PACKAGE_DIR = Path(__file__).resolve().parent / "models_store"
 SHIPPED = PACKAGE_DIR / "reply-v1.joblib"
 POINTER = "reply-current.json"
-_VERSION = re.compile(r"^reply-v(\d+)\.(joblib|json)$")
 
 _lock = threading.Lock()
 _loaded: tuple[tuple, str, object] | None = None  # (pointer identity, version, scorer)
@@ -63,23 +61,13 @@ def active():
     return _loaded[1], _loaded[2]
 
 
-def next_version(d: Path) -> str:
-    numbers = [int(m.group(1)) for p in d.glob("reply-v*") if (m := _VERSION.match(p.name))]
-    if SHIPPED.exists():
-        numbers.append(1)  # the shipped scorer is v1 wherever the store lives
-    return f"v{max(numbers, default=0) + 1}"
-
-
 def save(scorer, figures: dict, *, deploy: bool) -> str:
-    """Write a new version with its figures; point the store at it when `deploy`."""
-    d = store_dir()
-    d.mkdir(parents=True, exist_ok=True)
-    version = next_version(d)
-    figures = {**figures, "version": version}
-    modelfiles.write_version(
-        d, f"reply-{version}", scorer, figures, pointer=POINTER if deploy else None
-    )
-    return version
+    """Write a new version with its figures; point the store at it when `deploy`. The number is
+    claimed exclusively (modelfiles.save_new_version): two retrains at once get two versions."""
+    floor = 1 if SHIPPED.exists() else 0  # the shipped scorer is v1 wherever the store lives
+    pointer = POINTER if deploy else None
+    return modelfiles.save_new_version(store_dir(), "reply", scorer, figures, pointer=pointer,
+                                       floor=floor)  # fmt: skip
 
 
 def reset() -> None:
