@@ -13,7 +13,7 @@ from hotline.tickets.models import Status
 from hotline.web.common import role_required
 
 from . import exports
-from .models import ExportRequest, ExportState
+from .models import DEFAULT_EXPORT_THRESHOLD, ExportRequest, ExportState
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -147,6 +147,6 @@ def settings_page(request):
         except HotlineError as exc:
             error, status = exc, exc.status
     rows = [(c, exports.threshold_of(c)) for c in centers]
-    ctx = {"rows": rows, "error": error, "default": exports.DEFAULT_EXPORT_THRESHOLD,
+    ctx = {"rows": rows, "error": error, "default": DEFAULT_EXPORT_THRESHOLD,
            "max": exports.MAX_THRESHOLD}  # fmt: skip
     return render(request, "audit/export_settings.html", ctx, status=status)

@@ -30,7 +30,6 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import TicketFilters
 
 from .models import (
-    DEFAULT_EXPORT_THRESHOLD,
     ExportAction,
     ExportEvent,
     ExportPolicy,
@@ -38,6 +37,8 @@ from .models import (
     ExportState,
     PersonalDataView,
     PersonalField,
+    center_of,
+    threshold_of,
 )
 from .services import MAX_REASON, MIN_REASON, REVEAL_ROLES, may_reveal
 
@@ -59,18 +60,6 @@ PROGRESS_EVERY = 500
 def export_dir() -> Path:
     """Where built files wait for their one download (settings.EXPORT_DIR, else var/exports)."""
     return Path(getattr(settings, "EXPORT_DIR", None) or Path(settings.VAR_DIR) / "exports")
-
-
-def center_of(unit: Unit) -> Unit | None:
-    """The hotline center a unit works under: itself, or the nearest center above it."""
-    while unit is not None and not unit.is_center:
-        unit = unit.parent
-    return unit
-
-
-def threshold_of(center: Unit) -> int:
-    policy = ExportPolicy.objects.filter(center=center).first()
-    return policy.threshold if policy else DEFAULT_EXPORT_THRESHOLD
 
 
 def set_threshold(*, user, center: Unit, value) -> ExportPolicy:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from hotline.orgs.scope import memberships
 from hotline.throttle import client_address
 
 
@@ -101,6 +102,26 @@ class PersonalDataView(models.Model):
 
 # Rows above which an export waits for approval, where the center has set nothing.
 DEFAULT_EXPORT_THRESHOLD = 1000
+
+
+def center_of(unit):
+    """The hotline center a unit works under: itself, or the nearest center above it."""
+    while unit is not None and not unit.is_center:
+        unit = unit.parent
+    return unit
+
+
+def threshold_of(center) -> int:
+    """The rows above which an export of `center`'s people waits for approval."""
+    policy = ExportPolicy.objects.filter(center=center).first()
+    return policy.threshold if policy else DEFAULT_EXPORT_THRESHOLD
+
+
+def direct_export_limit(user) -> int:
+    """The most rows `user` may download at once without a request (the lists' own export
+    links): the strictest threshold of the centers they work under."""
+    centers = {c.pk: c for m in memberships(user) if (c := center_of(m.unit)) is not None}
+    return min((threshold_of(c) for c in centers.values()), default=DEFAULT_EXPORT_THRESHOLD)
 
 
 class ExportPolicy(models.Model):

@@ -7,7 +7,9 @@ from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from hotline.audit.models import direct_export_limit
 from hotline.dbrouter import stale_reads
+from hotline.errors import ErrorCode, Forbidden
 from hotline.tickets.api import filter_tickets, ticket_out
 
 MAX_ROWS = 100_000  # a bigger export belongs to the reports, not to a list page
@@ -47,6 +49,20 @@ def cell(value):
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
+def refuse_over_limit(user, found) -> None:
+    """A list's own export link carries at most the user's center threshold of rows; a longer
+    export is asked for on 数据导出 and approved there (hotline/audit/exports.py)."""
+    limit = direct_export_limit(user)
+    count = len(found[: limit + 1]) if isinstance(found, list) else found[: limit + 1].count()
+    if count > limit:
+        raise Forbidden(
+            f"导出超过 {limit} 行须经审批：请在“数据导出”页面（/audit/exports/）提交导出申请",
+            f"an export of more than {limit} rows needs approval: ask on /audit/exports/",
+            field="filters",
+            code=ErrorCode.LIMIT_EXCEEDED,
+        )
+
+
 def rows(user, filters):
     """Header, then one row per ticket (newest first); citizens masked as on screen (issue 18)."""
     qs = filter_tickets(user, filters).select_related(
@@ -61,6 +77,7 @@ def rows(user, filters):
 
 @stale_reads()  # an export may lag the primary by seconds (docs/ha.md)
 def response(user, filters, fmt: str) -> HttpResponse:
+    refuse_over_limit(user, filter_tickets(user, filters))
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     if fmt == "csv":
         buffer = io.StringIO()

@@ -3,16 +3,30 @@
 from io import BytesIO
 
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+
+from hotline.errors import HotlineError
+from hotline.exchange.export import refuse_over_limit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The most rows one download carries; a longer list is narrowed with the page's filters first.
 EXPORT_LIMIT = 50_000
 # A cell that starts like a formula would run in the reader's spreadsheet (CSV/XLSX injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def over_limit(request, found) -> HttpResponse | None:
+    """A page telling the user to ask on 数据导出 when `found` exceeds their center's threshold
+    (issue 18: bulk exports need approval); None when the list may be downloaded as is."""
+    try:
+        refuse_over_limit(request.user, found)
+    except HotlineError as exc:
+        return render(request, "web/export_refused.html", {"error": exc}, status=exc.status)
+    return None
 
 
 def _safe(value):

@@ -8,7 +8,7 @@ from hotline.tickets.models import Status
 
 from . import queues
 from .common import is_htmx, role_required
-from .export import EXPORT_LIMIT, local_minute, xlsx_response
+from .export import EXPORT_LIMIT, local_minute, over_limit, xlsx_response
 from .listing import capped_count, paginate, rows_with_deadlines
 
 DUE_SOON_SCAN = 500
@@ -62,6 +62,8 @@ def export(request):
     tab = _tab(request)
     unit = request.role_memberships[0].unit
     found = _rows_of(request.user, unit, tab)
+    if refused := over_limit(request, found):
+        return refused
     found = found[:EXPORT_LIMIT]
     rows = [
         [

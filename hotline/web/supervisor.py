@@ -14,7 +14,7 @@ from hotline.tickets.models import Status
 
 from . import queues
 from .common import is_htmx, role_required
-from .export import EXPORT_LIMIT, xlsx_response
+from .export import EXPORT_LIMIT, over_limit, xlsx_response
 from .listing import capped_count, paginate, rows_with_deadlines
 
 DUE_SOON_SCAN = 2_000
@@ -94,6 +94,8 @@ def export(request):
     """The filtered list as an .xlsx file, or CSV with ?format=csv (at most EXPORT_LIMIT rows)."""
     f = _filters(request)
     found = _rows(request, f)
+    if refused := over_limit(request, found):
+        return refused
     if not isinstance(found, list):
         found = found[:EXPORT_LIMIT]
     now = timezone.now()

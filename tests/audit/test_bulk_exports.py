@@ -5,6 +5,7 @@ requester's scope, one download, and every step in the append-only logs."""
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from hotline.audit import exports
@@ -331,3 +332,31 @@ def test_the_administrator_cannot_read_the_export_log(client, world):
     _ask(client, world.users["fz_dispatcher"])
     client.force_login(world.users["fz_admin"])
     assert client.get("/audit/access-log/").status_code == 404
+
+
+def test_a_lists_own_export_above_the_threshold_is_refused_and_sent_to_ask(client, world):
+    handler, dispatcher = world.users["gl_housing_handler"], world.users["fz_dispatcher"]
+    client.force_login(handler)
+    inbox_before = client.get("/inbox/export.xlsx?tab=ack")
+    client.force_login(dispatcher)
+    api_before = client.get("/api/v1/exchange/export?format=csv")
+    for center in ("gl", "fz"):  # 鼓楼区's unit works under 鼓楼区's center
+        ExportPolicy.objects.create(center=world.units[center], threshold=1,
+                                    updated_by=world.users["fz_admin"], updated_at=timezone.now())  # fmt: skip
+
+    api_after = client.get("/api/v1/exchange/export?format=csv")
+    client.force_login(handler)
+    inbox_after = client.get("/inbox/export.xlsx?tab=ack")
+
+    assert inbox_before.status_code == api_before.status_code == 200
+    assert api_before.content.decode().count("\n") == 4  # the header and three tickets
+    assert api_after.status_code == 403
+    assert api_after.json() == {
+        "code": "limit_exceeded",
+        "field": "filters",
+        "message_zh": "导出超过 1 行须经审批：请在“数据导出”页面（/audit/exports/）提交导出申请",
+        "message_en": "an export of more than 1 rows needs approval: ask on /audit/exports/",
+    }
+    assert inbox_after.status_code == 403
+    assert "导出超过 1 行须经审批" in inbox_after.content.decode()
+    assert 'href="/audit/exports/"' in inbox_after.content.decode()
