@@ -15,13 +15,10 @@ VERDICT_LABELS = {"pass": "可发出", "warn": "建议退回", "block": "拦截"
 
 def unit_suggestion(ticket) -> dict | None:
     """The suggested lead unit for a ticket: {code, name, confidence (%), reason, others}."""
-    from hotline.routing import services as routing
+    return suggestions([ticket]).get(ticket.number)
 
-    try:
-        s = routing.suggest_for_ticket(ticket)
-    except Exception:  # advice is optional: the dispatcher can always choose by hand
-        log.exception("routing suggestion for %s failed", ticket.number)
-        return None
+
+def _unit(s) -> dict | None:
     if not s.units:
         return None
     lead = s.units[0]
@@ -44,7 +41,17 @@ def preselect(options: str, code: str) -> str:
 
 
 def suggestions(tickets) -> dict[str, dict]:
-    return {t.number: s for t in tickets if (s := unit_suggestion(t)) is not None}
+    """Each ticket's suggested lead unit by number (none where routing has no advice); the
+    texts go through the classifier in one batch."""
+    from hotline.routing import services as routing
+
+    tickets = list(tickets)
+    try:
+        found = routing.suggest_for_tickets(tickets)
+    except Exception:  # advice is optional: the dispatcher can always choose by hand
+        log.exception("routing suggestions for %s failed", [t.number for t in tickets])
+        return {}
+    return {t.number: u for t, s in zip(tickets, found, strict=True) if (u := _unit(s))}
 
 
 def _marked(text: str, sentences: set[str]) -> str:

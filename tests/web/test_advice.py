@@ -41,6 +41,35 @@ def test_the_queue_shows_each_waiting_ticket_s_suggested_unit_with_confidence(cl
     assert f'data-testid="accept-{t.number}"' in cell
 
 
+def test_a_page_of_tickets_is_classified_in_one_batch_with_the_same_advice_as_one_by_one(
+    province,
+):
+    from hotline.routing import services as routing
+
+    tickets = [
+        ticket_at(province, Status.PENDING_DISPATCH),
+        ticket_at(province, Status.PENDING_DISPATCH, title="咨询", content="请问社保卡在哪里补办"),
+        ticket_at(
+            province, Status.PENDING_DISPATCH, title="噪音", content="楼下饭店夜里排风扇很吵"
+        ),
+    ]
+    one_by_one = [
+        routing.suggest(
+            title=t.title,
+            content=t.content,
+            address=t.address,
+            default_region_id=t.center.region_id,
+            region=t.region,
+        )
+        for t in tickets
+    ]
+
+    batch = routing.suggest_for_tickets(tickets)
+
+    assert [s.as_dict() for s in batch] == [s.as_dict() for s in one_by_one]
+    assert [s.units[0]["code"] for s in batch] == [s.units[0]["code"] for s in one_by_one]
+
+
 def test_one_click_accepts_the_suggestion_and_records_that_the_advice_was_followed(
     client, province
 ):
