@@ -16,7 +16,7 @@ issue 17); fitting all the training vocabularies on the 9,943 unlabelled texts a
 
 Third pass (scripts/routing_cv.py, same 765, two shuffles; this shape 0.858): self-training on
 the 7,108 unlabelled and voted texts (confidence ≥ 0.90–0.99, weight 0.1–1; `sample_weight`
-is there for it) 0.833–0.849, also when the category-name words had to agree; logistic
+is there for it) 0.821–0.849, also when the category-name words had to agree; logistic
 regression 0.847–0.849; calibrated SVM + LR + complement NB 0.852; + jieba words 0.846–0.852;
 per-class score offsets 0.852; no class weights 0.855; title weight 0.7 / 1.4 0.848 / 0.852.
 """
