@@ -1,10 +1,14 @@
 """The duplicate index in the database: store a demand's signature and band keys, and find
 the demands sharing band keys with it, in a bounded number of index reads.
 
-On PostgreSQL registration does both in one statement (two data-modifying CTEs and the
-lookup, which does not see the rows it inserts); each key reads only its PER_KEY newest rows
-through a LATERAL subquery on the (key, created_at) index. SQLite runs the same lookup as a
-UNION ALL of per-key subqueries and inserts through the ORM.
+`find_similar` (the agent's view, hot topics): each key reads only its PER_KEY newest rows
+through a LATERAL subquery on the (key, created_at) index on PostgreSQL, a UNION ALL of
+per-key subqueries on SQLite.
+
+Registration stores the signature and keys and looks up only the same caller's earlier
+demands (the repeat check needs no other): on PostgreSQL in one statement (two
+data-modifying CTEs and the lookup, which does not see the rows it inserts) that goes to the
+server in the same round trip as the ticket's inserts; on SQLite a lookup and the ORM.
 """
 
 from datetime import UTC, datetime
@@ -22,7 +26,6 @@ PER_KEY = 50  # newest rows read per band key: bounds a lookup in a hot-topic su
 # primary key. SET LOCAL ends with the transaction (the statement's own one in autocommit).
 NO_BITMAP = "SET LOCAL enable_bitmapscan TO off; SET LOCAL enable_seqscan TO off; "
 CANDIDATES = 50
-AT_REGISTRATION = 20  # enough for the repeat check; the agent's view asks for CANDIDATES
 MIN_SIMILARITY = 0.5
 
 BAND = DuplicateBand._meta.db_table
@@ -35,35 +38,25 @@ TICKET_COLUMNS = (
 )
 
 
-def _lookup_pg(limit: int, tickets: bool = False) -> str:
-    select = (
-        "SELECT t.ticket_id, s.signature, " + TICKET_COLUMNS.format(sigs=SIGS)
-        if tickets
-        else f"SELECT t.ticket_id, s.signature FROM {SIGS} s"
-    )
+def _lookup_pg(limit: int) -> str:
     return (
         f"c AS (SELECT l.ticket_id FROM unnest(%s::bigint[]) AS q(key) CROSS JOIN LATERAL "
         f"(SELECT ticket_id FROM {BAND} WHERE key = q.key AND created_at >= %s "
         f"ORDER BY created_at DESC LIMIT {PER_KEY}) AS l), "
         f"t AS (SELECT ticket_id, COUNT(*) AS n FROM c GROUP BY ticket_id "
         f"ORDER BY n DESC, ticket_id DESC LIMIT {int(limit) + 1}) "
-        f"{select} JOIN t ON s.ticket_id = t.ticket_id"
+        f"SELECT t.ticket_id, s.signature FROM {SIGS} s JOIN t ON s.ticket_id = t.ticket_id"
     )
 
 
-def _lookup_generic(n_keys: int, limit: int, tickets: bool = False) -> str:
+def _lookup_generic(n_keys: int, limit: int) -> str:
     part = (
         f"SELECT * FROM (SELECT ticket_id FROM {BAND} WHERE key = %s AND created_at >= %s "
         f"ORDER BY created_at DESC LIMIT {PER_KEY}) AS k{{i}}"
     )
     union = " UNION ALL ".join(part.format(i=i) for i in range(n_keys))
-    select = (
-        "SELECT t.ticket_id, s.signature, " + TICKET_COLUMNS.format(sigs=SIGS)
-        if tickets
-        else f"SELECT t.ticket_id, s.signature FROM {SIGS} s"
-    )
     return (
-        f"{select} JOIN (SELECT ticket_id, COUNT(*) AS n FROM ({union}) "
+        f"SELECT t.ticket_id, s.signature FROM {SIGS} s JOIN (SELECT ticket_id, COUNT(*) AS n FROM ({union}) "
         f"AS c GROUP BY ticket_id ORDER BY n DESC, ticket_id DESC LIMIT {int(limit) + 1}) AS t "
         f"ON s.ticket_id = t.ticket_id"
     )
@@ -107,41 +100,74 @@ def find_similar(sig: Signature, keys: list[int], *, since, exclude=None, limit=
     return [(pk, similarity) for pk, similarity in _rank(sig, rows, exclude, limit)]
 
 
-def store_and_find(ticket, sig: Signature, scope: str, keys: list[int], *, since):
-    """Index a new ticket's signature and return its near-duplicates (itself excluded) as
-    (id, similarity, number, status, resolved, citizen_phone_hash, created_at, repeat case id)."""
+# The repeat check at registration needs only the same caller's earlier demands in the same
+# scope (the city): found through the caller's phone hash (an index on tickets), not through
+# the band buckets, which in a hot topic are full of other callers (PER_KEY rows a key read,
+# and ranked, for nothing). A caller's newest PER_CALLER demands in the window are compared.
+PER_CALLER = 50
+NO_SEQSCAN = "SET LOCAL enable_seqscan TO off; "  # a young tickets table looks small: see above
+
+
+def _caller_lookup(n_phones: int | None) -> str:
+    """The same caller's earlier demands with a signature in the scope, newest first: ticket
+    id, signature, then TICKET_COLUMNS' columns. `n_phones` None: one array parameter
+    (PostgreSQL); else that many placeholders."""
+    phones = "= ANY(%s)" if n_phones is None else f"IN ({', '.join(['%s'] * n_phones)})"
+    return (
+        "SELECT s.ticket_id, s.signature, " + TICKET_COLUMNS.format(sigs=SIGS) + " "
+        f"WHERE k.citizen_phone_hash {phones} AND k.created_at >= %s AND s.scope = %s "
+        f"AND k.id <> %s ORDER BY k.created_at DESC, k.id DESC LIMIT {PER_CALLER}"
+    )
+
+
+def store_and_find_statement(ticket, sig: Signature, scope: str, keys: list[int], *, since,
+                             phones: list[str]) -> tuple[str, list]:  # fmt: skip
+    """PostgreSQL: one statement that indexes a new ticket's signature and band keys and
+    returns the same caller's earlier demands in the scope (`phones`: the caller's phone
+    hashes; the lookup does not see the rows it inserts). Registration sends it in the same
+    round trip as the ticket's inserts; `rank_caller_rows` turns its rows into the result of
+    `store_and_find`. With no phone there is nothing to look up: the query returns no row."""
     at = ticket.created_at
-    if not keys:  # a text too short to have a complete band: stored, matched with nothing
-        DuplicateSignature.objects.create(
-            ticket=ticket, signature=sig.pack(), scope=scope, created_at=at
-        )
-        return []
-    if connection.vendor != "postgresql":
-        params = []
-        for k in keys:
-            params += [k, since]
-        with connection.cursor() as cursor:
-            cursor.execute(_lookup_generic(len(keys), AT_REGISTRATION, tickets=True), params)
-            # SQLite hands a raw query's datetime back naive (it is stored in UTC): made aware
-            # here, it is not read later as local time, eight hours off.
-            rows = [(*r[:6], _aware(r[6]), *r[7:]) for r in cursor.fetchall()]
-        DuplicateSignature.objects.create(
-            ticket=ticket, signature=sig.pack(), scope=scope, created_at=at
-        )
-        DuplicateBand.objects.bulk_create(
-            [DuplicateBand(ticket=ticket, key=k, created_at=at) for k in keys]
-        )
-        return _rank(sig, rows, ticket.pk, AT_REGISTRATION)
-    sql = NO_BITMAP + (
+    sql = NO_SEQSCAN + (
         f"WITH s AS (INSERT INTO {SIGS} (ticket_id, signature, scope, created_at) "
         f"VALUES (%s, %s, %s, %s)), "
         f"b AS (INSERT INTO {BAND} (ticket_id, key, created_at) "
-        f"SELECT %s, k, %s FROM unnest(%s::bigint[]) AS k), " + _lookup_pg(AT_REGISTRATION, True)
+        f"SELECT %s, k, %s FROM unnest(%s::bigint[]) AS k) " + _caller_lookup(None)
     )
-    params = [ticket.pk, sig.pack(), scope, at, ticket.pk, at, keys, keys, since]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        cursor.cursor.nextset()
-        cursor.cursor.nextset()  # the rows are the third statement's
-        rows = cursor.fetchall()
-    return _rank(sig, rows, ticket.pk, AT_REGISTRATION)
+    params = [ticket.pk, sig.pack(), scope, at, ticket.pk, at, keys, phones, since, scope]
+    return sql, [*params, ticket.pk]
+
+
+def rank_caller_rows(sig: Signature, rows, exclude) -> list[tuple]:
+    return _rank(sig, rows, exclude, PER_CALLER)
+
+
+def store_and_find(ticket, sig: Signature, scope: str, keys: list[int], *, since,
+                   phones: list[str]) -> list[tuple]:  # fmt: skip
+    """Index a new ticket's signature and return the same caller's (`phones`: the caller's
+    phone hashes) earlier demands in the scope at MIN_SIMILARITY or more, most similar first,
+    as (id, similarity, number, status, resolved, citizen_phone_hash, created_at, repeat case
+    id). Registration on PostgreSQL sends `store_and_find_statement` with its inserts instead."""
+    if connection.vendor == "postgresql":
+        sql, params = store_and_find_statement(ticket, sig, scope, keys, since=since,
+                                               phones=phones)  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.cursor.nextset()  # the rows are the second statement's
+            rows = cursor.fetchall()
+        return rank_caller_rows(sig, rows, ticket.pk)
+    rows = []
+    if phones:
+        with connection.cursor() as cursor:
+            cursor.execute(_caller_lookup(len(phones)), [*phones, since, scope, ticket.pk])
+            # SQLite hands a raw query's datetime back naive (it is stored in UTC): made aware
+            # here, it is not read later as local time, eight hours off.
+            rows = [(*r[:6], _aware(r[6]), *r[7:]) for r in cursor.fetchall()]
+    at = ticket.created_at
+    DuplicateSignature.objects.create(
+        ticket=ticket, signature=sig.pack(), scope=scope, created_at=at
+    )
+    DuplicateBand.objects.bulk_create(
+        [DuplicateBand(ticket=ticket, key=k, created_at=at) for k in keys]
+    )
+    return rank_caller_rows(sig, rows, ticket.pk)

@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hotline.catalog.models import Urgency
+from hotline.crypto import phone_hashes
 from hotline.errors import IllegalTransition, InvalidInput
 from hotline.orgs.models import Role
 
@@ -47,6 +48,7 @@ class Screened:
     scope: str
     version: int
     event_data: dict = field(default_factory=dict)
+    phones: list[str] = field(default_factory=list)  # the caller's hashes, for the repeat check
 
 
 def screen_demand(title: str, content: str) -> Result:
@@ -74,11 +76,29 @@ def screen_new(ticket, *, signature: bool = True) -> Screened:
     return screened
 
 
-def record_new(ticket, screened: Screened) -> None:
+def index_statement(ticket, screened: Screened) -> tuple[str, list] | None:
+    """PostgreSQL: the one statement of `record_new`'s duplicate half (the signature, its
+    band keys and the caller's earlier demands), for registration to send in the round trip
+    of its inserts; its rows then go to `record_new(..., indexed=rows)`. None: no signature."""
+    if screened.signature is None:
+        return None
+    since = ticket.created_at - timedelta(days=REPEAT_WINDOW_DAYS)
+    keys = duplicates.band_keys(screened.signature, screened.scope)
+    screened.phones = phone_hashes(ticket.citizen_phone)
+    return dupindex.store_and_find_statement(ticket, screened.signature, screened.scope, keys,
+                                             since=since, phones=screened.phones)  # fmt: skip
+
+
+def record_new(ticket, screened: Screened, indexed: list | None = None) -> None:
     """Inside the registration's transaction: the assessment, the red alert, the signature
-    and the repeat check. Ordinary demands cost one lookup and two inserts."""
+    and the repeat check. Ordinary demands cost one statement (`index_statement`'s, sent with
+    the ticket's inserts, whose rows are `indexed`) and no more."""
     record_risks([(ticket, screened)])
-    _index(ticket, screened.signature, screened.scope)
+    if indexed is None:
+        _index(ticket, screened.signature, screened.scope)
+    elif screened.signature is not None:
+        similar = dupindex.rank_caller_rows(screened.signature, indexed, ticket.pk)
+        _check_repeat(ticket, similar, screened.scope, screened.phones)
 
 
 def _assessment(ticket, screened: Screened) -> RiskAssessment:
@@ -132,10 +152,16 @@ def _index(ticket, signature, scope) -> None:
         return
     since = ticket.created_at - timedelta(days=REPEAT_WINDOW_DAYS)
     keys = duplicates.band_keys(signature, scope)
-    similar = dupindex.store_and_find(ticket, signature, scope, keys, since=since)
+    phones = phone_hashes(ticket.citizen_phone)
+    similar = dupindex.store_and_find(ticket, signature, scope, keys, since=since, phones=phones)
+    _check_repeat(ticket, similar, scope, phones)
+
+
+def _check_repeat(ticket, similar: list[tuple], scope: str, phones: list[str]) -> None:
+    """`similar`: the same caller's earlier demands in the scope (dupindex.store_and_find)."""
     same = [row for row in similar if row[1] >= REPEAT_SIMILARITY]
-    if len(same) >= REPEAT_TIMES - 1 and ticket.citizen_phone:
-        _repeat(ticket, same, scope)
+    if len(same) >= REPEAT_TIMES - 1 and phones:
+        _repeat(ticket, same, scope, phones)
 
 
 def _alert(ticket, kind, unit, role, message) -> None:
@@ -168,7 +194,7 @@ def _add_hit(case_id: int, ticket) -> None:
         cursor.execute(_HIT, [case_id, ticket.pk, at])
 
 
-def _repeat(ticket, similar: list[tuple], scope: str) -> None:
+def _repeat(ticket, similar: list[tuple], scope: str, phones: list[str]) -> None:
     """`similar`: (id, similarity, number, status, resolved, phone hash, created_at, case id)
     of the near-duplicates, as the duplicate lookup returned them (no further query)."""
     from hotline.tickets.models import Status, Ticket
@@ -178,7 +204,7 @@ def _repeat(ticket, similar: list[tuple], scope: str) -> None:
             (pk, number, status, resolved, phone, created_at, case_id)
             for pk, _, number, status, resolved, phone, created_at, case_id in similar
             # The same caller again: many callers about one thing are a hot topic, not a repeat.
-            if phone == ticket.citizen_phone_hash
+            if phone in phones
             and status not in (Status.MERGED, Status.INVALID)
             and not (status == Status.CLOSED and resolved)
         ),

@@ -213,3 +213,21 @@ def test_a_demand_too_short_for_a_band_is_registered(province):
 
     assert DuplicateBand.objects.filter(ticket=t).count() == 0
     assert board.similar_tickets(province.users["fz_agent"], t)["near_duplicates"] == []
+
+
+def test_a_caller_ringing_again_in_a_hot_topic_is_still_a_repeat(province):
+    # 60 other callers with the same demand fill every band bucket past the 50 newest rows a
+    # bucket lookup reads: the repeat check looks the caller up by phone, not by bucket.
+    agent = province.users["fz_agent"]
+    first, _ = lifecycle.register(by=agent, data=demand())
+    for i in range(60):
+        lifecycle.register(by=agent, data=demand(citizen_phone=f"1390000{i:04d}"))
+    lifecycle.register(by=agent, data=demand(citizen_phone="+86-138-0000-0001"))
+    assert not RepeatCase.objects.exists()  # twice is not yet a repeat
+    third, _ = lifecycle.register(by=agent, data=demand())
+
+    case = RepeatCase.objects.get()
+    assert case.first_ticket == first
+    assert case.hits.count() == 3
+    assert RiskAlert.objects.get(kind=AlertKind.REPEAT).ticket == first
+    assert third.number in board.repeat_list(agent)[0]["tickets"]

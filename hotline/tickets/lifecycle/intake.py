@@ -96,10 +96,11 @@ def resolve_at_intake(*, by, data: RegisterInput, reply: str, article: str = "")
 def _save_new(ticket: Ticket, screened, first_event) -> None:
     """The number (on PostgreSQL with the rows' ids, in one round trip of its own before the
     registration's transaction; on SQLite inside it: see registration.number_ticket), then
-    one transaction: the ticket, its first event and its outbox row (on PostgreSQL in one
-    round trip) and what screening records. The event is built once the number is known (the
-    number is hashed), and before the ticket's INSERT so that the ticket row goes in once,
-    with its chain head."""
+    one transaction: the ticket, its first event and its outbox row, with screening's
+    duplicate index and the caller's earlier demands (on PostgreSQL all in one round trip),
+    then what else screening records (a risk, a repeat: rare). The event is built once the
+    number is known (the number is hashed), and before the ticket's INSERT so that the
+    ticket row goes in once, with its chain head."""
     from hotline.screening import services as screening  # screening imports tickets
 
     own_transaction = connection.vendor == "postgresql"
@@ -111,11 +112,15 @@ def _save_new(ticket: Ticket, screened, first_event) -> None:
         if ids is None:
             fastinsert.insert(ticket)
             history.save(ticket, event)
+            screening.record_new(ticket, screened)
         else:
             event.pk = ids[0]
             event.ticket_id = ticket.pk
-            fastinsert.insert_together([ticket, event, history.build_outbox(ticket, event, ids[1])])
-        screening.record_new(ticket, screened)
+            outbox = history.build_outbox(ticket, event, ids[1])
+            rows = fastinsert.insert_together(
+                [ticket, event, outbox], then=screening.index_statement(ticket, screened)
+            )
+            screening.record_new(ticket, screened, indexed=rows if rows is not None else [])
 
 
 @transaction.atomic
