@@ -3,8 +3,9 @@
     .venv/bin/python scripts/train_reply_model.py
 
 Training data and threshold: hotline/screening/reply_training.py (the hand-labelled replies
-outside the frozen test split; threshold on five-fold out-of-fold probabilities, the highest F1
-whose precision is at least 0.85). The frozen test split is never read here;
+outside the frozen test split; threshold on five-fold out-of-fold probabilities, three
+shuffles: the highest recall whose precision is at least 0.88). The frozen test split is never
+read here; scripts/reply_cv.py compares candidate features by the same CV;
 bench/bench_screening.py scores it. `hotline retrain replies` adds the reviewers' corrections
 and deploys to the model store instead.
 """

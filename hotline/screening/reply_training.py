@@ -3,8 +3,10 @@ and the retrain (`hotline retrain replies`).
 
 Training data: the hand-labelled real replies outside the frozen test split — the `tune` rows of
 tests/data/labels/replies.csv and docs/data/reply_labels.csv (minus any id in the test split) —
-plus the reviewers' corrections. The threshold is chosen on five-fold out-of-fold probabilities:
-the highest F1 whose precision is at least 0.85. The 500 `test` rows only ever score a finished
+plus the reviewers' corrections. The threshold is chosen on five-fold out-of-fold probabilities
+(three shuffles, their thresholds averaged): the highest recall whose out-of-fold precision is at
+least 0.88 — a margin over the 0.85 goal, since a threshold set on the goal itself fell under it
+on unseen replies (docs/benchmarks.md). The 500 `test` rows only ever score a finished
 scorer, with the figures bench/bench_screening.py reports (a reply is flagged when the review's
 verdict is not "pass"); a correction whose reply text is one of them never trains.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits  # installed with scikit-learn, which needs it
 
 from hotline.text import compact, normalize
 
@@ -27,7 +30,9 @@ from .reply_model import ReplyScorer, assess
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "tests" / "data" / "labels" / "replies.csv"
 EXTRA_LABELS = ROOT / "docs" / "data" / "reply_labels.csv"
-MIN_PRECISION = 0.85
+MIN_PRECISION = 0.85  # the goal on the frozen split
+CV_PRECISION = 0.88  # what the threshold must reach out of fold: the goal plus a margin
+SHUFFLES = (0, 1, 2)
 _STARS = re.compile(r"\*{10,}")
 
 
@@ -93,23 +98,35 @@ def labelled(data_dir: Path | None = None) -> tuple[list[tuple[str, str, str]], 
     return items, np.array([gold[i] for i in sorted(gold)])
 
 
-def fit(items: list[tuple[str, str, str]], y: np.ndarray) -> ReplyScorer:
-    """A scorer on all of `items`, its threshold chosen by five-fold CV (precision >= 0.85)."""
-    oof = np.zeros(len(y))
-    for a, b in StratifiedKFold(5, shuffle=True, random_state=0).split(items, y):
-        m = ReplyScorer().fit([items[i] for i in a], y[a])
-        oof[b] = m.probability([items[i] for i in b])
-    best = (0.0, 0.5, 0.0, 0.0)
-    for t in np.linspace(0.05, 0.95, 91):
+def _threshold(oof: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """(threshold, precision, recall): the highest recall with precision >= CV_PRECISION."""
+    best = (0.5, 0.0, 0.0)
+    for t in np.linspace(0.05, 0.95, 181):
         p = oof >= t
         tp = int((p & y).sum())
         prec, rec = tp / max(int(p.sum()), 1), tp / max(int(y.sum()), 1)
-        f1 = 2 * prec * rec / max(prec + rec, 1e-9)
-        if prec >= MIN_PRECISION and f1 > best[0]:
-            best = (f1, float(t), prec, rec)
-    f1, threshold, prec, rec = best
-    scorer = ReplyScorer(threshold=round(threshold, 3)).fit(items, y)
-    scorer.cv = {"n": len(y), "send_back": int(y.sum()), "precision": round(prec, 3),
+        if prec >= CV_PRECISION and (rec, prec) > (best[2], best[1]):
+            best = (float(t), prec, rec)
+    return best
+
+
+def fit(items: list[tuple[str, str, str]], y: np.ndarray) -> ReplyScorer:
+    """A scorer on all of `items`, its threshold chosen by five-fold CV (three shuffles)."""
+    # One BLAS thread: on a loaded two-core machine the default pool made one fit take 76 s
+    # instead of 1.3 s (threads spinning against each other).
+    with threadpool_limits(1):
+        found = []
+        for seed in SHUFFLES:
+            oof = np.zeros(len(y))
+            for a, b in StratifiedKFold(5, shuffle=True, random_state=seed).split(items, y):
+                m = ReplyScorer().fit([items[i] for i in a], y[a])
+                oof[b] = m.probability([items[i] for i in b])
+            found.append(_threshold(oof, y))
+        threshold, prec, rec = (float(np.mean(v)) for v in zip(*found, strict=True))
+        scorer = ReplyScorer(threshold=round(threshold, 3)).fit(items, y)
+    f1 = 2 * prec * rec / max(prec + rec, 1e-9)
+    scorer.cv = {"n": len(y), "send_back": int(y.sum()), "shuffles": len(SHUFFLES),
+                 "min_precision": CV_PRECISION, "precision": round(prec, 3),
                  "recall": round(rec, 3), "f1": round(f1, 3)}  # fmt: skip
     return scorer
 
