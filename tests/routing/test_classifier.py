@@ -81,3 +81,27 @@ def model_from(settings):
 
     rows = tiny_examples()
     return TextClassifier().fit([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+
+
+def test_sample_weight_lets_pseudo_labels_count_for_less():
+    """Pseudo-labelled examples (scripts/routing_cv.py) train with a small weight: wrongly
+    labelled copies of a bus complaint pull its SVM score towards wages far less at weight
+    0.01 than at 1; weight 1 everywhere is the unweighted model."""
+    from hotline.routing.classifier import TextClassifier
+    from hotline.routing.textprep import title_content
+
+    bus, wages = ("公交线路", "公交车站牌损坏 公交线路调整"), ("拖欠工资", "老板拖欠工资")
+    texts = [bus] * 5 + [wages] * 5 + [bus] * 10
+    titles, contents = [t for t, _ in texts], [c for _, c in texts]
+    y = ["交通运输"] * 5 + ["劳动和社会保障"] * 15
+
+    def margin(weights):
+        model = TextClassifier().fit(titles, contents, y, sample_weight=weights)
+        scores = model.scores([title_content(*bus)])[1][0]
+        k = list(model.classes).index("交通运输")
+        return float(scores[k] - scores[1 - k])
+
+    heavy, light = margin([1.0] * 20), margin([1.0] * 10 + [0.01] * 10)
+
+    assert heavy == pytest.approx(margin(None), abs=1e-6)
+    assert light > heavy + 1.0
