@@ -78,6 +78,8 @@ MIDDLEWARE = [
     # API requests carrying U+0000, which PostgreSQL text cannot hold: 400 naming the field.
     "hotline.parsing.NulGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise (static files come compressed ahead), above what writes the page.
+    "hotline.compress.PageGZipMiddleware",
     "hotline.apipath.SessionMiddleware",
     "hotline.apipath.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
