@@ -892,3 +892,17 @@ def test_unknown_api_path_answers_in_the_error_shape(client, province):
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
     assert response.json()["message_zh"] == "接口不存在"
+
+
+def test_a_new_ticket_is_answered_as_the_schema_answers_it_again(client, province):
+    # The 201 of a new ticket is rendered without TicketOut's validation (its cost); the 200
+    # of a repeated external reference goes through it: both bodies must be the same.
+    client.force_login(province.users["fz_agent"])
+    first = post(client, "/tickets", {**DEMAND, "citizen_name": "李四", "confidential": True})
+
+    again = post(client, "/tickets", {**DEMAND, "citizen_name": "李四", "confidential": True})
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first["Content-Type"] == again["Content-Type"]
+    assert first.json() == again.json()
+    assert first.json()["created_at"].endswith("Z") and first.json()["center"]["code"]
