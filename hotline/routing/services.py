@@ -52,6 +52,15 @@ def classify_many(
     return version, model.predict_many(items)
 
 
+def category_codes(prediction, title: str | None, content: str | None) -> list[str | None]:
+    """[level 1, level 2, level 3] codes for a prediction; the deeper two only by taxonomy's rule."""
+    level1 = taxonomy.level1_codes().get(prediction.label or "")
+    if not level1:
+        return [None, None, None]
+    t, c = title_content(title, content)
+    return [level1, *taxonomy.deeper(prediction.label, prediction.confidence, t, c)]
+
+
 def suggest(
     *,
     title: str | None,
@@ -80,12 +89,8 @@ def suggest(
 def _suggestion(
     version, prediction, *, title, content, address, default_region_id, region
 ) -> Suggestion:
-    level1 = taxonomy.level1_codes().get(prediction.label or "")
-    deeper = (None, None)
-    if level1:
-        t, c = title_content(title, content)
-        deeper = taxonomy.deeper(prediction.label, prediction.confidence, t, c)
-    codes = [level1, *deeper] if level1 else [None, None, None]
+    codes = category_codes(prediction, title, content)
+    level1, deeper = codes[0], (codes[1], codes[2])
     if region is not None:
         found = {"code": region.code, "name": region.name, "words": []}
         region_id = region.id
