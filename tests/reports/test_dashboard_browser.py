@@ -39,3 +39,68 @@ def test_dashboard_draws_and_refreshes(as_role, shot, province, categories, sett
     assert page.evaluate("window.__same_page") is True  # updated in place, not reloaded
     page.wait_for_timeout(1500)  # let ECharts' update animation finish before the picture
     shot(page, "dashboard-01")
+
+
+# Everything that must stay whole on the wall screen: a box whose content is wider or taller
+# than itself is clipped (overflow hidden) or scrolls (the alerts list may, and is not here).
+FITS = """() => {
+  const doc = document.documentElement;
+  const out = [];
+  if (doc.scrollWidth > doc.clientWidth) out.push(`page width ${doc.scrollWidth} > ${doc.clientWidth}`);
+  if (doc.scrollHeight > doc.clientHeight) out.push(`page height ${doc.scrollHeight} > ${doc.clientHeight}`);
+  for (const el of document.querySelectorAll("header, h1, .meta, .kpi, .kpi span, .kpi strong, .panel, .panel h2, .chart")) {
+    const r = el.getBoundingClientRect();
+    if (el.scrollWidth > el.clientWidth + 1) out.push(`${el.className || el.tagName} clips its width`);
+    if (r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5 || r.left < 0 || r.top < 0) {
+      out.push(`${el.className || el.tagName} outside the screen`);
+    }
+  }
+  return out;
+}"""
+SIZES = """() => Object.fromEntries(["h1", ".kpi span", ".kpi strong", ".panel h2", ".alerts"].map(
+  (s) => [s, parseFloat(getComputedStyle(document.querySelector(s)).fontSize)]))"""
+
+
+@pytest.mark.parametrize("width,height", [(1920, 1080), (3840, 2160)], ids=["1080p", "4k"])
+def test_the_wall_screen_fits_and_its_text_grows_with_the_screen(
+    as_role, shot, province, categories, width, height
+):
+    from tests.browser.journeys import without_stream
+    from tests.browser.test_accessibility import violations
+
+    now = timezone.now()
+    moment = max(now - dt.timedelta(minutes=20), to_local(now).replace(hour=0, minute=1))
+    make_ticket(province, moment, channel="phone", category=categories.property)
+    page = without_stream(
+        as_role("fz_analyst", viewport={"width": width, "height": height}, bypass_csp=True)
+    )
+    page.goto(page.base + "/reports/dashboard/", timeout=60_000)
+    page.wait_for_function(
+        "() => document.getElementById('kpi-today').textContent === '1'"
+        " && document.querySelectorAll('.chart canvas').length === 4",
+        timeout=30_000,
+    )
+
+    assert page.evaluate(FITS) == []
+    sizes = page.evaluate(SIZES)
+    scale = width / 1920
+    # 16 px text at 1920 wide (the root size), twice that on a 4K screen: each size in
+    # proportion to the screen's width.
+    assert sizes == pytest.approx(
+        {
+            "h1": 26 * scale,
+            ".kpi span": 15 * scale,
+            ".kpi strong": 38 * scale,
+            ".panel h2": 16 * scale,
+            ".alerts": 14 * scale,
+        },
+        abs=0.05,
+    )
+    # The charts' labels grow as well (ECharts draws them on the canvas).
+    label = page.evaluate(
+        "() => echarts.getInstanceByDom(document.getElementById('chart-hours'))"
+        ".getOption().xAxis[0].axisLabel.fontSize"
+    )
+    assert label == round(12 * scale)
+    assert violations(page) == []
+    shot(page, f"dashboard-{width}x{height}")

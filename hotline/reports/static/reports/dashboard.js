@@ -14,9 +14,24 @@
   const picker = document.querySelector("select[data-autosubmit]");
   if (picker) picker.addEventListener("change", () => picker.form.submit());
 
+  // The charts' text grows with the page's (dashboard.css: 16 px at 1920 wide, 32 px at 4K).
+  function scale() { return parseFloat(getComputedStyle(document.documentElement).fontSize) / 16; }
   function chart(id) {
     if (!charts[id]) charts[id] = echarts.init(document.getElementById(id), null, { renderer: "canvas" });
     return charts[id];
+  }
+  function draw(id, option, opts) {
+    const k = scale();
+    const text = { fontSize: Math.round(12 * k) };
+    ["xAxis", "yAxis"].forEach((a) => {
+      if (option[a]) option[a] = { ...option[a], axisLabel: { ...option[a].axisLabel, ...text } };
+    });
+    if (option.legend) option.legend = { ...option.legend, textStyle: { ...option.legend.textStyle, ...text } };
+    if (option.grid) {
+      option.grid = Object.fromEntries(Object.entries(option.grid).map(([key, v]) => [key, v * k]));
+    }
+    (option.series || []).forEach((s) => { if (s.label) s.label = { ...s.label, ...text }; });
+    chart(id).setOption({ textStyle: text, ...option }, opts);
   }
 
   function get(panel) {
@@ -35,7 +50,7 @@
     setText("kpi-open", d.open.toLocaleString("zh-CN"));
     setText("kpi-overdue", d.overdue.toLocaleString("zh-CN"));
     const hours = Array.from({ length: 24 }, (_, h) => `${h}时`);
-    chart("chart-hours").setOption({
+    draw("chart-hours", {
       color: ["#4fd1ff", "#ffb84f", "#7ee787", "#ff7b9c", "#b79cff", "#ffd166", "#5ec2b7", "#9db4d6"],
       tooltip: { trigger: "axis" },
       legend: { textStyle: { color: "#c5d4ea" }, top: 0 },
@@ -48,7 +63,7 @@
 
   function bars(id, rows, color) {
     const shown = rows.slice().reverse();
-    chart(id).setOption({
+    draw(id, {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       grid: { left: 100, right: 40, top: 8, bottom: 20 },
       xAxis: { type: "value", minInterval: 1, ...axis },
@@ -67,7 +82,7 @@
     const rated = d.days.reduce((s, x) => s + x.rated, 0);
     const good = d.days.reduce((s, x) => s + (x.rate === null ? 0 : x.rate * x.rated / 100), 0);
     setText("kpi-satisfaction", rated ? `${(good * 100 / rated).toFixed(1)}%` : "—");
-    chart("chart-satisfaction").setOption({
+    draw("chart-satisfaction", {
       tooltip: { trigger: "axis" },
       grid: { left: 44, right: 16, top: 12, bottom: 24 },
       xAxis: { type: "category", data: d.days.map((x) => x.day.slice(5)), ...axis },
