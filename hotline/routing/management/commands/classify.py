@@ -13,8 +13,7 @@ import sys
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
-from hotline.routing import jurisdiction, recommender, services, taxonomy
-from hotline.routing.textprep import title_content
+from hotline.routing import jurisdiction, recommender, services
 
 BATCH = 256
 MAX_FIELD = 50_000
@@ -84,15 +83,11 @@ class Command(BaseCommand):
         out.flush()
 
     def _one(self, ident, f, pred) -> dict:
-        code = taxonomy.level1_codes().get(pred.label or "")
-        deeper = (None, None)
-        if code:
-            deeper = taxonomy.deeper(
-                pred.label, pred.confidence, *title_content(f["title"], f["content"])
-            )
+        codes = services.category_codes(pred, f["title"], f["content"])
+        code, deeper = codes[0], tuple(codes[1:])
         result = {
             "id": ident,
-            "category": [code, *deeper] if code else [None, None, None],
+            "category": codes,
             "confidence": pred.confidence if code else 0.0,
             "region": None,
             "units": [],
