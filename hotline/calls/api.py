@@ -59,12 +59,23 @@ def cti_events(request: HttpRequest):
     refused request changes nothing and is counted. Idempotent by (platform, event_id)."""
     code = request.headers.get(cti.PLATFORM_HEADER, "")
     try:
-        platform, signature = cti.authenticate(request)
-        batch, raw = cti.parse(request.body)
-        return events.ingest(platform=platform, events=batch, raw=raw, signature=signature)
+        try:
+            return _ingest(request, fresh=False)
+        except cti.PlatformChanged:
+            # The worker's copy of the platform was out of date (disabled, new secret, moved):
+            # nothing was written; the request is judged again from the platform's row.
+            return _ingest(request, fresh=True)
     except (cti.Refused, cti.Malformed) as exc:
         cti.count_refusal(code, exc.reason)
         raise
+
+
+def _ingest(request: HttpRequest, *, fresh: bool) -> dict:
+    platform, signature, kept = cti.authenticate(request, fresh=fresh)
+    batch, raw = cti.parse(request.body)
+    return events.ingest(
+        platform=platform, events=batch, raw=raw, signature=signature, confirm=kept
+    )
 
 
 # ---- the agent's seat and state ----------------------------------------------------------

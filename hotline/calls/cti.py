@@ -6,9 +6,19 @@ A code that names no platform is counted under one key, UNKNOWN_KEY: anyone can 
 header, and a row per invented code would let them grow the table without bound.
 The signature is `exchange.signing`'s (HMAC-SHA256 over "{timestamp}.{body}"); replays within
 the freshness window are caught by the SeenSignature row the intake inserts in its transaction.
+
+Platforms are kept per worker process (`_platforms`, by code): at thousands of events a second
+the look-up was a statement and a model instance in every request. The copy is never trusted
+alone: the intake stores the request's signature only if the platform's row still has the
+secret, center and active flag the copy was checked with (events.ingest), so a platform
+disabled or given a new secret — in the admin of any worker — is refused by the very next
+request in every worker. When the row differs the request is checked again from the row
+(`PlatformChanged`, api.py). A copy older than PLATFORM_TTL_SECONDS is read again, for what
+the check does not cover (the center's place in the tree).
 """
 
 import json
+import time
 
 from django.db.models import F
 from django.utils import timezone
@@ -22,6 +32,11 @@ from .schemas import BatchIn, EventIn
 
 PLATFORM_HEADER = "X-Hotline-Platform"
 UNKNOWN_KEY = "（未知平台）"
+PLATFORM_TTL_SECONDS = 60.0
+
+# code -> (read at, monotonic seconds; the platform with its center). Known codes only: a
+# code that names no platform is read every time, so invented codes cannot grow it.
+_platforms: dict[str, tuple[float, CallPlatform]] = {}
 
 
 class Refused(HotlineError):
@@ -33,6 +48,30 @@ class Refused(HotlineError):
     def __init__(self, reason: str, zh: str, en: str, *, field: str | None = None):
         super().__init__(zh, en, field=field)
         self.reason = reason
+
+
+class PlatformChanged(Exception):
+    """The kept copy of the platform no longer matches its row: check the request again."""
+
+
+def forget_platforms() -> None:
+    """Drop this process's copies (tests; the intake does it itself when a row changed)."""
+    _platforms.clear()
+
+
+def _platform(code: str, *, fresh: bool) -> tuple[CallPlatform | None, bool]:
+    """The active platform `code` and whether it is the kept copy."""
+    kept = None if fresh else _platforms.get(code)
+    if kept is not None and time.monotonic() - kept[0] < PLATFORM_TTL_SECONDS:
+        return kept[1], True
+    platform = (
+        CallPlatform.objects.select_related("center").filter(code=code, is_active=True).first()
+    )
+    if platform is None:
+        _platforms.pop(code, None)
+    else:
+        _platforms[code] = (time.monotonic(), platform)
+    return platform, False
 
 
 class Malformed(HotlineError):
@@ -63,8 +102,12 @@ def count_refusal(platform_code: str, reason: str) -> None:
             )
 
 
-def authenticate(request, now: float | None = None) -> tuple[CallPlatform, str]:
-    """The platform that signed `request` and the signature; raises Refused otherwise."""
+def authenticate(
+    request, now: float | None = None, *, fresh: bool = False
+) -> tuple[CallPlatform, str, bool]:
+    """The platform that signed `request`, the signature, and whether the platform is this
+    process's kept copy (to be confirmed by the intake); raises Refused otherwise. `fresh`
+    reads the platform's row."""
     code = request.headers.get(PLATFORM_HEADER, "")
     timestamp = request.headers.get(signing.TIMESTAMP_HEADER)
     signature = (request.headers.get(signing.SIGNATURE_HEADER) or "").strip().lower()
@@ -75,9 +118,7 @@ def authenticate(request, now: float | None = None) -> tuple[CallPlatform, str]:
             "platform, timestamp and signature headers are required",
             field=signing.SIGNATURE_HEADER,
         )
-    platform = (
-        CallPlatform.objects.select_related("center").filter(code=code, is_active=True).first()
-    )
+    platform, kept = _platform(code, fresh=fresh)
     if platform is None:
         raise Refused(
             RejectReason.UNKNOWN_PLATFORM,
@@ -88,6 +129,9 @@ def authenticate(request, now: float | None = None) -> tuple[CallPlatform, str]:
     try:
         signing.check(platform.secret, timestamp, signature, request.body, now=now)
     except signing.SignatureRefused as exc:
+        if kept and exc.field == signing.SIGNATURE_HEADER:
+            # Signed, perhaps, with a secret newer than the copy: ask the row.
+            return authenticate(request, now, fresh=True)
         reason = (
             RejectReason.BAD_SIGNATURE
             if exc.field == signing.SIGNATURE_HEADER
@@ -96,7 +140,7 @@ def authenticate(request, now: float | None = None) -> tuple[CallPlatform, str]:
         raise Refused(reason, exc.message_zh, exc.message_en, field=exc.field) from None
     # A replay is refused by the intake's insert of the signature (events.ingest), in the
     # request's transaction: a look-up here first would be one more statement per request.
-    return platform, signature
+    return platform, signature, kept
 
 
 def replayed() -> Refused:
@@ -131,4 +175,13 @@ def parse(body: bytes) -> tuple[list[EventIn], list[dict]]:
     return batch.events, raw
 
 
-__all__ = ["EventIn", "Malformed", "Refused", "authenticate", "count_refusal", "parse"]
+__all__ = [
+    "EventIn",
+    "Malformed",
+    "PlatformChanged",
+    "Refused",
+    "authenticate",
+    "count_refusal",
+    "forget_platforms",
+    "parse",
+]

@@ -141,15 +141,20 @@ def _upsert(model, keys: list[str], rows: dict) -> None:
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     cols = keys + MEASURES
-    one = "(" + ", ".join(["%s"] * len(cols)) + ")"
-    params = []
-    for key, values in items:
-        params.extend(key)
-        params.extend(values)
+    lines = [[*key, *values] for key, values in items]
+    if connection.vendor == "postgresql":
+        # One array a column: the same text whatever the number of rows, so psycopg prepares
+        # it once per connection (sql.py). The arrays keep the key order.
+        types = ["date" if c == "day" else "bigint" for c in cols]
+        source = f"SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in types)})"
+        params = [list(column) for column in zip(*lines, strict=True)]
+    else:
+        one = "(" + ", ".join(["%s"] * len(cols)) + ")"
+        source = f"VALUES {', '.join([one] * len(lines))}"
+        params = [v for line in lines for v in line]
     adds = ", ".join(f"{qn(m)} = {table}.{qn(m)} + EXCLUDED.{qn(m)}" for m in MEASURES)
     sql = (
-        f"INSERT INTO {table} ({', '.join(qn(c) for c in cols)}) "
-        f"VALUES {', '.join([one] * len(items))} "
+        f"INSERT INTO {table} ({', '.join(qn(c) for c in cols)}) {source} "
         f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET {adds}"
     )
     with bound_cursor() as cursor:

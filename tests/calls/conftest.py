@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from hotline.calls import push, services
+from hotline.calls import cti, push, services
 from hotline.calls.models import CallQueue, Seat
 from hotline.exchange import signing
 
@@ -23,6 +23,7 @@ def at(seconds: float) -> str:
 def _fresh_topics():
     # Center and call ids are reused between tests on SQLite; the caches must not carry over.
     push._topics.clear()
+    cti.forget_platforms()
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ import time
 import pytest
 from django.utils import timezone
 
+from hotline.calls import cti
 from hotline.calls import events as intake
 from hotline.calls.cti import UNKNOWN_KEY
-from hotline.calls.models import Call, CallEvent, RejectedRequest, SeenSignature
+from hotline.calls.models import Call, CallEvent, CallPlatform, RejectedRequest, SeenSignature
 
 from .conftest import answered_call, offered, sign_headers
 
@@ -86,6 +87,7 @@ def test_a_replayed_request_is_refused_and_counted(post, phone):
     body = json.dumps({"events": answered_call("c4")}).encode()
     headers = sign_headers(phone.platform.code, phone.secret, body)
     assert post(None, body=body, headers=headers).status_code == 200
+    assert phone.platform.code in cti._platforms  # the replay meets the worker's kept copy
 
     again = post(None, body=body, headers=headers)
 
@@ -209,3 +211,35 @@ def test_a_batch_replayed_after_a_refusal_is_still_refused_and_old_signatures_go
     assert post(answered_call("c11")).status_code == 200
     assert SeenSignature.objects.count() == 1
     assert CallEvent.objects.count() == 8
+
+
+# Each worker keeps its platforms (cti._platforms). Another worker's admin changes the row
+# behind that copy: `.update()` here, so the copy of this process is not told.
+
+
+def test_a_platform_disabled_behind_the_kept_copy_is_refused_at_the_next_request(post, phone):
+    # given a worker that has the platform in hand from an accepted request
+    assert post(answered_call("k1")).status_code == 200
+    assert phone.platform.code in cti._platforms
+    # when the platform is disabled elsewhere
+    CallPlatform.objects.filter(pk=phone.platform.pk).update(is_active=False)
+    response = post(answered_call("k2"))
+    # then the next request is refused as from an unknown platform, and nothing is stored
+    assert response.status_code == 401
+    assert rejected() == {("fzcti", "unknown_platform"): 1}
+    assert not Call.objects.filter(platform_call_id="k2").exists()
+    assert SeenSignature.objects.count() == 1
+    assert phone.platform.code not in cti._platforms
+
+
+def test_a_secret_rotated_behind_the_kept_copy_refuses_the_old_and_takes_the_new(post, phone):
+    # given a worker that has the platform (and its secret) in hand
+    assert post(answered_call("k3")).status_code == 200
+    # when the secret is rotated elsewhere
+    CallPlatform.objects.filter(pk=phone.platform.pk).update(secret="the-new-secret")
+    old = post(answered_call("k4"))
+    new = post(answered_call("k5"), secret="the-new-secret")
+    # then a request signed with the old secret is refused, one with the new accepted
+    assert (old.status_code, new.status_code) == (401, 200)
+    assert rejected() == {("fzcti", "bad_signature"): 1}
+    assert set(Call.objects.values_list("platform_call_id", flat=True)) == {"k3", "k5"}
