@@ -20,7 +20,8 @@ PACKAGE = ROOT / "hotline"
 LAYERS = [
     # The project: URLs, the root API, settings, the command line, the servers' entries.
     # apipath: the middleware list's browser parts, skipped for bearer API requests.
-    {"urls", "api", "settings", "cli", "asgi", "wsgi", "apipath"},
+    # compress: the middleware that gzips pages and htmx fragments.
+    {"urls", "api", "settings", "cli", "asgi", "wsgi", "apipath", "compress"},
     # What answers requests: pages, reports, the citizen portal; Open311 (a channel beside the
     # portal), the health report, request throttling, the NUL guard and the audit of who viewed
     # what.
