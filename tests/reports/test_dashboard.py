@@ -114,7 +114,7 @@ def test_dashboard_page(client, province):
     r = client.get("/reports/dashboard/")
     text = r.content.decode()
     assert r.status_code == 200
-    assert "vendor/echarts/echarts.min.js" in text and 'data-region="350100"' in text
+    assert "vendor/echarts/echarts.common.min.js" in text and 'data-region="350100"' in text
     assert client.get("/reports/dashboard/?region=350200").status_code == 404
 
 
