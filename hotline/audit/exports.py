@@ -10,7 +10,9 @@ also writes one access-log row (PersonalDataView) per ticket and field it expose
 """
 
 import logging
+import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -55,6 +57,8 @@ FULL_FIELDS = (PersonalField.NAME, PersonalField.PHONE)
 FILTER_LABELS = {"status": "状态", "region": "区划代码", "created_from": "受理日期起",
                  "created_to": "受理日期止", "q": "关键词"}  # fmt: skip
 PROGRESS_EVERY = 500
+# A built file waits this long for its one download, then it is deleted (settings.EXPORT_KEEP_HOURS).
+KEEP_HOURS = 72
 
 
 def export_dir() -> Path:
@@ -264,6 +268,34 @@ def build(pk: int) -> ExportRequest:
 @task()
 def build_task(pk: int) -> None:
     build(pk)
+
+
+def purge_expired(now: float | None = None) -> int:
+    """The worker's hourly job: a file of citizens' data must not wait on disk forever. A built
+    file not downloaded within KEEP_HOURS is deleted and its request marked expired; so is a
+    file that no request waits for (a build that died after writing). Returns files deleted."""
+    now = time.time() if now is None else now
+    keep = timedelta(hours=getattr(settings, "EXPORT_KEEP_HOURS", KEEP_HOURS)).total_seconds()
+    folder = export_dir()
+    if not folder.is_dir():
+        return 0
+    waiting = dict(
+        ExportRequest.objects.filter(state=ExportState.READY).values_list("file_name", "pk")
+    )
+    deleted = 0
+    for path in folder.glob("*.xlsx"):
+        try:
+            if now - path.stat().st_mtime < keep:
+                continue
+            path.unlink()
+        except FileNotFoundError:  # downloaded meanwhile: the download unlinks it
+            continue
+        deleted += 1
+        if path.name in waiting:
+            ExportRequest.objects.filter(pk=waiting[path.name], state=ExportState.READY).update(
+                state=ExportState.EXPIRED, message="超过保留期限未下载，文件已删除"
+            )
+    return deleted
 
 
 def download(*, user, pk: int, address=None):

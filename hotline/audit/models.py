@@ -150,6 +150,7 @@ class ExportState(models.TextChoices):
     READY = "ready", "可下载"
     DOWNLOADED = "downloaded", "已下载（链接已失效）"
     FAILED = "failed", "生成失败"
+    EXPIRED = "expired", "已过期（文件已删除）"
 
 
 class ExportRequest(models.Model):

@@ -360,3 +360,35 @@ def test_a_lists_own_export_above_the_threshold_is_refused_and_sent_to_ask(clien
     assert inbox_after.status_code == 403
     assert "导出超过 1 行须经审批" in inbox_after.content.decode()
     assert 'href="/audit/exports/"' in inbox_after.content.decode()
+
+
+def test_a_file_not_downloaded_in_time_is_deleted_and_its_request_expires(
+    client, world, export_dir
+):
+    agent = world.users["fz_dispatcher"]
+    _ask(client, agent)
+    req = _last(agent)
+    exports.build_task.call(req.pk)
+    req.refresh_from_db()
+    built = export_dir / req.file_name
+    stray = export_dir / "0123456789abcdef0123456789abcdef.xlsx"  # a build that died after writing
+    stray.write_bytes(b"x")
+    hours = exports.KEEP_HOURS * 3600
+
+    kept = exports.purge_expired(now=built.stat().st_mtime + hours - 60)
+    req.refresh_from_db()
+    assert (kept, req.state, built.exists(), stray.exists()) == (0, ExportState.READY, True, True)
+
+    deleted = exports.purge_expired(now=built.stat().st_mtime + hours + 60)
+    req.refresh_from_db()
+    assert deleted == 2 and list(export_dir.iterdir()) == []
+    assert req.state == ExportState.EXPIRED and "已删除" in req.message
+    response = _download(client, agent, req)
+    assert response.status_code == 409 and "不能下载" in response.content.decode()
+
+
+def test_the_purge_is_one_of_the_workers_jobs():
+    from hotline.supervision.schedule import declared, resolve
+
+    (job,) = [j for j in declared() if j.target == "hotline.audit.exports.purge_expired"]
+    assert resolve(job) is not None and job.every == 3600
