@@ -1,11 +1,18 @@
 """The reply labels kept in the repository, and the lexicon admin."""
 
 import csv
+import re
 from pathlib import Path
+
+import pytest
+from django.conf import settings
 
 from hotline.screening.models import LexiconTerm, LexiconVersion
 
 LABELS = Path(__file__).resolve().parents[2] / "docs" / "data" / "reply_labels.csv"
+FROZEN = Path(__file__).resolve().parents[1] / "data" / "labels" / "replies.csv"
+CATEGORIES = {"none", "perfunctory", "irrelevant", "buck_passing", "missing_points", "error",
+              "privacy", "tone", "defective"}  # fmt: skip
 
 
 def test_reply_labels_are_well_formed():
@@ -14,9 +21,44 @@ def test_reply_labels_are_well_formed():
 
     assert len(rows) >= 200
     assert {r["label"] for r in rows} == {"ok", "send_back"}
-    assert {r["sample"] for r in rows} == {"random", "short", "holdout"}
+    samples = {r["sample"] for r in rows}
+    assert {"random", "short", "holdout"} <= samples
+    assert all(s in {"random", "short", "holdout"} or re.fullmatch(r"pool-\d+", s) for s in samples)
     assert len({r["id"] for r in rows}) == len(rows)
     assert all(r["reason"].strip() for r in rows)
+    # the pool batches (docs/labelling-replies.md §5) name the guide's category, the first ones none
+    pool = [r for r in rows if r["sample"].startswith("pool-")]
+    assert all(r["category"] in CATEGORIES for r in pool)
+    assert all((r["label"] == "ok") == (r["category"] == "none") for r in pool)
+    assert all(not r["category"] for r in rows if not r["sample"].startswith("pool-"))
+
+
+def test_no_pool_label_is_in_the_frozen_test_split():
+    """The early samples predate the split (57 of their ids are test ids, which training skips);
+    the pool batches are drawn outside it and must stay so."""
+    with LABELS.open(encoding="utf-8") as f:
+        pool = {r["id"] for r in csv.DictReader(f) if r["sample"].startswith("pool-")}
+    with FROZEN.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    test = {r["id"] for r in rows if r["split"] == "test"}
+
+    assert len(test) == 500
+    assert pool and not pool & test
+    assert not pool & {r["id"] for r in rows}  # nor a tune id labelled twice
+
+
+@pytest.mark.skipif(
+    not (Path(settings.DATA_DIR) / "replies.csv").exists(),
+    reason="the real data (HOTLINE_DATA_DIR) is not on this machine",
+)
+def test_no_pool_reply_repeats_a_frozen_reply_text():
+    from hotline.screening import reply_training
+
+    rows = reply_training.replies()
+    with LABELS.open(encoding="utf-8") as f:
+        pool = [r["id"] for r in csv.DictReader(f) if r["sample"].startswith("pool-")]
+
+    assert not [i for i in pool if reply_training.is_frozen(rows[i]["reply"])]
 
 
 def test_admin_edit_is_a_new_version_that_screening_uses(client, province):
