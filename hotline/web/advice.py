@@ -64,9 +64,21 @@ def _marked(text: str, sentences: set[str]) -> str:
 
 def reply_review(ticket) -> dict | None:
     """The latest automatic review of the ticket's reply, ready for the reviewer's page."""
+    return reply_reviews([ticket])[ticket.pk]
+
+
+def reply_reviews(tickets) -> dict:
+    """The latest automatic review of each ticket's reply, in one query for a queue's page."""
     from hotline.screening.models import ReplyReview
 
-    review = ReplyReview.objects.filter(ticket=ticket).order_by("-id").first()
+    latest = {}
+    by_id = {t.pk: t for t in tickets}
+    for review in ReplyReview.objects.filter(ticket__in=list(by_id)).order_by("-id"):
+        latest.setdefault(review.ticket_id, review)
+    return {pk: _shown(t, latest.get(pk)) for pk, t in by_id.items()}
+
+
+def _shown(ticket, review) -> dict | None:
     if review is None:
         return None
     reasons = [r for r in review.reasons if r.get("severity") != "hint"]

@@ -17,8 +17,9 @@ def queue(request):
     qs = queues.review_queue(request.user, request.role_memberships).order_by("replied_at")
     page = paginate(qs, request.GET.get("page", 1))
     rows = list(page.object_list)
+    auto = advice.reply_reviews(rows)  # the automatic review beside each reply
     for t in rows:
-        t.auto = advice.reply_review(t)  # the automatic review beside the reply
+        t.auto = auto[t.pk]
     return render(request, "web/review.html", {"page": page, "rows": rows})
 
 

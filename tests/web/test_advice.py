@@ -2,6 +2,8 @@
 dispatch queue, accepted in one click or in bulk; the automatic review on the review page."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from hotline.routing import jurisdiction, recommender
 from hotline.routing.models import DispatchDecision
@@ -140,6 +142,34 @@ def test_the_review_page_shows_the_verdict_scores_and_the_flagged_sentence(clien
     assert "只称已转办或交办，没有办理结果：<q>您反映的问题已转交相关部门调查处理。</q>" in html
     assert '<mark data-testid="flagged">您反映的问题已转交相关部门调查处理。</mark>' in html
     assert '<span class="badge" data-testid="score">可解释性 0</span>' in html
+
+
+def _replied(province, body):
+    t = ticket_at(province, Status.IN_PROGRESS)
+    lifecycle.reply(ticket=t, by=_handler(province, "gl_housing"), body=body)
+    return t
+
+
+def _review_page_queries(client, province):
+    reviewer = as_user(client, province, "fz_reviewer")
+    reviewer.get("/review/")  # the session's first request reads more (sign-in checks)
+    with CaptureQueriesContext(connection) as queries:
+        html = text(reviewer.get("/review/"))
+    return html, len(queries)
+
+
+def test_the_review_page_reads_the_automatic_reviews_in_one_query(client, province):
+    good = "经现场核查，物业已于3月5日更换电梯控制板，电梯已恢复运行，并承诺每月检修一次。"
+    _replied(province, TRANSFER_ONLY)
+    _, few = _review_page_queries(client, province)
+    for _ in range(4):
+        _replied(province, good)
+
+    html, many = _review_page_queries(client, province)
+
+    assert html.count('data-testid="auto-verdict"') == 5
+    assert html.count('<span data-testid="auto-verdict">建议退回</span>') == 1
+    assert many == few  # not one query per card
 
 
 def test_the_routing_admin_page_shows_each_center_s_acceptance_rate(client, province):
