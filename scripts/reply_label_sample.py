@@ -7,7 +7,7 @@ in the pool or in the labels are dropped too (boilerplate adds nothing). Shuffle
 drawn before any product output was looked at. The frozen test split is never printed.
 
     .venv/bin/python scripts/reply_label_sample.py              ids in labelling order
-    .venv/bin/python scripts/reply_label_sample.py --show 0 50  demand and reply of the first 50
+    .venv/bin/python scripts/reply_label_sample.py --next 50    the next 50 not yet labelled
 """
 
 import os
@@ -31,7 +31,10 @@ def pool() -> list[dict]:
 
     rows = rt.replies()
     test = rt._test_ids()
-    labelled = {r["id"] for r in rt._read(rt.LABELS)} | {r["id"] for r in rt._read(rt.EXTRA_LABELS)}
+    # the labels that existed before the pool batches: the pool (and its order) must not change
+    # as batches are added, so the pool-N rows are not taken out here (--next skips them)
+    extra = [r for r in rt._read(rt.EXTRA_LABELS) if not r["sample"].startswith("pool-")]
+    labelled = {r["id"] for r in rt._read(rt.LABELS)} | {r["id"] for r in extra}
 
     def demand(r):
         return compact(normalize(r["title"] + r["content"]))
@@ -69,9 +72,12 @@ def show(r: dict) -> str:
 
 if __name__ == "__main__":
     items = pool()
-    if sys.argv[1:2] == ["--show"]:
-        start, n = int(sys.argv[2]), int(sys.argv[3])
-        print("\n".join(show(r) for r in items[start : start + n]))
+    if sys.argv[1:2] == ["--next"]:
+        from hotline.screening import reply_training as rt
+
+        done = {r["id"] for r in rt._read(rt.EXTRA_LABELS)}
+        todo = [r for r in items if r["id"] not in done][: int(sys.argv[2])]
+        print("\n".join(show(r) for r in todo))
     else:
         print(f"# {len(items)} replies in the pool", file=sys.stderr)
         for r in items:
