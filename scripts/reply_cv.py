@@ -1,6 +1,8 @@
-"""Five-fold CV of reply-scorer candidates on the 719 training replies (never the frozen split).
+"""Five-fold CV of reply-scorer candidates on the training replies (never the frozen split).
 
     .venv/bin/python scripts/reply_cv.py [NAME ...]     (no name: every candidate)
+    .venv/bin/python scripts/reply_cv.py --by-sample [NAME]   one candidate (default the shipped
+        words-c30) by label sample and, for the pool batches, by category
 
 Each candidate is refitted per fold; the whole review is replayed on the held-out fold (the
 rules' blocks stay flagged, the "done" guard unflags). Printed per candidate, mean of three
@@ -122,6 +124,8 @@ def main(names):
         return found
 
     print(f"{len(y)} training replies, {int(y.sum())} send back")
+    if names[:1] == ["--by-sample"]:
+        return by_sample(names[1] if names[1:] else "words-c30", fold, block, done, y)
     for name in names or CANDIDATES:
         start, rows = time.time(), []
         for seed in (0, 1, 2):
@@ -134,6 +138,40 @@ def main(names):
         ap, r85, r88, t88 = np.mean(rows, axis=0)
         print(f"{name:22s} AP {ap:.3f}  recall at P>=0.85 {r85:.3f}  at P>=0.88 {r88:.3f} "
               f"(threshold {t88:.2f})  {time.time() - start:.0f} s", flush=True)  # fmt: skip
+
+
+def by_sample(name, fold, block, done, y):
+    """Out-of-fold figures of one candidate per label sample (seed 0, its P >= 0.88 threshold)."""
+    import numpy as np
+    from sklearn.metrics import average_precision_score
+    from sklearn.model_selection import StratifiedKFold
+    from threadpoolctl import threadpool_limits
+
+    from hotline.screening import reply_training
+
+    src = reply_training.sources()
+    p = np.zeros(len(y))
+    with threadpool_limits(1):
+        for a, b in StratifiedKFold(5, shuffle=True, random_state=0).split(src, y):
+            p[b] = fold(CANDIDATES[name], a, b)
+    ts = [t for t in np.linspace(0.05, 0.95, 181) if _prec(block | ((p >= t) & ~done), y) >= 0.88]
+    t = min(ts) if ts else 0.95
+    flag = block | ((p >= t) & ~done)
+    sample = np.array([s if not s.startswith("pool-") else "pool" for s, _ in src])
+    print(f"{name}, threshold {t:.2f}")
+    for g in ("tune", "random", "short", "holdout", "pool"):
+        m = sample == g
+        tp = int((flag & y & m).sum())
+        print(f"  {g:8s} n {int(m.sum()):4d}  send back {int(y[m].sum()):3d}  "
+              f"AP {average_precision_score(y[m], p[m]):.3f}  precision {_prec(flag[m], y[m]):.3f}  "
+              f"recall {tp / max(int(y[m].sum()), 1):.3f}")  # fmt: skip
+    for c in sorted({c for s, c in src if s.startswith("pool-") and c != "none"}):
+        m = np.array([s.startswith("pool-") and k == c for s, k in src])
+        print(f"  pool {c:15s} caught {int((flag & m).sum())} of {int(m.sum())}")
+
+
+def _prec(flag, y):
+    return int((flag & y).sum()) / max(int(flag.sum()), 1)
 
 
 if __name__ == "__main__":

@@ -85,17 +85,30 @@ def is_frozen(reply: str, data_dir: Path | None = None) -> bool:
     return text_key(reply) in _frozen_keys(str(path))
 
 
+def _gold() -> dict[str, tuple[bool, str, str]]:
+    """Training label by id: (send back?, sample, category); the `tune` rows, then the extra file's
+    rows outside the frozen split (its `pool-N` batches name a category, the older rows none)."""
+    test = _test_ids()
+    gold = {r["id"]: (r["verdict"] == "send_back", "tune", r["category"]) for r in _read(LABELS)
+            if r["split"] == "tune"}  # fmt: skip
+    for r in _read(EXTRA_LABELS):
+        if r["id"] not in test and r["id"] not in gold:
+            gold[r["id"]] = (r["label"] == "send_back", r["sample"], r.get("category") or "")
+    return gold
+
+
+def sources() -> list[tuple[str, str]]:
+    """(sample, category) of each training reply, in the order `labelled` returns them."""
+    gold = _gold()
+    return [gold[i][1:] for i in sorted(gold)]
+
+
 def labelled(data_dir: Path | None = None) -> tuple[list[tuple[str, str, str]], np.ndarray]:
     """The hand-labelled replies outside the frozen split: (reply, title, content) and labels."""
     rows = replies(data_dir)
-    new = _read(LABELS)
-    test = _test_ids()
-    gold = {r["id"]: r["verdict"] == "send_back" for r in new if r["split"] == "tune"}
-    for r in _read(EXTRA_LABELS):
-        if r["id"] not in test and r["id"] not in gold:
-            gold[r["id"]] = r["label"] == "send_back"
+    gold = _gold()
     items = [(clean(rows[i]["reply"]), rows[i]["title"], rows[i]["content"]) for i in sorted(gold)]
-    return items, np.array([gold[i] for i in sorted(gold)])
+    return items, np.array([gold[i][0] for i in sorted(gold)])
 
 
 def _threshold(oof: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
