@@ -19,6 +19,7 @@ columns to re-encrypt, never JSON.
 
 import bisect
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from django.utils import timezone
 
 from hotline.catalog.calendar import to_local
 from hotline.crypto import EncryptedTextField, PhoneHashField
+from hotline.orgs.models import Unit
 
 from . import agents, callbacks, conf, dialing, push, rollup
 from .cti import PlatformChanged, replayed
@@ -43,7 +45,7 @@ from .models import (
     SeenSignature,
 )
 from .schemas import EventIn
-from .sql import bound_cursor
+from .sql import bare, bound_cursor
 
 # The fields derivation owns; anything else on Call (acw_seconds, links) is left alone.
 DERIVED_FIELDS = [
@@ -76,6 +78,16 @@ DERIVED_FIELDS = [
     "event_count",
 ]
 
+
+def _attr(name: str) -> str:
+    return f"{name}_id" if name in ("queue", "center", "agent", "seat") else name
+
+
+DERIVED_ATTRS = [(name, _attr(name)) for name in DERIVED_FIELDS]
+NUMBER_KEYS = ("caller", "called")
+# What derivation compares before and after; the numbers are only ever set once (`_apply`).
+PLAIN_ATTRS = [(name, attr) for name, attr in DERIVED_ATTRS if name not in NUMBER_KEYS]
+
 PURGE_EVERY_SECONDS = 5
 
 ERROR_TEXT = {
@@ -97,6 +109,9 @@ class Resolver:
         path = self.platform.center.path
         seat_codes -= self.seats.keys()
         queue_codes -= self.queues.keys()
+        if (seat_codes or queue_codes) and connection.vendor == "postgresql":
+            self._load_pg(path, seat_codes, queue_codes)
+            return
         if seat_codes:
             found = defaultdict(list)
             for seat in Seat.objects.filter(
@@ -120,6 +135,32 @@ class Resolver:
             for code in queue_codes:
                 self.queues[code] = found[code][0] if len(found[code]) == 1 else None
 
+    def _load_pg(self, path: str, seat_codes: set[str], queue_codes: set[str]) -> None:
+        # The same look-ups as below in one fixed statement (prepared once per connection),
+        # read into bare instances of the three columns each.
+        seats, queues, db = defaultdict(list), defaultdict(list), connection.alias
+        with bound_cursor() as cursor:
+            cursor.execute(_RESOLVE_SQL, [list(seat_codes), path, list(queue_codes), path])
+            for kind, code, pk, center_id, session_id, user_id in cursor.fetchall():
+                if kind == "s":
+                    seat = bare(Seat, db, id=pk, code=code, center_id=center_id)
+                    seat._session = (
+                        bare(AgentSession, db, id=session_id, user_id=user_id, seat_id=pk)
+                        if session_id is not None
+                        else None
+                    )
+                    seats[code].append(seat)
+                else:
+                    queues[code].append(bare(CallQueue, db, id=pk, code=code, center_id=center_id))
+        for code in seat_codes:
+            # A code that names two seats in the tree is as unusable as an unknown one.
+            seat = seats[code][0] if len(seats[code]) == 1 else None
+            self.seats[code] = seat
+            if seat is not None and seat._session is not None:
+                self.sessions[seat.pk] = seat._session
+        for code in queue_codes:
+            self.queues[code] = queues[code][0] if len(queues[code]) == 1 else None
+
     def agent_for(self, seat: Seat | None, at: dt.datetime) -> int | None:
         """The user on `seat` for a call reaching it now: the seat's open session."""
         session = self.sessions.get(seat.pk) if seat else None
@@ -136,6 +177,17 @@ class Resolver:
         if target and target.kind == "queue" and self.queues.get(target.target) is None:
             return "unknown_queue"
         return ""
+
+
+_RESOLVE_SQL = (
+    f"SELECT 's', s.code, s.id, s.center_id, a.id, a.user_id FROM {Seat._meta.db_table} s "
+    f"JOIN {Unit._meta.db_table} u ON u.id = s.center_id "
+    f"LEFT JOIN {AgentSession._meta.db_table} a ON a.seat_id = s.id AND a.ended_at IS NULL "
+    "WHERE s.code = ANY(%b::text[]) AND s.is_active AND starts_with(u.path, %s) "
+    f"UNION ALL SELECT 'q', q.code, q.id, q.center_id, NULL, NULL FROM {CallQueue._meta.db_table} q "
+    f"JOIN {Unit._meta.db_table} u ON u.id = q.center_id "
+    "WHERE q.code = ANY(%b::text[]) AND starts_with(u.path, %s)"
+)
 
 
 class HistoricalResolver(Resolver):
@@ -208,40 +260,36 @@ def store(
     codes = _codes(events)
     resolver.load(*codes)
     calls = _lock_calls(platform, events)
-    known = set(
-        CallEvent.objects.filter(
-            platform=platform, event_id__in=[e.event_id for e in events]
-        ).values_list("event_id", flat=True)
-    )
-    fresh, errors, duplicates = [], [], 0
-    numbers: dict[int, Numbers] = {}
+    # On PostgreSQL the events' insert says which were new (RETURNING); SQLite looks first.
+    known = set() if connection.vendor == "postgresql" else _known(platform, events)
+    candidates, seen = [], set()
     for ev, body in zip(events, raw, strict=True):
-        if ev.event_id in known:
-            duplicates += 1
+        if ev.event_id in known or ev.event_id in seen:
             continue
-        known.add(ev.event_id)
+        seen.add(ev.event_id)
+        candidates.append((ev, body, resolver.event_error(ev)))
+    rows = []
+    for ev, body, error in candidates:
         body = {k: v for k, v in body.items() if k not in NUMBER_KEYS}
+        message = ERROR_TEXT[error][0] if error else ""
+        call_pk = calls[ev.call_id].pk
+        at = ev.at.astimezone(dt.UTC)
+        rows.append((ev.event_id, ev.call_id, call_pk, ev.type, at, body, error, message))
+    stored = _insert_events(platform, rows, now)
+    fresh, errors = [], []
+    numbers: dict[int, Numbers] = {}
+    for (ev, _, error), row in zip(candidates, rows, strict=True):
+        if ev.event_id not in stored:
+            continue
+        fresh.append(row)
         if ev.caller or ev.called:
             numbers.setdefault(calls[ev.call_id].pk, Numbers()).offer(ev)
-        error = resolver.event_error(ev)
         if error:
             zh, en = ERROR_TEXT[error]
             errors.append(
                 {"event_id": ev.event_id, "code": error, "message_zh": zh, "message_en": en}
             )
-        fresh.append(
-            (
-                ev.event_id,
-                ev.call_id,
-                calls[ev.call_id].pk,
-                ev.type,
-                ev.at.astimezone(dt.UTC),
-                body,
-                error,
-                ERROR_TEXT[error][0] if error else "",
-            )
-        )
-    _insert_events(platform, fresh, now)
+    duplicates = len(events) - len(fresh)
     touched = {calls[e[1]].pk: calls[e[1]] for e in fresh}
     rederive(list(touched.values()), resolver=resolver, live=live, numbers=numbers)
     return {"accepted": len(fresh), "duplicates": duplicates, "errors": errors}
@@ -251,13 +299,19 @@ EVENT_COLUMNS = ["event_id", "platform_call_id", "call_id", "type", "at", "paylo
 EVENT_COLUMNS += ["error_message"]
 
 
-def _insert_events(platform: CallPlatform, rows: list[tuple], now) -> None:
-    """Insert the new events (tuples in EVENT_COLUMNS order); one already stored (a concurrent
-    request for another call cannot have it: the calls are locked) is left as it is. On
-    PostgreSQL one INSERT … SELECT FROM unnest(arrays) with server-side binding: eight array
-    parameters instead of Django model instances and a thousand values quoted in Python."""
+def _known(platform: CallPlatform, events: list[EventIn]) -> set[str]:
+    rows = CallEvent.objects.filter(platform=platform, event_id__in=[e.event_id for e in events])
+    return set(rows.values_list("event_id", flat=True))
+
+
+def _insert_events(platform: CallPlatform, rows: list[tuple], now) -> set[str]:
+    """Insert the new events (tuples in EVENT_COLUMNS order) and return the ids of those
+    stored now; one already stored (sent before) is left as it is. On PostgreSQL one
+    INSERT … SELECT FROM unnest(arrays) … RETURNING, its arrays sent in binary (server-side
+    binding: no Django model instances, no value quoted in Python; psycopg's text format
+    escaped every element of a text array with a regular expression)."""
     if not rows:
-        return
+        return set()
     if connection.vendor != "postgresql":
         CallEvent.objects.bulk_create(
             [
@@ -268,21 +322,24 @@ def _insert_events(platform: CallPlatform, rows: list[tuple], now) -> None:
             ],
             ignore_conflicts=True,
         )
-        return
+        return {r[0] for r in rows}
     columns = list(zip(*rows, strict=True))
     columns[5] = [json.dumps(p, ensure_ascii=False) for p in columns[5]]
-    types = ["text", "text", "bigint", "text", "timestamptz", "text", "text", "text"]
-    unnest = ", ".join(f"%s::{t}[]" for t in types)
-    sql = (
-        f"INSERT INTO {CallEvent._meta.db_table} (platform_id, received_at, "
-        f"{', '.join(EVENT_COLUMNS)}) "
-        "SELECT %s, %s, e.event_id, e.platform_call_id, e.call_id, e.type, e.at, "
-        "e.payload::jsonb, e.error, e.error_message "
-        f"FROM unnest({unnest}) AS e({', '.join(EVENT_COLUMNS)}) "
-        "ON CONFLICT (platform_id, event_id) DO NOTHING"
-    )
     with bound_cursor() as cursor:
-        cursor.execute(sql, [platform.pk, now, *(list(c) for c in columns)])
+        cursor.execute(_INSERT_EVENTS, [platform.pk, now, *(list(c) for c in columns)])
+        return {r[0] for r in cursor.fetchall()}
+
+
+_EVENT_TYPES = ["text", "text", "int8", "text", "timestamptz", "text", "text", "text"]
+_INSERT_EVENTS = (
+    f"INSERT INTO {CallEvent._meta.db_table} (platform_id, received_at, "
+    f"{', '.join(EVENT_COLUMNS)}) "
+    "SELECT %s, %s, e.event_id, e.platform_call_id, e.call_id, e.type, e.at, "
+    "e.payload::jsonb, e.error, e.error_message "
+    f"FROM unnest({', '.join(f'%b::{t}[]' for t in _EVENT_TYPES)}) "
+    f"AS e({', '.join(EVENT_COLUMNS)}) "
+    "ON CONFLICT (platform_id, event_id) DO NOTHING RETURNING event_id"
+)
 
 
 def _codes(events: list[EventIn]) -> tuple[set[str], set[str]]:
@@ -307,6 +364,8 @@ def _lock_calls(platform: CallPlatform, events: list[EventIn]) -> dict[str, Call
         if ev.call_id not in first_at or at < first_at[ev.call_id]:
             first_at[ev.call_id] = at
     ids = sorted(first_at)
+    if connection.vendor == "postgresql":
+        return _lock_calls_pg(platform, ids, first_at)
     existing = set(
         Call.objects.filter(platform=platform, platform_call_id__in=ids).values_list(
             "platform_call_id", flat=True
@@ -338,6 +397,81 @@ def _lock_calls(platform: CallPlatform, events: list[EventIn]) -> dict[str, Call
     return {c.platform_call_id: c for c in locked}
 
 
+# What the lock reads of a call: what derivation compares and the rollup counts, not the
+# numbers (their ciphertext is read as it is: decrypted only for a call that needs them).
+_LOCK_FIELDS = ["id", "platform_call_id"] + [
+    a
+    for n, a in (*[(n, _attr(n)) for n in DERIVED_FIELDS], ("acw", "acw_seconds"))
+    if n not in ("caller", "called")
+]
+_PLACEHOLDER = ["platform_call_id", "offered_at", "day", "hour"]  # per row; the rest constant
+
+
+@functools.cache
+def _placeholder_sql() -> tuple[str, tuple]:
+    """The placeholders' INSERT … FROM unnest(…) ON CONFLICT DO NOTHING, and its constant
+    values (each column's default as Django would write it; `updated_at` is set after)."""
+    names, values = [], []
+    skip = {"id", "platform", "center", *_PLACEHOLDER}
+    for f in Call._meta.concrete_fields:
+        if f.name in skip:
+            continue
+        if f.name == "updated_at":
+            continue
+        names.append(f.column)
+        values.append(f.get_db_prep_save(f.get_default(), connection))
+    arrays = "unnest(%b::text[], %b::timestamptz[], %b::date[], %b::int2[])"
+    sql = (
+        f"INSERT INTO {Call._meta.db_table} (platform_id, center_id, updated_at, "
+        f"{', '.join(_PLACEHOLDER)}, {', '.join(names)}) "
+        f"SELECT %s, %s, %s, n.*, {', '.join(['%s'] * len(names))} FROM {arrays} AS n "
+        "ON CONFLICT (platform_id, platform_call_id) DO NOTHING"
+    )
+    return sql, tuple(values)
+
+
+_LOCK_SQL = (
+    f"SELECT {', '.join(_LOCK_FIELDS)}, caller, called FROM {Call._meta.db_table} "
+    "WHERE platform_id = %s AND platform_call_id = ANY(%b::text[]) "
+    "ORDER BY platform_call_id FOR UPDATE"
+)
+
+
+def _lock_calls_pg(platform: CallPlatform, ids: list[str], first_at: dict) -> dict[str, Call]:
+    """Two fixed statements (prepared once per connection): the placeholders of the calls not
+    yet known, then the lock of them all, read in binary into bare Call instances (no
+    Django query, converters or __init__); the numbers' ciphertext is kept aside (`_STORED`)."""
+    local = [to_local(first_at[i]) for i in ids]
+    sql, constants = _placeholder_sql()
+    rows = [ids, [first_at[i] for i in ids], [t.date() for t in local], [t.hour for t in local]]
+    with bound_cursor() as cursor:
+        now = timezone.now()
+        cursor.execute(sql, [platform.pk, platform.center_id, now, *constants, *rows])
+        cursor.execute(_LOCK_SQL, [platform.pk, ids], binary=True)
+        locked, db = {}, connection.alias
+        for row in cursor.fetchall():
+            values = dict(zip(_LOCK_FIELDS, row[:-2], strict=True))
+            call = bare(Call, db, platform_id=platform.pk, **values)
+            call._stored_numbers = row[-2:]
+            locked[call.platform_call_id] = call
+    return locked
+
+
+def _has_number(call: Call, name: str) -> bool:
+    """Whether the call has `name` (caller/called) stored, without decrypting it."""
+    if name in call.__dict__:
+        return bool(call.__dict__[name])
+    return bool(call._stored_numbers[NUMBER_KEYS.index(name)])
+
+
+def _decrypt_numbers(call: Call) -> None:
+    """Give a call locked without its numbers (`_lock_calls_pg`) their clear text: for the
+    calls whose screen pop or 回拨 uses them."""
+    for name, stored in zip(NUMBER_KEYS, getattr(call, "_stored_numbers", ()), strict=False):
+        if name not in call.__dict__:
+            call.__dict__[name] = Call._meta.get_field(name).decrypt_value(stored) if stored else ""
+
+
 def rederive(
     calls: list[Call],
     *,
@@ -367,14 +501,18 @@ def rederive(
     saves = defaultdict(list)  # the calls by the fields that changed: one statement each
     deltas = rollup.Deltas()
     for call in calls:
-        before = {name: getattr(call, attr) for name, attr in DERIVED_ATTRS}
+        before = {name: getattr(call, attr) for name, attr in PLAIN_ATTRS}
         figures_before = rollup.snapshot(call)
         d = derive(by_call.get(call.pk, []), short_abandon_seconds=short)
-        _apply(call, d, resolver, numbers.get(call.pk))
-        after = {name: getattr(call, attr) for name, attr in DERIVED_ATTRS}
-        diff = [name for name in DERIVED_FIELDS if before[name] != after[name]]
+        new_numbers = _apply(call, d, resolver, numbers.get(call.pk))
+        diff = [
+            name
+            for name, attr in DERIVED_ATTRS
+            if name in new_numbers
+            or (name not in NUMBER_KEYS and before[name] != getattr(call, attr))
+        ]
         if diff:
-            changed.append((call, before, d))
+            changed.append((call, before, d, new_numbers))
             saves[tuple(diff)].append(call)
             deltas.change(figures_before, rollup.snapshot(call))
     for fields, group in saves.items():
@@ -382,19 +520,26 @@ def rederive(
     if live:
         board = push.Board()
         agents.on_calls_changed(
-            [(c, before, resolver.sessions.get(c.seat_id)) for c, before, _ in changed],
+            [(c, before, resolver.sessions.get(c.seat_id)) for c, before, _, _ in changed],
             deltas=deltas,
             board=board,
         )
-        for call, before, d in changed:
-            callbacks.on_call_changed(call, before)
+        for call, before, d, new_numbers in changed:
+            # The numbers are decrypted only for the calls that use them: a 回拨 that may
+            # open or close (the outcome moved, or the caller just became known), a pop.
+            if before["outcome"] != call.outcome or "caller" in new_numbers:
+                _decrypt_numbers(call)
+                before["caller"] = "" if "caller" in new_numbers else call.caller
+                callbacks.on_call_changed(call, before)
             if d.request_id:
                 dialing.on_call_changed(call, d.request_id)
+            if push.pops(call, before):
+                _decrypt_numbers(call)
             board.call(call, before)
         board.flush()
     # Last: the current hour's row is the one every request touches; held only to the commit.
     deltas.flush()
-    return [c for c, _, _ in changed]
+    return [c for c, _, _, _ in changed]
 
 
 def _events_of(call_ids: list[int]) -> list[tuple]:
@@ -407,9 +552,11 @@ def _events_of(call_ids: list[int]) -> list[tuple]:
         rows = CallEvent.objects.filter(call_id__in=call_ids)
         return list(rows.values_list("call_id", "event_id", "type", "at", "payload"))
     with bound_cursor() as cursor:
+        # The payload without the keys that are columns already: JSON decoding is most of
+        # what reading the events costs, and derivation never reads those keys.
         cursor.execute(
-            f"SELECT call_id, event_id, type, at, payload FROM {CallEvent._meta.db_table} "
-            "WHERE call_id = ANY(%s)",
+            "SELECT call_id, event_id, type, at, payload - '{event_id,call_id,type,at}'::text[] "
+            f"FROM {CallEvent._meta.db_table} WHERE call_id = ANY(%s)",
             [call_ids],
             binary=True,
         )
@@ -453,16 +600,6 @@ def _save(calls: list[Call], names: list[str]) -> None:
         cursor.executemany(sql, rows)
 
 
-def _attr(name: str) -> str:
-    return f"{name}_id" if name in ("queue", "center", "agent", "seat") else name
-
-
-DERIVED_ATTRS = [(name, _attr(name)) for name in DERIVED_FIELDS]
-
-
-NUMBER_KEYS = ("caller", "called")
-
-
 @dataclass
 class Numbers:
     """A call's numbers as its new events bring them: each from the earliest event (in the
@@ -481,7 +618,9 @@ class Numbers:
                 self._from[name] = key
 
 
-def _apply(call: Call, d, resolver: Resolver, numbers: Numbers | None) -> None:
+def _apply(call: Call, d, resolver: Resolver, numbers: Numbers | None) -> list[str]:
+    """Set the call's derived fields from `d`; returns the numbers set now (each only once:
+    the events stored keep no numbers, so a later request cannot re-derive them)."""
     seat = resolver.seats.get(d.agent_code) if d.agent_code else None
     queue = resolver.queues.get(d.queue_code) if d.queue_code else None
     problems = []
@@ -491,10 +630,12 @@ def _apply(call: Call, d, resolver: Resolver, numbers: Numbers | None) -> None:
         problems.append(f"队列 {d.queue_code} 不存在")
     for name in ("direction", "state", "outcome", "trunk", "ivr"):
         setattr(call, name, getattr(d, name))
-    if numbers is not None:
-        # Set once: the events stored keep no numbers, so a later request cannot re-derive them.
-        call.caller = call.caller or numbers.caller
-        call.called = call.called or numbers.called
+    new_numbers = []
+    for name in NUMBER_KEYS if numbers is not None else ():
+        value = getattr(numbers, name)
+        if value and not _has_number(call, name):
+            setattr(call, name, value)
+            new_numbers.append(name)
     for name in ("offered_at", "ringing_at", "answered_at", "ended_at", "wait_seconds"):
         setattr(call, name, getattr(d, name))
     for name in ("talk_seconds", "hold_seconds", "recording", "cause", "event_count"):
@@ -516,6 +657,7 @@ def _apply(call: Call, d, resolver: Resolver, numbers: Numbers | None) -> None:
     call.day, call.hour = local.date(), local.hour
     call.is_error = bool(problems)
     call.error_reason = "；".join(problems)[:200]
+    return new_numbers
 
 
 _purged_at: list = [None]  # per process: when this worker last purged

@@ -55,6 +55,17 @@ def call_summary(call: Call) -> dict:
     }
 
 
+def pops(call: Call, before: dict) -> str:
+    """The screen pop a change of `call` sends its agent ("ringing", "answered") or ""."""
+    if call.agent_id is None or call.state == "finished":
+        return ""
+    if before["answered_at"] is None and call.answered_at is not None:
+        return "answered"
+    if before["ringing_at"] is None and call.ringing_at is not None:
+        return "ringing"
+    return ""
+
+
 class Board:
     """What one CTI request tells the live pages: the screen pops at once (one per agent),
     the wallboards one message per topic at the end with every call and agent that changed
@@ -71,16 +82,12 @@ class Board:
     def call(self, call: Call, before: dict) -> None:
         """A changed call: on the wallboards, and popped on its agent's screen."""
         self._add(call.center_id, "calls", call_summary(call))
-        if call.agent_id is None or call.state == "finished":
-            return
-        rang = before["ringing_at"] is None and call.ringing_at is not None
-        answered = before["answered_at"] is None and call.answered_at is not None
-        if rang or answered:
+        event = pops(call, before)
+        if event:
             # Without the caller's history: the desk fetches it as the pop arrives (the pop
             # fragment, or /calls/agent/me), in the agent's own request. Computed here it was
             # half the cost of taking an event (bench/bench_cti.py), and the desk loaded it
             # again anyway.
-            event = "answered" if answered else "ringing"
             publish(f"agent:{call.agent_id}", screen_pop(call, event, with_history=False))
 
     def agent(self, session: AgentSession) -> None:

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 
 import psycopg
 from django.db import connection
+from django.db.models.base import ModelState
 
 
 @contextmanager
@@ -33,3 +34,14 @@ def bound_cursor():
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         yield cursor
+
+
+def bare(model, db: str, **values):
+    """An instance of `model` with only `values` (attnames) loaded, as if read from the
+    database `db` (the connection's alias, looked up once by the caller), without Django's __init__ and converters (the intake makes hundreds a request).
+    A field not given is deferred: reading it is a query of its own, so give all it uses."""
+    obj = model.__new__(model)
+    obj.__dict__.update(values)
+    obj._state = ModelState()
+    obj._state.adding, obj._state.db = False, db
+    return obj
