@@ -4,6 +4,7 @@ the worker processes of `hotline serve`, through Redis pub/sub."""
 import contextlib
 
 import pytest
+import redis
 
 from hotline.realtime.broker import RedisBroker
 
@@ -50,3 +51,23 @@ def test_numbers_come_from_one_counter(province):
     a = first.publish("t", {})
     b = second.publish("t", {})
     assert b == a + 1
+
+
+def test_many_messages_leave_in_one_pipeline_in_order_with_their_numbers():
+    url, channel = redis_or_skip(), "hotline-test:many"
+    listener = redis.Redis.from_url(url).pubsub(ignore_subscribe_messages=True)
+    listener.subscribe(channel)
+    listener.get_message(timeout=1)  # the subscription's confirmation
+    broker = RedisBroker(url, channel)
+    first = broker.publish("t", {"n": 0})
+
+    numbers = broker.publish_many([("a", {"n": 1}), ("b", {"n": 2})])
+
+    heard = []
+    while len(heard) < 3:
+        message = listener.get_message(timeout=5)
+        assert message is not None, heard
+        heard.append(message["data"].decode())
+    listener.close()
+    assert numbers == [first + 1, first + 2]
+    assert heard[1:] == [f'{first + 1}\na\n{{"n": 1}}', f'{first + 2}\nb\n{{"n": 2}}']
