@@ -138,6 +138,27 @@ def store_and_find_statement(ticket, sig: Signature, scope: str, keys: list[int]
     return sql, [*params, ticket.pk]
 
 
+def store_statement(ticket, sig: Signature, scope: str, keys: list[int]) -> tuple[str, list]:
+    """PostgreSQL: the statement that indexes a new ticket's signature and band keys, when
+    the caller's earlier demands were read before (`caller_statement`): registration sends it
+    in the one string that writes the ticket."""
+    at = ticket.created_at
+    sql = (
+        f"WITH s AS (INSERT INTO {SIGS} (ticket_id, signature, scope, created_at) "
+        f"VALUES (%s, %s, %s, %s)) "
+        f"INSERT INTO {BAND} (ticket_id, key, created_at) "
+        f"SELECT %s, k, %s FROM unnest(%s::bigint[]) AS k"
+    )
+    return sql, [ticket.pk, sig.pack(), scope, at, ticket.pk, at, keys]
+
+
+def caller_statement(scope: str, *, since, phones: list[str]) -> tuple[str, list]:
+    """PostgreSQL: the same caller's earlier demands in the scope (`rank_caller_rows` ranks
+    its rows), for a ticket not yet inserted (none is excluded), inside a transaction
+    (it sets enable_seqscan for itself)."""
+    return NO_SEQSCAN + _caller_lookup(None), [phones, since, scope, 0]
+
+
 def rank_caller_rows(sig: Signature, rows, exclude) -> list[tuple]:
     return _rank(sig, rows, exclude, PER_CALLER)
 

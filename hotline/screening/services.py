@@ -89,6 +89,38 @@ def index_statement(ticket, screened: Screened) -> tuple[str, list] | None:
                                              since=since, phones=screened.phones)  # fmt: skip
 
 
+def caller_statement(ticket, screened: Screened) -> tuple[str, list] | None:
+    """PostgreSQL: the statement that reads the caller's earlier demands for the repeat check
+    before the ticket is written (registration sends it with the number's bump); its rows go
+    to `plain_new`. None: no signature or no phone, nothing to look up."""
+    if screened.signature is None:
+        return None
+    screened.phones = phone_hashes(ticket.citizen_phone)
+    if not screened.phones:
+        return None
+    since = ticket.created_at - timedelta(days=REPEAT_WINDOW_DAYS)
+    return dupindex.caller_statement(screened.scope, since=since, phones=screened.phones)
+
+
+def plain_new(ticket, screened: Screened, earlier: list) -> tuple[str, list] | None | bool:
+    """For a demand whose screening records nothing but its duplicate index (no risk, and
+    not a repeat by the caller's earlier demands `earlier`, the rows of `caller_statement`):
+    the index's statement (None: no signature), for registration to write with the ticket
+    in one statement string and no other step. False: `record_new` has more to do (an
+    assessment, an alert, a repeat check that may find a repeat), in a transaction."""
+    if screened.result.level != Level.NONE:
+        return False
+    sig = screened.signature
+    if sig is None:
+        return None
+    if earlier:
+        similar = dupindex.rank_caller_rows(sig, earlier, ticket.pk)
+        if sum(1 for row in similar if row[1] >= REPEAT_SIMILARITY) >= REPEAT_TIMES - 1:
+            return False
+    keys = duplicates.band_keys(sig, screened.scope)
+    return dupindex.store_statement(ticket, sig, screened.scope, keys)
+
+
 def record_new(ticket, screened: Screened, indexed: list | None = None) -> None:
     """Inside the registration's transaction: the assessment, the red alert, the signature
     and the repeat check. Ordinary demands cost one statement (`index_statement`'s, sent with

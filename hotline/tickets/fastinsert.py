@@ -86,12 +86,18 @@ def insert(obj) -> None:
     obj._state.db = connection.alias
 
 
-def insert_together(objs: list, then: tuple[str, list] | None = None) -> list | None:
+def insert_together(
+    objs: list, then: tuple[str, list] | None = None, rows: bool = True
+) -> list | None:
     """INSERT `objs` (of any models, their keys drawn already) in one round trip: their
     statements joined into one string, which PostgreSQL's simple query protocol runs in
     order (the driver binds the values on the client). Registration uses it for the ticket,
     its event and its outbox row, and `then` (sql, params) for the duplicate index's
-    statement, whose rows (of the string's last statement) are returned.
+    statement, whose rows (of the string's last statement) are returned (`rows` False: a
+    `then` that returns none).
+
+    Outside a transaction (autocommit) PostgreSQL runs the string as one transaction of its
+    own: committed at its end, or rolled back whole by an error in any of its statements.
 
     Each statement is bound on its own (`mogrify`) before the join: psycopg keeps the parse
     of a statement with at most 50 parameters (MAX_CACHED_STATEMENT_PARAMS), and the three
@@ -112,15 +118,15 @@ def insert_together(objs: list, then: tuple[str, list] | None = None) -> list | 
         if then is not None:
             parts.append(bind(*then))
         cursor.execute("; ".join(parts))
-        rows = None
-        if then is not None:
+        found = None
+        if then is not None and rows:
             while cursor.cursor.nextset():
                 pass
-            rows = cursor.fetchall()
+            found = cursor.fetchall()
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
-    return rows
+    return found
 
 
 # Fields whose stored value is their Python value on PostgreSQL: `get_db_prep_save` returns

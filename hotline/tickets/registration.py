@@ -103,7 +103,7 @@ def _sequence(cursor, table: str) -> str:
     return found
 
 
-def number_ticket(ticket) -> tuple[int, int] | None:
+def number_ticket(ticket, then: tuple[str, list] | None = None) -> tuple[int, int, list] | None:
     """Give `ticket` its number: region code + local date + a sequence per region and day
     (350100 20261125 000042). Numbers are unique (the counter's row lock, and a unique index
     behind it).
@@ -120,7 +120,9 @@ def number_ticket(ticket) -> tuple[int, int] | None:
     as a sequence would (docs/decisions.md). The same statement draws the ids of the ticket,
     its event and its outbox row, so that their inserts need no RETURNING and go in one
     string too (fastinsert.insert_together): set on `ticket` and returned as (event id,
-    outbox id). None on SQLite."""
+    outbox id, rows), the rows those of `then` (sql, params): a read that PostgreSQL runs in
+    the bump's round trip, before the bump so that the counter's row is not locked while it
+    runs ([] without `then`). None on SQLite."""
     day = timezone.localtime(ticket.created_at).strftime("%Y%m%d")
     key = ticket.center.region.code6 + day
     with connection.cursor() as cursor:
@@ -132,21 +134,40 @@ def number_ticket(ticket) -> tuple[int, int] | None:
         seqs = [_sequence(cursor, t) for t in ("tickets_ticket", "tickets_ticketevent")]
         seqs.append(_sequence(cursor, "exchange_outboxmessage"))
         bump = _BUMP + ", nextval(%s), nextval(%s), nextval(%s)"
+        rows = []
         if connection.in_atomic_block:
             # Inside a caller's transaction a COMMIT of our own would end the caller's: a
             # savepoint instead, the lock then held to the caller's commit.
             with transaction.atomic():
+                if then is not None:
+                    cursor.execute(*then)
+                    rows = _row_sets(cursor.cursor)[0]
                 cursor.execute("SET LOCAL synchronous_commit TO OFF; " + bump, [key, *seqs])
-                cursor.cursor.nextset()
+                (bumped,) = _row_sets(cursor.cursor)
         else:
+            sql, params = then if then is not None else ("", [])
             cursor.execute(
-                f"BEGIN; SET LOCAL synchronous_commit TO OFF; {bump}; COMMIT", [key, *seqs]
+                f"BEGIN; SET LOCAL synchronous_commit TO OFF; {sql}{'; ' if sql else ''}"
+                f"{bump}; COMMIT",
+                [*params, key, *seqs],
             )
-            cursor.cursor.nextset()
-            cursor.cursor.nextset()  # the row is the third statement's
-        value, ticket.pk, event_id, outbox_id = cursor.fetchone()
+            sets = _row_sets(cursor.cursor)
+            bumped = sets[-1]
+            if then is not None:
+                rows = sets[0]
+        value, ticket.pk, event_id, outbox_id = bumped[0]
     ticket.number = f"{key}{value:06d}"
-    return event_id, outbox_id
+    return event_id, outbox_id, rows
+
+
+def _row_sets(cursor) -> list[list]:
+    """The rows of each statement of a string just run that returns rows, in order."""
+    sets = []
+    while True:
+        if cursor.description is not None:
+            sets.append(cursor.fetchall())
+        if not cursor.nextset():
+            return sets
 
 
 def next_numbers(code6: str, at, n: int) -> list[str]:
