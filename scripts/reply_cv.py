@@ -9,6 +9,8 @@ rules' blocks stay flagged, the "done" guard unflags). Printed per candidate, me
 shuffles: average precision of the probability; recall at the threshold that maximises recall
 with out-of-fold precision >= 0.85 and >= 0.88, and that threshold. docs/benchmarks.md holds the
 figures of 2026-12-06; the shipped scorer is reply_model.ReplyScorer (scripts/train_reply_model.py).
+The "*-points*" and "*-typed" candidates add the demand set against the reply
+(reply_points.signals / typed_signals; figures of 2026-12-07: none reached the pre-set +0.03).
 """
 
 import os
@@ -38,6 +40,14 @@ CANDIDATES = {
     "words-c30": ((), False, True, False, 2, 30.0, "balanced"),  # shipped
     "words-c30-unweighted": ((), False, True, False, 2, 30.0, None),
     "words-dense": (DENSE, True, True, False, 2, 10.0, "balanced"),
+    # + the demand's points against the reply (reply_points.signals): 2026-12-07
+    "words-c30-points": (("points",), False, True, False, 2, 30.0, "balanced"),
+    "words-c30-missed": (("missed",), False, True, False, 2, 30.0, "balanced"),
+    "words-c30-points-nouns": (("points-nouns",), False, True, False, 2, 30.0, "balanced"),
+    "words-c30-points-20": (("points-20",), False, True, False, 2, 30.0, "balanced"),
+    "words-c30-points-typed": (("points", "typed"), False, True, False, 2, 30.0, "balanced"),
+    "words-c30-typed": (("typed",), False, True, False, 2, 30.0, "balanced"),
+    "words-c30-points-50": (("points-50",), False, True, False, 2, 30.0, "balanced"),
 }
 
 
@@ -57,7 +67,7 @@ def main(names):
     from threadpoolctl import threadpool_limits
 
     from hotline.screening import reply_model as rm
-    from hotline.screening import reply_training
+    from hotline.screening import reply_points, reply_training
     from hotline.screening.lexicon import default_terms
     from hotline.screening.matcher import Matcher
     from hotline.screening.reply_review import PLATITUDES, review, substance
@@ -91,7 +101,13 @@ def main(names):
         "tipdm": np.array([list(rm.tipdm_scores(*it).as_dict().values()) for it in items]) / 100,
         "demand": np.array([demand(*it) for it in items]),
         "template": np.array([template(it[0], s) for it, s in zip(items, subs, strict=True)]),
+        "points": np.array([reply_points.signals(*it) for it in items]),
     }
+    dense["missed"] = dense["points"][:, 1:3]  # only the counts of points left out
+    for name, kw in (("points-nouns", {"nouns": True}), ("points-20", {"answered": 0.2}),
+                     ("points-50", {"answered": 0.5})):  # fmt: skip
+        dense[name] = np.array([reply_points.signals(*it, **kw) for it in items])
+    dense["typed"] = np.array([reply_points.typed_signals(*it) for it in items])
     words = [rm.words_of(s) for s in subs]
     demands = [compact(normalize(t + "。" + c)) for _, t, c in items]
 

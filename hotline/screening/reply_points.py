@@ -141,6 +141,31 @@ def unanswered(reply: str, title: str, content: str, answered: float = ANSWERED)
     return [p for p in found if p.coverage < answered]
 
 
+# A question of a kind wants an answer of that kind somewhere in the reply: (question, answer).
+TYPED = (
+    ("when", re.compile(r"何时|什么时候|多久|多长时间|哪天|时间表"),
+     re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|年底|月底|年内|工作日|天内|近期|暂无|尚未|未定|无法确定")),
+    ("why", re.compile(r"为什么|为何|凭什么|什么原因|何故"),
+     re.compile(r"因为|由于|原因|根据|依据|按照|规定|属于|系|导致|是因")),
+    ("how much", re.compile(r"多少|几个|几户|几次|标准是|金额"),
+     re.compile(r"\d|[一二三四五六七八九十百千万]+(元|个|户|次|人|平方|亩|米|天)")),
+    ("yes or no", re.compile(r"是否|能否|可否|能不能|可不可以|是不是|有没有|合理吗|合法吗|吗\?"),
+     re.compile(r"可以|不可以|能够|不能|不得|符合|不符合|属于|不属于|同意|不同意|不予|予以|没有|无|"
+                r"已经|已|未|不存在|存在|合法|违法|合理|应当|需要|不需要")),
+)  # fmt: skip
+
+
+def typed_signals(reply: str, title: str, content: str) -> list[float]:
+    """Per kind of question (when, why, how much, yes or no): asked and not answered in kind."""
+    asked = points(title, content)
+    text = normalize(reply)
+    out = []
+    for _kind, question, answer in TYPED:
+        wanted = any(question.search(p) for p in asked)
+        out.append(float(wanted and not answer.search(text)))
+    return out
+
+
 def reason_zh(point: Point) -> str:
     return f"诉求第{point.number}点“{point.label()}”未答复"
 

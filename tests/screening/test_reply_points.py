@@ -78,3 +78,15 @@ def test_signals_count_the_points_left_out():
     assert left_out[0] == answered[0] == 2.0  # two points
     assert left_out[1] == 1.0 and answered[1] == 0.0  # one left out, none
     assert left_out[4] < rp.ANSWERED <= answered[4]  # the lowest coverage
+
+
+def test_a_question_wants_an_answer_of_its_kind():
+    # Given a demand asking when, and why
+    content = "风雨走廊什么时候开工？为什么拖了两年还没动工？"
+    kinds = [k for k, _, _ in rp.TYPED]
+    # When the reply gives neither a date nor a reason
+    vague = rp.typed_signals("风雨走廊项目我们正在积极推进。", "", content)
+    # Then both kinds are marked as unanswered; a dated reply with its cause answers both
+    assert vague[kinds.index("when")] == vague[kinds.index("why")] == 1.0
+    full = rp.typed_signals("由于征地未完成，风雨走廊将于2025年3月开工。", "", content)
+    assert full[kinds.index("when")] == full[kinds.index("why")] == 0.0
