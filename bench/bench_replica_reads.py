@@ -241,10 +241,11 @@ def measure(calls: int) -> dict:
 
 
 def run_measure(pair: Pair, calls: int, replica: bool) -> dict:
-    before = {role: returned(pair.url(role)) for role in ("primary", "standby")}
+    roles = ("primary", "standby") if pair.data("standby").exists() else ("primary",)
+    before = {role: returned(pair.url(role)) for role in roles}
     done = _child(pair, replica, "--measure", "--calls", str(calls), capture_output=True, text=True)
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["returned"] = {r: returned(pair.url(r)) - before[r] for r in ("primary", "standby")}
+    result["returned"] = {role: returned(pair.url(role)) - before[role] for role in roles}
     return result
 
 
@@ -255,8 +256,7 @@ def show(label: str, r: dict) -> None:
     for panel, (cold, p50, p95, worst) in r["panels"].items():
         print(f"  dashboard {panel:<13} cold {cold:7.1f} ms  p50 {p50:7.1f}  p95 {p95:7.1f}  "
               f"max {worst:7.1f} ms   (target ≤ 500 ms)")  # fmt: skip
-    print(f"  tuples returned: primary {r['returned']['primary']:,}, "
-          f"standby {r['returned']['standby']:,}")  # fmt: skip
+    print("  tuples returned: " + ", ".join(f"{k} {v:,}" for k, v in r["returned"].items()))
 
 
 def main():
@@ -267,6 +267,7 @@ def main():
     ap.add_argument("--calls", type=int, default=20)
     ap.add_argument("--primary-too", action="store_true")
     ap.add_argument("--remove", action="store_true", help="delete the pair's folder at the end")
+    ap.add_argument("--no-standby", action="store_true", help="measure on the primary only")
     ap.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--load-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -279,26 +280,44 @@ def main():
 
     pair = Pair(Path(args.folder))
     print(f"load      {os.getloadavg()[0]:.1f} at the start (2 CPUs)")
-    if args.reuse and pair.data("standby").exists():
+    if args.reuse and pair.data("primary").exists():
         pair.start("primary")
-        pair.start("standby")
     else:
         pair.create_primary()
         _child(pair, False, "--load-only", "--tickets", str(args.tickets))
-        started = time.perf_counter()
-        pair.clone_standby()
-        print(f"standby   cloned with pg_basebackup in {time.perf_counter() - started:.0f} s")
-    print(f"standby   replayed all in {pair.wait_replayed():.1f} s")
+    standby = pair.data("standby").exists()
+    if standby and args.reuse:
+        pair.start("standby")
+    elif not args.no_standby:
+        standby = _room_for_a_clone(pair)
+        if standby:
+            started = time.perf_counter()
+            pair.clone_standby()
+            print(f"standby   cloned with pg_basebackup in {time.perf_counter() - started:.0f} s")
     try:
-        show("from the replica", run_measure(pair, args.calls, replica=True))
-        if args.primary_too:
+        if standby:
+            print(f"standby   replayed all in {pair.wait_replayed():.1f} s")
+            show("from the replica", run_measure(pair, args.calls, replica=True))
+        if args.primary_too or not standby:
             show("from the primary (no replica configured)", run_measure(pair, args.calls, False))
     finally:
         print(f"load      {os.getloadavg()[0]:.1f} at the end")
-        pair.stop("standby")
+        if standby:
+            pair.stop("standby")
         pair.stop("primary")
         if args.remove:
             shutil.rmtree(pair.folder, ignore_errors=True)
+
+
+def _room_for_a_clone(pair: Pair) -> bool:
+    """A clone is as big as the primary's data; filling the disk would stop every server."""
+    need = sum(f.stat().st_size for f in pair.data("primary").rglob("*") if f.is_file())
+    free = shutil.disk_usage(pair.folder).free
+    if free > need * 1.2:
+        return True
+    print(f"standby   not cloned: the primary holds {need / 2**30:.1f} GiB and the disk has "
+          f"{free / 2**30:.1f} GiB free (a clone needs as much again, plus a margin)")  # fmt: skip
+    return False
 
 
 if __name__ == "__main__":
