@@ -71,20 +71,28 @@ TICKET_FIELDS = ("id", "title", "content", "citizen_phone_hash", "region_id", "a
                  "category__name")  # fmt: skip
 
 
-def ticket_demands(tickets, start: datetime, end: datetime) -> list[Demand]:
-    """The tickets created in [start, end) as demands; merged and invalid ones are left out
-    (a merged ticket lives on in the one it was merged into)."""
+def period_tickets(tickets, start: datetime, end: datetime):
+    """The tickets created in [start, end) that count as demands: merged and invalid ones are
+    left out (a merged ticket lives on in the one it was merged into)."""
     from hotline.tickets.models import Status
 
-    labels = region_labels()
-    rows = (
-        tickets.filter(created_at__gte=start, created_at__lt=end)
-        .exclude(status__in=[Status.MERGED, Status.INVALID])
-        .order_by()
-        .values_list(*TICKET_FIELDS)
+    return tickets.filter(created_at__gte=start, created_at__lt=end).exclude(
+        status__in=[Status.MERGED, Status.INVALID]
     )
+
+
+def ticket_demands(tickets, start: datetime, end: datetime, keys=None) -> list[Demand]:
+    """The tickets created in [start, end) as demands (only those of `keys`, if given)."""
+    labels = region_labels()
+    rows = period_tickets(tickets, start, end).order_by().values_list(*TICKET_FIELDS)
+    if keys is None:
+        chunks = [rows.iterator(chunk_size=5000)]
+    else:  # a few thousand keys a statement: SQLite caps a statement's parameters
+        keys = sorted(keys)
+        chunks = [rows.filter(pk__in=keys[i : i + 5000]) for i in range(0, len(keys), 5000)]
     return [
         Demand(key=pk, text=f"{title} {content}", citizen=phone, region=labels.get(rid, ""),
                place=address, at=at, title=title, category=cat or "")
-        for pk, title, content, phone, rid, address, at, cat in rows.iterator(chunk_size=5000)
+        for chunk in chunks
+        for pk, title, content, phone, rid, address, at, cat in chunk
     ]  # fmt: skip

@@ -18,6 +18,7 @@ not outrank a hundred.
 
 import math
 import os
+import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,10 +30,17 @@ from hotline.text import normalize
 from . import grouping, naming, parallel
 from .demand import Demand
 from .places import generic_free, places, region_in_text, split_region, strip_regions
-from .sources import ticket_demands
+from .sources import period_tickets, ticket_demands
 from .vectors import MAX_CONTENT, Vectors, vectorize
 
 MIN_SIZE = 2  # one demand is not a topic, however many likes it has
+# Grouping compares the demands of a city with each other: its pairs grow with the square of
+# a period's demands. A province's month at 10 M tickets a year is ~800,000 demands, whose
+# pairs outgrew 20 GB of memory (bench/bench_replica_reads.py). Above this many, the topics
+# are found in a random sample of this many and their counts scaled to the whole: the hot
+# topics are the largest groups, and a group of 1,000 demands in 800,000 still has ~60 in the
+# sample (the month of 1 M tickets a year, ~80,000 demands, grouped whole in ~30 s).
+SAMPLE_MAX = 50_000
 
 
 @dataclass
@@ -46,11 +54,12 @@ class HotTopic:
     repeats: int
     votes: int
     heat: float
-    keys: list  # member Demand keys, newest first
+    keys: list  # member Demand keys, newest first (of the sample, when sampled)
     region: str = ""
     first_at: datetime | None = None
     last_at: datetime | None = None
     samples: list[str] = field(default_factory=list)  # a few member titles
+    scale: float = 1.0  # counts estimated from a sample: demands in the period ÷ in the sample
 
 
 def heat_of(citizens: int, repeats: int, votes: int, growth: float) -> float:
@@ -184,6 +193,39 @@ def _measure(members: list[Demand], regions: list[str], now, window) -> HotTopic
     )  # fmt: skip
 
 
-def hot_topics(tickets, start: datetime, end: datetime, *, limit: int = 10) -> list[HotTopic]:
-    """Hot topics of the tickets created in [start, end); `tickets` is already scoped."""
-    return find_topics(ticket_demands(tickets, start, end), limit=limit, now=end)
+def hot_topics(
+    tickets, start: datetime, end: datetime, *, limit: int = 10, sample_max: int | None = None
+) -> list[HotTopic]:
+    """Hot topics of the tickets created in [start, end); `tickets` is already scoped.
+
+    Over `sample_max` (SAMPLE_MAX) demands, the topics of a random sample (the same for the
+    same period and demands) with size, citizens, repeats and votes scaled to the whole.
+    """
+    demands, scale = sampled_demands(tickets, start, end, sample_max)
+    topics = find_topics(demands, limit=limit, now=end)
+    return scaled(topics, scale) if scale > 1 else topics
+
+
+def sampled_demands(
+    tickets, start: datetime, end: datetime, sample_max: int | None = None
+) -> tuple[list[Demand], float]:
+    """The period's demands, or a random sample of `sample_max` (SAMPLE_MAX) of them (the same
+    for the same period and demands); and the demands in the period ÷ those returned."""
+    sample_max = SAMPLE_MAX if sample_max is None else sample_max
+    keys = list(period_tickets(tickets, start, end).order_by().values_list("pk", flat=True))
+    if len(keys) <= sample_max:
+        return ticket_demands(tickets, start, end), 1.0
+    keys.sort()
+    seed = f"{start.isoformat()}|{end.isoformat()}|{len(keys)}|{keys[-1]}"
+    chosen = random.Random(seed).sample(keys, sample_max)
+    return ticket_demands(tickets, start, end, chosen), len(keys) / sample_max
+
+
+def scaled(topics: list[HotTopic], scale: float) -> list[HotTopic]:
+    """Topics of a sample with their counts scaled by `scale`, ranked again by heat."""
+    for t in topics:
+        t.scale = scale
+        t.size, t.citizens = round(t.size * scale), round(t.citizens * scale)
+        t.repeats, t.votes = round(t.repeats * scale), round(t.votes * scale)
+        t.heat = heat_of(t.citizens, t.repeats, t.votes, t.growth)
+    return sorted(topics, key=lambda t: (-t.heat, -t.size, str(t.keys[0])))

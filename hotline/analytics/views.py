@@ -105,4 +105,5 @@ def topics_page(request):
             for t in topics]  # fmt: skip
     return render(request, "analytics/topics.html", {
         "rows": rows, "start": start, "end": end, "error": error,
+        "sampled": next((t.scale for t in topics if t.scale > 1), None),
     })  # fmt: skip

@@ -21,8 +21,7 @@ from hotline.tickets.models import Ticket
 
 from . import series, stats
 from .models import EarlyWarning, WarningKind
-from .sources import ticket_demands
-from .topics import group_topics, name_topics
+from .topics import group_topics, name_topics, sampled_demands
 
 ALL = -1  # a cell summed over every category or every region
 CHECK_DAYS = 2  # yesterday (now complete) and today so far
@@ -176,7 +175,9 @@ def detect_concentration(cells: series.Cells, today: dt.date, now) -> int:
 def detect_emerging(now) -> int:
     """A topic of the last two weeks whose last three days outpace the eleven before."""
     start = now - dt.timedelta(days=EMERGING_DAYS)
-    demands = ticket_demands(Ticket.objects.all(), start, now)
+    # Over SAMPLE_MAX demands, a sample: the test below compares its own counts (a sample
+    # thins both windows alike), and the evidence's size and citizens are scaled to the whole.
+    demands, scale = sampled_demands(Ticket.objects.all(), start, now)
     topics, vectors = group_topics(demands, now=now)
     split = now - dt.timedelta(days=EMERGING_RECENT)
     ats = {d.key: d.at for d in demands}
@@ -202,8 +203,9 @@ def detect_emerging(now) -> int:
             title=f"新发热点：{topic.title}", test=test, day=today, region=region,
             category=category, now=now, ticket_ids=topic.keys,
             evidence={"recent_days": EMERGING_RECENT, "prior_days": EMERGING_DAYS - EMERGING_RECENT,
-                      "recent_count": test.count, "prior_count": prior, "size": topic.size,
-                      "citizens": topic.citizens, "place": topic.place, "phrases": topic.phrases},
+                      "recent_count": test.count, "prior_count": prior,
+                      "size": round(topic.size * scale), "citizens": round(topic.citizens * scale),
+                      "sample_scale": round(scale, 3), "place": topic.place, "phrases": topic.phrases},
         )  # fmt: skip
     return new
 

@@ -99,6 +99,7 @@ class Topic:
     citizens: int
     heat: float
     phrases: list[str]
+    estimated: bool = False  # size and citizens scaled from a sample of the period's demands
 
 
 @dataclass

@@ -83,7 +83,8 @@ def write(f: Figures) -> list[str]:
             out.append(s + "。")
     if f.hot_topics:
         h = f.hot_topics[0]
-        out.append(f"本期最突出的热点是「{h.title}」，涉及{h.size:,}件诉求。")
+        about = "约" if h.estimated else ""
+        out.append(f"本期最突出的热点是「{h.title}」，涉及{about}{h.size:,}件诉求。")
     red = f.risk_levels.get("red", 0)
     if red:
         out.append(f"甄别出红色风险诉求{red:,}件，需持续关注稳控。")

@@ -193,6 +193,11 @@ def build(f: Figures, date_text: str) -> Outline:
                        [[str(i), h.title, num(h.size), num(h.citizens), f"{h.heat:g}",
                          "、".join(h.phrases)] for i, h in enumerate(f.hot_topics, 1)],
                        widths=[1, 6, 1.2, 1.5, 1.2, 3]))  # fmt: skip
+        if any(h.estimated for h in f.hot_topics):
+            from hotline.analytics.topics import SAMPLE_MAX  # numpy and scikit-learn: when used
+
+            b.append(Para(f"本期诉求较多，热点按随机抽取的{SAMPLE_MAX:,}件诉求分析，"
+                          "件数、诉求人数和热度为按比例估算的约数。"))  # fmt: skip
     else:
         b.append(Para("本期未形成热点问题。"))
 

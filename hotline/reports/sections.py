@@ -17,7 +17,7 @@ def hot_topics(qs, start, end, *, limit: int = 8) -> list[Topic]:
 
     return [
         Topic(title=t.title, place=t.place or "", size=t.size, citizens=t.citizens,
-              heat=t.heat, phrases=list(t.phrases or [])[:5])
+              heat=t.heat, phrases=list(t.phrases or [])[:5], estimated=t.scale > 1)
         for t in find(qs, start, end, limit=limit)
     ]  # fmt: skip
 

@@ -103,3 +103,41 @@ def test_hot_topics_of_tickets_in_scope(client, province, scene, spike_day):
     assert topic.title in page.content.decode()
     assert scene[0].number in page.content.decode()
     assert xm == []
+
+
+def test_a_period_over_the_sample_size_is_grouped_on_a_sample_with_counts_scaled(
+    client, province, scene, spike_day, monkeypatch
+):
+    from hotline.analytics import topics
+    from hotline.analytics.sources import period_tickets
+
+    start = spike_day - dt.timedelta(days=1)
+    end = spike_day + dt.timedelta(days=1)
+    visible = scope.visible_tickets(province.users["fz_analyst"])
+    n = period_tickets(visible, start, end).count()
+    monkeypatch.setattr(topics, "SAMPLE_MAX", 8)
+    client.force_login(province.users["fz_analyst"])
+
+    (topic,) = hot_topics(visible, start, end)
+    again = hot_topics(visible, start, end)
+    page = client.get(f"/analytics/topics/?start={start:%Y-%m-%d}&end={end:%Y-%m-%d}")
+
+    sampled = len(topic.keys)  # members drawn into the sample of 8
+    assert topic.scale == n / 8 and sampled <= 8
+    assert set(topic.keys) <= {t.pk for t in scene}
+    assert topic.size == round(sampled * n / 8) and topic.citizens == topic.size
+    assert topic.heat == topics.heat_of(topic.citizens, topic.repeats, topic.votes, topic.growth)
+    assert [(t.keys, t.size) for t in again] == [(topic.keys, topic.size)]  # the same sample
+    html = page.content.decode()
+    assert 'data-testid="topics-sampled"' in html and "按比例估算的约数" in html
+    assert "阳光花园小区" in html  # the page's period is whole days: its own sample
+
+
+def test_a_period_within_the_sample_size_is_grouped_whole(province, scene, spike_day):
+    start = spike_day - dt.timedelta(days=1)
+    end = spike_day + dt.timedelta(days=1)
+    visible = scope.visible_tickets(province.users["fz_analyst"])
+
+    (topic,) = hot_topics(visible, start, end, sample_max=12)
+
+    assert topic.scale == 1.0 and topic.size == 12

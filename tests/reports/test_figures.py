@@ -147,3 +147,18 @@ def test_typical_cases_come_from_the_period(figures, october):
     assert figures.cases[1].number == october.tickets[4].number
     case = figures.cases[0]
     assert case.outcome.startswith("10月31日受理；主办单位鼓楼区住建局；已办结，回访满意")
+
+
+def test_hot_topics_from_a_sample_are_said_to_be_estimates(figures):
+    from hotline.reports import findings, outline
+    from hotline.reports.figures import Topic
+
+    figures.hot_topics = [Topic(title="鼓楼区 阳光花园 · 电梯", place="阳光花园", size=1200,
+                                citizens=1150, heat=1300.5, phrases=["电梯"], estimated=True)]  # fmt: skip
+    figures.findings = findings.write(figures)
+
+    o = outline.build(figures, "2026年11月2日")
+    texts = [b.text for b in o.blocks if isinstance(b, outline.Para)]
+
+    assert any("涉及约1,200件诉求" in t for t in texts)
+    assert any("热点按随机抽取的50,000件诉求分析" in t and "约数" in t for t in texts)
