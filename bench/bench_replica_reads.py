@@ -119,6 +119,9 @@ class Pair:
         self.start("standby")
 
     def start(self, role: str) -> None:
+        if self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data(role)), "status",
+                     check=False).returncode == 0:  # fmt: skip
+            return  # still running from the run that loaded it
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data(role)),
                   "-l", str(self.folder / f"{role}.log"), "-w", "-t", "300", "start")  # fmt: skip
 
