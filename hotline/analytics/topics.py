@@ -212,10 +212,10 @@ def sampled_demands(
     """The period's demands, or a random sample of `sample_max` (SAMPLE_MAX) of them (the same
     for the same period and demands); and the demands in the period ÷ those returned."""
     sample_max = SAMPLE_MAX if sample_max is None else sample_max
-    keys = list(period_tickets(tickets, start, end).order_by().values_list("pk", flat=True))
-    if len(keys) <= sample_max:
+    period = period_tickets(tickets, start, end)
+    if period.count() <= sample_max:  # the common case: no list of keys to read
         return ticket_demands(tickets, start, end), 1.0
-    keys.sort()
+    keys = list(period.order_by("pk").values_list("pk", flat=True))
     seed = f"{start.isoformat()}|{end.isoformat()}|{len(keys)}|{keys[-1]}"
     chosen = random.Random(seed).sample(keys, sample_max)
     return ticket_demands(tickets, start, end, chosen), len(keys) / sample_max
