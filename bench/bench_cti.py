@@ -32,6 +32,7 @@ import json
 import os
 import secrets
 import subprocess
+import tempfile
 import time
 
 import httpx
@@ -107,10 +108,12 @@ def sign(code: str, secret: str, body: bytes) -> dict:
     return head
 
 
-async def send(base, code, secret, bodies: list[bytes], senders: int, rate: float = 0):
+async def send(base, code, secret, bodies: list[bytes], senders: int, rate: float = 0, trace=None):
     """Send every body (signed at the moment it leaves): over `senders` connections as fast
-    as the server answers, or, with `rate` (events/s), each batch when it is due."""
+    as the server answers, or, with `rate` (events/s), each batch when it is due. `trace`
+    (a list) gets (wall time due, ms, first event id) of every request answered."""
     latencies, statuses, totals = [], {}, {"accepted": 0, "duplicates": 0, "errors": 0}
+    wall = time.time() - time.perf_counter()  # perf_counter -> wall clock, for --diagnose
 
     async def post(client, body, due):
         headers = sign(code, secret, body)
@@ -122,6 +125,9 @@ async def send(base, code, secret, bodies: list[bytes], senders: int, rate: floa
             statuses[name] = statuses.get(name, 0) + 1
             return
         latencies.append((time.perf_counter() - due) * 1000)
+        if trace is not None:
+            first = json.loads(body)["events"][0]["event_id"]
+            trace.append((wall + due, latencies[-1], first))
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
         if response.status_code == 200:
             data = response.json()
@@ -209,6 +215,92 @@ def report(label, n_events, result, cpu, used):
     )
 
 
+def diagnose_setup(url: str) -> str:
+    """For --diagnose: the server's processes load cti_diagnose/sitecustomize.py (their facts
+    go to a temporary folder), the bench database logs its lock waits over 100 ms and its
+    statements over 100 ms (a database of this bench's own: the server's settings stay as
+    they are), and this process logs its own GC pauses. Returns the folder."""
+    import gc
+
+    import psycopg
+
+    folder = tempfile.mkdtemp(prefix="hotline-bench-cti-diag-")
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cti_diagnose")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
+    os.environ["HOTLINE_BENCH_DIAG"] = folder
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        for setting in ("log_lock_waits = on", "deadlock_timeout = '100ms'",
+                        "log_min_duration_statement = 100"):  # fmt: skip
+            conn.execute(f'ALTER DATABASE "{DATABASE}" SET {setting}')
+    gc_started = [0.0]
+
+    def on_gc(phase, info):
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        elif time.perf_counter() - gc_started[0] > 0.005:
+            with open(os.path.join(folder, "client.jsonl"), "a") as out:
+                fact = {"pid": "client", "kind": "gc", "at": time.time(),
+                        "s": time.perf_counter() - gc_started[0], "gen": info["generation"]}  # fmt: skip
+                out.write(json.dumps(fact) + "\n")
+
+    gc.callbacks.append(on_gc)
+    return folder
+
+
+def diagnose_report(folder, trace, started, ended, slow_ms, pg_log) -> None:
+    """The slow requests of a pass, each with the server's time for it, and every GC pause,
+    loop lag, pool wait and PostgreSQL log line (lock waits, slow statements, checkpoints,
+    deadlocks) in the pass's time."""
+    facts = []
+    for name in os.listdir(folder):
+        with open(os.path.join(folder, name)) as f:
+            facts += [json.loads(line) for line in f if line.strip()]
+    facts = [f for f in facts if started - 1 <= f["at"] <= ended + 1]
+    by_first = {f["first"]: f for f in facts if f["kind"] == "ingest"}
+    marks = {
+        f["marks"]["first"]: f["marks"]
+        for f in facts
+        if f["kind"] == "req" and "first" in f.get("marks", {})
+    }
+    slow = [t for t in trace if t[1] > slow_ms]
+    print(f"  diagnose: {len(slow)} requests over {slow_ms:.0f} ms (at s into the pass)")
+    for due, ms, first in sorted(slow):
+        f = by_first.get(first, {})
+        server = (
+            f"ingest {f['s'] * 1000:.0f} ms wall, {f['cpu'] * 1000:.0f} ms CPU, pid {f['pid']},"
+            f" began {f['at'] - due:+.3f} s after due"
+            if f
+            else "not seen by the server"
+        )
+        print(f"    {due - started:7.3f}  {ms:6.0f} ms  {first:<14}  {server}")
+        if first in marks:
+            # Seconds from the ASGI call to each step of the request.
+            steps = {k: v for k, v in marks[first].items() if k != "first"}
+            print(f"             steps {json.dumps(steps)}")
+    for f in sorted(facts, key=lambda f: f["at"]):
+        if f["kind"] in ("gc", "lag", "conn") and f["s"] > 0.02:
+            more = f" gen {f['gen']}" if f["kind"] == "gc" else ""
+            print(f"    {f['at'] - started:7.3f}  {f['kind']}{more} {f['s'] * 1000:.0f} ms, "
+                  f"pid {f['pid']}")  # fmt: skip
+    stacks = [f for f in facts if f["kind"] == "stack"]
+    if stacks:
+        print(f"    {len(stacks)} stack dumps of requests served > 1 s: {folder}/<pid>.jsonl")
+    words = ("waiting", "acquired", "deadlock", "duration:", "checkpoint", "ERROR", "DETAIL")
+    try:
+        with open(pg_log, errors="replace") as f:
+            for line in f:
+                stamp = line[:23]
+                try:
+                    at = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f")
+                except ValueError:
+                    continue
+                at = at.replace(tzinfo=dt.UTC).timestamp()
+                if started - 1 <= at <= ended + 1 and any(w in line for w in words):
+                    print(f"    {at - started:7.3f}  pg: {line.strip()[24:][:300]}")
+    except OSError as exc:
+        print(f"    (PostgreSQL log not read: {exc})")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=6000)
@@ -218,11 +310,20 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--port", type=int, default=8791)
     ap.add_argument("--rate", type=float, default=0, help="events/s on a clock (0: flat out)")
+    ap.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="say what each slow request (> --slow ms) waited on: server time, GC pauses, "
+        "event loop lag, pool waits, PostgreSQL lock waits, slow statements and checkpoints",
+    )
+    ap.add_argument("--slow", type=float, default=100, help="ms (with --diagnose)")
+    ap.add_argument("--pg-log", default="/var/log/postgresql/postgresql-15-main.log")
     args = ap.parse_args()
     # The server refuses the development key of citizens' data (hotline/crypto.py): a key of
     # this run's own, shared by this process and the server it starts.
     os.environ.setdefault("HOTLINE_DATA_KEY", f"bench:{secrets.token_hex(32)}")
     url = fresh_database("postgres", DATABASE)
+    diag = diagnose_setup(url) if args.diagnose else None
     setup_django(url)
     code, secret, seats = build(args.agents)
     events = stream(args.calls, seats)
@@ -245,12 +346,18 @@ def main():
         results = []
         for label in ("first pass", "second pass (the same stream, re-signed)"):
             before, used0 = machine_cpu(), cpu_seconds(proc.pid, DATABASE)
-            result = asyncio.run(send(base, code, secret, bodies, args.senders, args.rate))
+            trace = [] if diag else None
+            started = time.time()
+            result = asyncio.run(
+                send(base, code, secret, bodies, args.senders, args.rate, trace=trace)
+            )
             after, used1 = machine_cpu(), cpu_seconds(proc.pid, DATABASE)
             cpu = (after[0] - before[0]) / max(1, after[1] - before[1])
             results.append(result)
             used = (used1[0] - used0[0], used1[1] - used0[1])
             report(label, len(events), result, cpu, used)
+            if diag:
+                diagnose_report(diag, trace, started, time.time(), args.slow, args.pg_log)
 
     from hotline.calls.models import Call, CallEvent
 
