@@ -23,6 +23,12 @@ Little's law) — and says nothing of the latency at the goal's rate; `--rate 20
 Then the same stream is sent again (each batch re-signed with a new timestamp, as a platform
 retrying would), and the database is counted: every event stored once (0 lost, 0 doubled),
 every call once, and the second pass accepted nothing new.
+
+`--diagnose` says what the slow requests (over `--slow` ms) waited on: the server's processes
+load cti_diagnose/sitecustomize.py, which times each request's steps (ASGI call, request
+started, authenticate, database connection, ingest), GC pauses, event loop lag and pool waits,
+and writes every thread's and task's stack once a request is served for over a second; the
+bench's own database logs its lock waits and statements over 100 ms (PostgreSQL's log).
 """
 
 import argparse
@@ -173,6 +179,18 @@ def _descendants(pid: int) -> list[int]:
         out += [int(p) for p in found]
         todo += [int(p) for p in found]
     return out
+
+
+def settle(server_pid: int, quiet: float = 0.05, timeout: float = 120) -> None:
+    """Wait until the server's processes have booted: their CPU still for half a second."""
+    tree = [server_pid, *_descendants(server_pid)]
+    last, deadline = None, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        used = sum(process_cpu_seconds(p) or 0 for p in tree)
+        if last is not None and used - last < quiet:
+            return
+        last = used
+        time.sleep(0.5)
 
 
 def cpu_seconds(server_pid: int, database: str) -> tuple[float, float]:
@@ -333,6 +351,9 @@ def main():
     ]
     served = hotline_served(url, args.port, args.workers, secrets.token_urlsafe(40))
     with served as (base, proc):
+        # The server answers once one worker is up; the others may still be booting (each
+        # loads the URLconf before it accepts): a pass begun now would find fewer workers.
+        settle(proc.pid)
         # Warm every worker (imports, plans, connections) with a few calls of their own.
         warm = stream(50, seats)
         for e in warm:

@@ -21,6 +21,7 @@ import bisect
 import datetime as dt
 import functools
 import json
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -87,6 +88,9 @@ DERIVED_ATTRS = [(name, _attr(name)) for name in DERIVED_FIELDS]
 NUMBER_KEYS = ("caller", "called")
 # What derivation compares before and after; the numbers are only ever set once (`_apply`).
 PLAIN_ATTRS = [(name, attr) for name, attr in DERIVED_ATTRS if name not in NUMBER_KEYS]
+_PLAIN_NAMES = [name for name, _ in PLAIN_ATTRS]
+# Read in one C call: a request compares ~100 calls' 25 fields before and after derivation.
+_plain_values = operator.attrgetter(*(attr for _, attr in PLAIN_ATTRS))
 
 PURGE_EVERY_SECONDS = 5
 
@@ -501,16 +505,15 @@ def rederive(
     saves = defaultdict(list)  # the calls by the fields that changed: one statement each
     deltas = rollup.Deltas()
     for call in calls:
-        before = {name: getattr(call, attr) for name, attr in PLAIN_ATTRS}
+        old = _plain_values(call)
+        before = dict(zip(_PLAIN_NAMES, old, strict=True))
         figures_before = rollup.snapshot(call)
         d = derive(by_call.get(call.pk, []), short_abandon_seconds=short)
         new_numbers = _apply(call, d, resolver, numbers.get(call.pk))
-        diff = [
-            name
-            for name, attr in DERIVED_ATTRS
-            if name in new_numbers
-            or (name not in NUMBER_KEYS and before[name] != getattr(call, attr))
-        ]
+        moved = {
+            n for n, a, b in zip(_PLAIN_NAMES, old, _plain_values(call), strict=True) if a != b
+        }
+        diff = [name for name in DERIVED_FIELDS if name in moved or name in new_numbers]
         if diff:
             changed.append((call, before, d, new_numbers))
             saves[tuple(diff)].append(call)
