@@ -8,6 +8,7 @@ so the stored values are exactly what `save()` would store.
 """
 
 import json
+import weakref
 from operator import attrgetter
 
 from django.db import connection, models
@@ -105,8 +106,9 @@ def insert_together(
     CPU, cProfile); the ticket's 41, the event's 12 and the outbox row's 7 are each cached."""
     with connection.cursor() as cursor:
         bind = cursor.cursor.mogrify
+        named = _prepared(cursor, [_statement(type(obj), True)[0] for obj in objs], then)
         parts = []
-        for obj in objs:
+        for obj, name in zip(objs, named[: len(objs)], strict=True):
             sql, fields = _statement(type(obj), True)
             values = [
                 getattr(obj, f.attname)
@@ -114,9 +116,10 @@ def insert_together(
                 else f.get_db_prep_save(f.pre_save(obj, True), connection)
                 for f, plain in _plain(type(obj), fields)
             ]
-            parts.append(bind(sql, values))
+            parts.append(bind(_execute(name, len(values)) if name else sql, values))
         if then is not None:
-            parts.append(bind(*then))
+            name = named[-1]
+            parts.append(bind(_execute(name, len(then[1])) if name else then[0], then[1]))
         cursor.execute("; ".join(parts))
         found = None
         if then is not None and rows:
@@ -127,6 +130,55 @@ def insert_together(
         obj._state.adding = False
         obj._state.db = connection.alias
     return found
+
+
+# Registration's INSERTs are prepared on the server once per connection and sent as EXECUTE:
+# parsing, analysing and planning a 41-column INSERT with its literals every time cost the
+# database about a quarter of a registration's CPU (docs/benchmarks.md, 2026-12-07). Django
+# binds on the client (one string of several statements is one round trip), so the statements
+# are SQL-level PREPAREs, made in a round trip of their own the first time a connection meets
+# them. psycopg forgets nothing of them: it deallocates only statements it prepared itself,
+# which Django's prepare_threshold of None (the default) never lets it do; a connection
+# with a threshold set sends the statements as they are.
+_names: dict[str, str] = {}  # statement -> its prepared name, the same in every connection
+_prepared_on: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # psycopg connection -> names
+
+
+def _prepared(cursor, statements: list[str], then) -> list[str | None]:
+    """The prepared names of `statements` and of `then`'s statement (None where it is several
+    statements, or on a connection where psycopg prepares), PREPAREd here if new to the
+    connection."""
+    if then is not None:
+        statements = [*statements, then[0]]
+    raw = cursor.cursor.connection
+    if connection.vendor != "postgresql" or raw.prepare_threshold is not None:
+        return [None] * len(statements)
+    done = _prepared_on.setdefault(raw, set())
+    names, new = [], []
+    for sql in statements:
+        if ";" in sql:  # a string of several (SET LOCAL …; WITH …) cannot be one PREPARE
+            names.append(None)
+            continue
+        name = _names.get(sql)
+        if name is None:
+            name = _names[sql] = f"hotline_insert_{len(_names)}"
+        if name not in done:
+            new.append(f"PREPARE {name} AS {_numbered(sql)}")
+        names.append(name)
+    if new:
+        cursor.execute("; ".join(new))
+        done.update(n for n in names if n)
+    return names
+
+
+def _numbered(sql: str) -> str:
+    """`sql`'s %s placeholders as $1, $2, … (the statements here have no literal %)."""
+    parts = sql.split("%s")
+    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
+
+
+def _execute(name: str, n: int) -> str:
+    return f"EXECUTE {name}({', '.join(['%s'] * n)})"
 
 
 # Fields whose stored value is their Python value on PostgreSQL: `get_db_prep_save` returns
