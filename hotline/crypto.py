@@ -17,6 +17,7 @@ number under a key derived from each data key) and `phone_q()`, the one way to f
 """
 
 import base64
+import functools
 import os
 import queue
 import re
@@ -218,10 +219,18 @@ def normal_phone(number: str) -> str:
 
 def phone_hash(number: str, key: DataKey | None = None) -> str:
     """HMAC-SM3 of the normalised `number` under the current key (or `key`); "" for none."""
+    return _phone_hash(number, (key or ring().current).mac)
+
+
+# A registration hashes its caller's number twice (the repeat check's look-up, the row's hash
+# column) and a call's events hash it again: a small memo of the latest numbers. Keyed by the
+# MAC key itself, so a rotated ring never meets an old entry.
+@functools.lru_cache(maxsize=4096)
+def _phone_hash(number: str, mac_key: bytes) -> str:
     normal = normal_phone(number)
     if not normal:
         return ""
-    mac = hmac.HMAC((key or ring().current).mac, hashes.SM3())
+    mac = hmac.HMAC(mac_key, hashes.SM3())
     mac.update(normal.encode())
     return mac.finalize().hex()[:HASH_HEX]
 

@@ -106,20 +106,24 @@ def insert_together(
     CPU, cProfile); the ticket's 41, the event's 12 and the outbox row's 7 are each cached."""
     with connection.cursor() as cursor:
         bind = cursor.cursor.mogrify
-        named = _prepared(cursor, [_statement(type(obj), True)[0] for obj in objs], then)
+        sqls = [_statement(type(obj), True)[0] for obj in objs]
+        forms = executable(cursor, sqls if then is None or rows else [*sqls, then[0]])
+        if then is not None and rows:
+            # A read's best plan depends on its values (a caller with many demands or none):
+            # it stays planned each time.
+            forms.append(then[0])
         parts = []
-        for obj, name in zip(objs, named[: len(objs)], strict=True):
-            sql, fields = _statement(type(obj), True)
+        for obj, form in zip(objs, forms, strict=False):
+            _, fields = _statement(type(obj), True)
             values = [
                 getattr(obj, f.attname)
                 if plain
                 else f.get_db_prep_save(f.pre_save(obj, True), connection)
                 for f, plain in _plain(type(obj), fields)
             ]
-            parts.append(bind(_execute(name, len(values)) if name else sql, values))
+            parts.append(bind(form, values))
         if then is not None:
-            name = named[-1]
-            parts.append(bind(_execute(name, len(then[1])) if name else then[0], then[1]))
+            parts.append(bind(forms[-1], then[1]))
         cursor.execute("; ".join(parts))
         found = None
         if then is not None and rows:
@@ -132,7 +136,7 @@ def insert_together(
     return found
 
 
-# Registration's INSERTs are prepared on the server once per connection and sent as EXECUTE:
+# Registration's statements are prepared on the server once per connection and sent as EXECUTE:
 # parsing, analysing and planning a 41-column INSERT with its literals every time cost the
 # database about a quarter of a registration's CPU (docs/benchmarks.md, 2026-12-07). Django
 # binds on the client (one string of several statements is one round trip), so the statements
@@ -144,41 +148,37 @@ _names: dict[str, str] = {}  # statement -> its prepared name, the same in every
 _prepared_on: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # psycopg connection -> names
 
 
-def _prepared(cursor, statements: list[str], then) -> list[str | None]:
-    """The prepared names of `statements` and of `then`'s statement (None where it is several
-    statements, or on a connection where psycopg prepares), PREPAREd here if new to the
-    connection."""
-    if then is not None:
-        statements = [*statements, then[0]]
+def executable(cursor, statements: list[str]) -> list[str]:
+    """`statements` (with %s placeholders) as this connection sends them: each as an EXECUTE
+    of the same statement prepared on the server, PREPAREd here (a round trip each) the first
+    time the connection meets it; of a string of several (SET LOCAL …; INSERT …) only the
+    last is prepared (the placeholders must all be its). For writes, whose plan does not
+    depend on their values. As they are on SQLite and on a connection where psycopg
+    prepares."""
     raw = cursor.cursor.connection
     if connection.vendor != "postgresql" or raw.prepare_threshold is not None:
-        return [None] * len(statements)
+        return list(statements)
     done = _prepared_on.setdefault(raw, set())
-    names, new = [], []
+    forms, new = [], []
     for sql in statements:
-        if ";" in sql:  # a string of several (SET LOCAL …; WITH …) cannot be one PREPARE
-            names.append(None)
-            continue
-        name = _names.get(sql)
+        head, _, last = sql.rpartition("; ")
+        name = _names.get(last)
         if name is None:
-            name = _names[sql] = f"hotline_insert_{len(_names)}"
+            name = _names[last] = f"hotline_stmt_{len(_names)}"
         if name not in done:
-            new.append(f"PREPARE {name} AS {_numbered(sql)}")
-        names.append(name)
-    if new:
-        cursor.execute("; ".join(new))
-        done.update(n for n in names if n)
-    return names
+            new.append((name, f"PREPARE {name} AS {_numbered(last)}"))
+        run = f"EXECUTE {name}({', '.join(['%s'] * last.count('%s'))})"
+        forms.append(f"{head}; {run}" if head else run)
+    for name, prepare in new:  # one at a time: a failed one leaves none half-known
+        cursor.execute(prepare)
+        done.add(name)
+    return forms
 
 
 def _numbered(sql: str) -> str:
     """`sql`'s %s placeholders as $1, $2, … (the statements here have no literal %)."""
     parts = sql.split("%s")
     return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
-
-
-def _execute(name: str, n: int) -> str:
-    return f"EXECUTE {name}({', '.join(['%s'] * n)})"
 
 
 # Fields whose stored value is their Python value on PostgreSQL: `get_db_prep_save` returns

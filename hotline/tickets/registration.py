@@ -145,9 +145,10 @@ def number_ticket(ticket, then: tuple[str, list] | None = None) -> tuple[int, in
                 cursor.execute("SET LOCAL synchronous_commit TO OFF; " + bump, [key, *seqs])
                 (bumped,) = _row_sets(cursor.cursor)
         else:
-            sql, params = then if then is not None else ("", [])
+            sql, params = then if then is not None else (None, [])
+            *read, bump = fastinsert.executable(cursor, [sql, bump] if sql else [bump])
             cursor.execute(
-                f"BEGIN; SET LOCAL synchronous_commit TO OFF; {sql}{'; ' if sql else ''}"
+                f"BEGIN; SET LOCAL synchronous_commit TO OFF; {''.join(r + '; ' for r in read)}"
                 f"{bump}; COMMIT",
                 [*params, key, *seqs],
             )

@@ -40,15 +40,15 @@ def test_one_registration_is_two_round_trips_with_its_index_in_the_insert_string
 
     sent = [q["sql"] for q in captured.captured_queries]
     assert created and len(sent) == 2, sent
+    # The statements go as EXECUTEs of statements the connection prepared at its first
+    # registration (the warm-up above): read with what each one runs.
+    assert "EXECUTE hotline_stmt_" in sent[0] and "EXECUTE hotline_stmt_" in sent[1]
+    sent = [_expanded(q) for q in sent]
     assert "tickets_numbercounter" in sent[0] and "citizen_phone_hash" in sent[0]
     assert "BEGIN" not in sent[1] and "COMMIT" not in sent[1]
-    # The inserts go as EXECUTEs of statements the connection prepared at its first
-    # registration (the warm-up above).
-    prepared = _prepared()
     for table in ("tickets_ticket", "tickets_ticketevent", "exchange_outboxmessage",
                   "screening_duplicatesignature", "screening_duplicateband"):  # fmt: skip
-        names = [n for n, sql in prepared.items() if f"INSERT INTO {table} " in sql]
-        assert names and any(f"EXECUTE {n}(" in sent[1] for n in names), table
+        assert f"INSERT INTO {table}" in sent[1].replace('"', ""), table
     assert Ticket.objects.get(pk=t.pk).number == t.number
     assert DuplicateSignature.objects.filter(ticket=t).exists()
     assert DuplicateBand.objects.filter(ticket=t).exists()
@@ -66,7 +66,7 @@ def test_a_failing_statement_of_the_string_leaves_nothing_of_the_registration(pr
         again, created = lifecycle.register(by=agent, data=demand(external_ref="ref-1"))
 
     assert not created and again.pk == first.pk
-    assert any("EXECUTE hotline_insert_" in q["sql"] and "BEGIN" not in q["sql"]
+    assert any("INSERT INTO" in _expanded(q["sql"]) and "BEGIN" not in q["sql"]
                for q in captured.captured_queries)  # fmt: skip
     assert _counts() == counts
 
@@ -77,9 +77,11 @@ def test_a_new_connection_prepares_the_inserts_once_and_a_failed_string_keeps_th
     with CaptureQueriesContext(connection) as captured:
         lifecycle.register(by=agent, data=demand(external_ref="ref-2"))
     sent = [q["sql"] for q in captured.captured_queries]
-    assert sum(q.startswith("PREPARE ") for q in sent) == 1, sent
-    written = [q for q in sent if "EXECUTE hotline_insert_" in q]
-    assert len(written) == 1 and 'INSERT INTO "tickets_ticket"' not in written[0], sent
+    # Each statement prepared in a round trip of its own, once: the read and the bump, the
+    # ticket, event, outbox row and duplicate index.
+    assert sum(q.startswith("PREPARE ") for q in sent) == 6, sent
+    written = [q for q in sent if "EXECUTE hotline_stmt_" in q]
+    assert len(written) == 2 and all("INSERT INTO" not in q for q in written), sent
 
     # The duplicate reference fails the string after its statements were prepared: they
     # stay, and the next registrations on the connection use them without preparing again.
@@ -91,10 +93,13 @@ def test_a_new_connection_prepares_the_inserts_once_and_a_failed_string_keeps_th
     assert history.verify(t).ok and OutboxMessage.objects.filter(ticket=t).count() == 1
 
 
-def _prepared() -> dict[str, str]:
+def _expanded(sent: str) -> str:
+    """`sent` with each EXECUTE followed by the statement it runs."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT name, statement FROM pg_prepared_statements")
-        return {name: sql.replace('"', "") for name, sql in cursor.fetchall()}
+        for name, sql in cursor.fetchall():
+            sent = sent.replace(f"EXECUTE {name}(", f"EXECUTE {name} [{sql}](")
+    return sent
 
 
 def _counts():
