@@ -135,11 +135,12 @@ def _registration_read_keeps_its_plan():
 
     with connection.cursor() as cursor:
         cursor.execute(f"PREPARE caller_read AS {_numbered(dupindex._CALLER_FIRST)}")
-        cursor.execute("BEGIN")
+        # SET LOCAL inside the test's transaction: put back afterwards for the tests after.
         cursor.execute(dupindex.CALLER_PLAN.rstrip("; "))
         cursor.execute("EXPLAIN EXECUTE caller_read('{abc}', '2026-08-20', '350100')")
         plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("COMMIT")
+        for setting in ("enable_bitmapscan", "enable_seqscan", "plan_cache_mode"):
+            cursor.execute(f"SET LOCAL {setting} TO DEFAULT")
         cursor.execute("DEALLOCATE caller_read")
     # The loader writes no signatures, so the plan may start from the (small) signature
     # table; either way the big tickets table is read by an index, never walked.
