@@ -11,7 +11,7 @@ import json
 import weakref
 from operator import attrgetter
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import JSONField
 
 from hotline.crypto import EncryptedTextField, PhoneHashField
@@ -104,7 +104,10 @@ def insert_together(
     of a statement with at most 50 parameters (MAX_CACHED_STATEMENT_PARAMS), and the three
     joined have 60, so the joined string was split anew on every registration (~6 % of its
     CPU, cProfile); the ticket's 41, the event's 12 and the outbox row's 7 are each cached."""
-    with connection.cursor() as cursor:
+    # The connection itself, not django.db.connection: each attribute read through that proxy
+    # is a context-local lookup, and the fields' preparation reads it many times a row.
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
         bind = cursor.cursor.mogrify
         sqls = [_statement(type(obj), True)[0] for obj in objs]
         forms = executable(cursor, sqls if then is None or rows else [*sqls, then[0]])
@@ -116,9 +119,7 @@ def insert_together(
         for obj, form in zip(objs, forms, strict=False):
             _, fields = _statement(type(obj), True)
             values = [
-                getattr(obj, f.attname)
-                if plain
-                else f.get_db_prep_save(f.pre_save(obj, True), connection)
+                getattr(obj, f.attname) if plain else f.get_db_prep_save(f.pre_save(obj, True), db)
                 for f, plain in _plain(type(obj), fields)
             ]
             parts.append(bind(form, values))
@@ -132,7 +133,7 @@ def insert_together(
             found = cursor.fetchall()
     for obj in objs:
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = db.alias
     return found
 
 
@@ -156,7 +157,7 @@ def executable(cursor, statements: list[str]) -> list[str]:
     depend on their values. As they are on SQLite and on a connection where psycopg
     prepares."""
     raw = cursor.cursor.connection
-    if connection.vendor != "postgresql" or raw.prepare_threshold is not None:
+    if cursor.db.vendor != "postgresql" or raw.prepare_threshold is not None:
         return list(statements)
     done = _prepared_on.setdefault(raw, set())
     forms, new = [], []
