@@ -209,6 +209,20 @@ def cpu_seconds(server_pid: int, database: str) -> tuple[float, float]:
     return server, sum(process_cpu_seconds(p) or 0 for p in pids)
 
 
+def call_updates() -> tuple[int, int]:
+    """Updates of calls_call so far, and how many of them were HOT (no index entry written):
+    what an event costs the database is mostly this update and the indexes it writes. A
+    backend reports its counts a second or so after it goes idle: wait for them."""
+    from django.db import connection
+
+    time.sleep(2)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'calls_call'"
+        )
+        return cursor.fetchone()
+
+
 def report(label, n_events, result, cpu, used):
     elapsed, latencies, statuses, totals = result
     print(f"{label}")
@@ -366,6 +380,7 @@ def main():
         asyncio.run(send(base, code, secret, warm_bodies, args.senders))
         results = []
         for label in ("first pass", "second pass (the same stream, re-signed)"):
+            updates0 = call_updates()
             before, used0 = machine_cpu(), cpu_seconds(proc.pid, DATABASE)
             trace = [] if diag else None
             started = time.time()
@@ -377,6 +392,8 @@ def main():
             results.append(result)
             used = (used1[0] - used0[0], used1[1] - used0[1])
             report(label, len(events), result, cpu, used)
+            upd, hot = (b - a for a, b in zip(updates0, call_updates(), strict=True))
+            print(f"  calls_call        {upd:,} updates, {hot:,} HOT ({hot / max(1, upd):.0%})")
             if diag:
                 diagnose_report(diag, trace, started, time.time(), args.slow, args.pg_log)
 

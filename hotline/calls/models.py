@@ -163,9 +163,17 @@ class Outcome(models.TextChoices):
 
 
 class Call(models.Model):
-    """One call as the platform reported it; every field below `offered_at` is derived."""
+    """One call as the platform reported it; every field below `offered_at` is derived.
 
-    platform = models.ForeignKey(CallPlatform, models.PROTECT, related_name="calls")
+    Its indexes are what the CTI intake pays on every event that moves a call: an update that
+    changes no indexed column (answered, held, resumed) is a HOT update that writes no index
+    entry, when the page has room (fillfactor, migration 0005). So no index names `state`
+    (the intake changes it on every event: `call_live` is bounded by `ended_at`, which moves
+    once), and the platform, center and agent have no index of their own: `uniq_call`,
+    `call_center_day` and `call_agent_day` lead with them."""
+
+    # db_index=False: uniq_call (platform, platform_call_id) serves the look-ups and deletes.
+    platform = models.ForeignKey(CallPlatform, models.PROTECT, related_name="calls", db_index=False)
     platform_call_id = models.CharField("平台通话标识", max_length=128)
     direction = models.CharField(max_length=8, choices=Direction.choices, default="inbound")
     state = models.CharField("状态", max_length=10, choices=CallState.choices, default="queued")
@@ -178,9 +186,17 @@ class Call(models.Model):
     trunk = models.CharField("中继", max_length=64, blank=True)
     queue = models.ForeignKey(CallQueue, models.PROTECT, null=True, blank=True, related_name="+")
     ivr = models.JSONField("IVR 路径", default=list, blank=True)
-    center = models.ForeignKey("orgs.Unit", models.PROTECT, related_name="+", verbose_name="中心")
+    # db_index=False: call_center_day and call_agent_day lead with them.
+    center = models.ForeignKey(
+        "orgs.Unit", models.PROTECT, related_name="+", verbose_name="中心", db_index=False
+    )
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     seat = models.ForeignKey(Seat, models.PROTECT, null=True, blank=True, related_name="+")
     offered_at = models.DateTimeField("呼入时间")
@@ -214,12 +230,9 @@ class Call(models.Model):
             models.Index(fields=["center", "day", "hour"], name="call_center_day"),
             models.Index(fields=["agent", "day"], name="call_agent_day"),
             models.Index(fields=["day", "hour"], name="call_day"),
-            # Wallboard: the calls still waiting or talking, a few among millions.
-            models.Index(
-                fields=["center", "state"],
-                condition=~Q(state="finished"),
-                name="call_live",
-            ),
+            # Wallboard: the calls still waiting or talking, a few among millions. Bounded by
+            # `ended_at` (set with the `finished` state, derive.py), not by `state`.
+            models.Index(fields=["center"], condition=Q(ended_at=None), name="call_live"),
             models.Index(fields=["offered_at"], name="call_offered"),
             # Repeat callers: a number's calls in a window (history.caller_history).
             models.Index(fields=["caller_hash", "offered_at"], name="call_caller_hash"),
@@ -267,7 +280,8 @@ class EventType(models.TextChoices):
 class CallEvent(models.Model):
     """One event as the platform sent it, kept whole; `error` says why it could not be used."""
 
-    platform = models.ForeignKey(CallPlatform, models.PROTECT, related_name="+")
+    # db_index=False: uniq_call_event (platform, event_id) leads with it.
+    platform = models.ForeignKey(CallPlatform, models.PROTECT, related_name="+", db_index=False)
     event_id = models.CharField(max_length=128)
     platform_call_id = models.CharField(max_length=128)
     call = models.ForeignKey(Call, models.CASCADE, related_name="events")

@@ -21,7 +21,8 @@ def snapshot(center: Unit | None, now=None) -> dict:
     now = now or timezone.now()
     today = to_local(now).date()
     centers = None if center is None else centers_under(center)
-    live = Call.objects.exclude(state="finished").filter(direction="inbound")
+    # `ended_at` is what the `call_live` index is bounded by; a finished call has one.
+    live = Call.objects.filter(ended_at=None, direction="inbound").exclude(state="finished")
     sessions = AgentSession.objects.filter(ended_at=None)
     if centers is not None:
         live = live.filter(center__in=centers)
