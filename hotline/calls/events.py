@@ -140,7 +140,7 @@ class Resolver:
                 self.queues[code] = found[code][0] if len(found[code]) == 1 else None
 
     def _load_pg(self, path: str, seat_codes: set[str], queue_codes: set[str]) -> None:
-        # The same look-ups as below in one fixed statement (prepared once per connection),
+        # The same look-ups as below in one fixed statement (one text, see sql.py),
         # read into bare instances of the three columns each.
         seats, queues, db = defaultdict(list), defaultdict(list), connection.alias
         with bound_cursor() as cursor:
@@ -442,7 +442,7 @@ _LOCK_SQL = (
 
 
 def _lock_calls_pg(platform: CallPlatform, ids: list[str], first_at: dict) -> dict[str, Call]:
-    """Two fixed statements (prepared once per connection): the placeholders of the calls not
+    """Two fixed statements (one text each, see sql.py): the placeholders of the calls not
     yet known, then the lock of them all, read in binary into bare Call instances (no
     Django query, converters or __init__); the numbers' ciphertext is kept aside (`_STORED`)."""
     local = [to_local(first_at[i]) for i in ids]

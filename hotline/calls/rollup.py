@@ -147,8 +147,8 @@ def _upsert(model, keys: list[str], rows: dict) -> None:
     cols = keys + MEASURES
     lines = [[*key, *values] for key, values in items]
     if connection.vendor == "postgresql":
-        # One array a column: the same text whatever the number of rows, so psycopg prepares
-        # it once per connection (sql.py). The arrays keep the key order.
+        # One array a column: the same text whatever the number of rows (sql.py). The arrays
+        # keep the key order.
         types = ["date" if c == "day" else "bigint" for c in cols]
         source = f"SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in types)})"
         params = [list(column) for column in zip(*lines, strict=True)]

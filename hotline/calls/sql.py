@@ -5,9 +5,12 @@ Why: Django's psycopg cursors bind on the client: every value is quoted into the
 Python (psycopg's `_split_query` and the per-value dumpers), which for the intake's multi-row
 and array statements was a tenth of a request's CPU (bench/bench_cti.py, docs/benchmarks.md).
 A plain `psycopg.Cursor` on Django's own connection (so in the same transaction) dumps them in
-C, and psycopg prepares a statement on the server from its fifth use on a connection: keep
-each statement's text fixed (arrays, not a VALUES list that grows with the batch) and it is
-planned once per connection.
+C. The statements' texts are kept fixed (arrays, not a VALUES list that grows with the
+batch) so that psycopg could prepare each once per connection from its fifth use; it does
+not today: Django opens its connections with `prepare_threshold=None` (psycopg's preparing
+off), and turning it on for every server-bound statement is untried (registration's own
+statements are prepared at SQL level instead: tickets/fastinsert.py, which relies on psycopg
+preparing nothing on the connection).
 
 What the caller gives up, and must keep in mind:
 - Django's query wrappers, logging and `connection.queries` do not see these statements;
