@@ -32,6 +32,14 @@ class ReportingWorker(Worker):
         super().__init__(**kwargs)
         self.out, self.err = out, err
 
+    def shutdown(self, signum, frame) -> None:
+        """A first stop signal ends the loop after its current step; django-tasks-db's own
+        handler exits at once when no task runs, i.e. in the middle of whatever statement the
+        schedule or the heartbeat's set-up was sending. A second signal still forces."""
+        if not self.running:
+            super().shutdown(signum, frame)
+        self.running = False
+
     def run_task(self, db_task_result: DBTaskResult) -> None:
         started = time.monotonic()
         super().run_task(db_task_result)
@@ -113,6 +121,7 @@ class Command(BaseCommand):
             worker.drain()
             return
         worker.configure_signals()
+        self.worker = worker
         heartbeat = self._start_heartbeat(worker.worker_id)
         next_tick = 0.0
         while worker.running:
@@ -135,6 +144,8 @@ class Command(BaseCommand):
                 return Heartbeat(kind="worker", worker_id=worker_id).start()
             except Exception as exc:
                 survive_outage(exc, wait=OUTAGE_WAIT, out=self.stderr)
+                if not self.worker.running:  # stopped while waiting for the database
+                    raise SystemExit(0) from None
 
     def _tick(self, no_schedule, force=False):
         if no_schedule:
