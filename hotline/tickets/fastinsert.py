@@ -109,15 +109,15 @@ def insert_together(
     db = connections[DEFAULT_DB_ALIAS]
     with db.cursor() as cursor:
         bind = cursor.cursor.mogrify
-        sqls = [_statement(type(obj), True)[0] for obj in objs]
+        statements = [_statement(type(obj), True) for obj in objs]
+        sqls = [sql for sql, _ in statements]
         forms = executable(cursor, sqls if then is None or rows else [*sqls, then[0]])
         if then is not None and rows:
             # A read's best plan depends on its values (a caller with many demands or none):
             # it stays planned each time.
             forms.append(then[0])
         parts = []
-        for obj, form in zip(objs, forms, strict=False):
-            _, fields = _statement(type(obj), True)
+        for obj, (_, fields), form in zip(objs, statements, forms, strict=False):
             values = [
                 getattr(obj, f.attname) if plain else f.get_db_prep_save(f.pre_save(obj, True), db)
                 for f, plain in _plain(type(obj), fields)
@@ -153,9 +153,10 @@ def executable(cursor, statements: list[str]) -> list[str]:
     """`statements` (with %s placeholders) as this connection sends them: each as an EXECUTE
     of the same statement prepared on the server, PREPAREd here (a round trip each) the first
     time the connection meets it; of a string of several (SET LOCAL …; INSERT …) only the
-    last is prepared (the placeholders must all be its). For writes, whose plan does not
-    depend on their values. As they are on SQLite and on a connection where psycopg
-    prepares."""
+    last is prepared (the placeholders must all be its). Only for statements whose plan
+    does not depend on their values: writes, or a read whose plan is pinned (the caller's
+    read, screening.dupindex.CALLER_PLAN). As they are on SQLite and on a connection where
+    psycopg prepares."""
     raw = cursor.cursor.connection
     if cursor.db.vendor != "postgresql" or raw.prepare_threshold is not None:
         return list(statements)
