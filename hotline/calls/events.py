@@ -263,7 +263,6 @@ def store(
     resolver = resolver or Resolver(platform)
     codes = _codes(events)
     resolver.load(*codes)
-    calls = _lock_calls(platform, events)
     # On PostgreSQL the events' insert says which were new (RETURNING); SQLite looks first.
     known = set() if connection.vendor == "postgresql" else _known(platform, events)
     candidates, seen = [], set()
@@ -271,10 +270,11 @@ def store(
         if ev.event_id in known or ev.event_id in seen:
             continue
         seen.add(ev.event_id)
+        body = {k: v for k, v in body.items() if k not in NUMBER_KEYS}
         candidates.append((ev, body, resolver.event_error(ev)))
+    calls = _lock_calls(platform, events, _firsts(candidates, resolver), resolver)
     rows = []
     for ev, body, error in candidates:
-        body = {k: v for k, v in body.items() if k not in NUMBER_KEYS}
         message = ERROR_TEXT[error][0] if error else ""
         call_pk = calls[ev.call_id].pk
         at = ev.at.astimezone(dt.UTC)
@@ -295,6 +295,13 @@ def store(
             )
     duplicates = len(events) - len(fresh)
     touched = {calls[e[1]].pk: calls[e[1]] for e in fresh}
+    for call in calls.values():
+        whole = getattr(call, "_whole", None)
+        if whole is not None and not whole.event_ids <= stored:
+            # An event the row was derived from was not stored (its id taken already, by
+            # another call): the row is derived again from what was, and written whole.
+            call._whole, call._rewrite = None, True
+            touched.setdefault(call.pk, call)
     rederive(list(touched.values()), resolver=resolver, live=live, numbers=numbers)
     return {"accepted": len(fresh), "duplicates": duplicates, "errors": errors}
 
@@ -360,45 +367,99 @@ def _codes(events: list[EventIn]) -> tuple[set[str], set[str]]:
     return seats, queues
 
 
-def _lock_calls(platform: CallPlatform, events: list[EventIn]) -> dict[str, Call]:
-    """The batch's calls, created if new, locked in call-id order."""
+# The event types that start a call: a request carrying one is almost always a call's first.
+_STARTS = ("offered", "outbound")
+# The payload keys that are an event's columns: derivation reads the rest (as `_events_of`).
+_COLUMN_KEYS = frozenset(("event_id", "call_id", "type", "at", *NUMBER_KEYS))
+
+
+@dataclass
+class Whole:
+    """A call inserted whole by this request: what its row was derived from and holds."""
+
+    derived: object  # derive.Derived
+    events: list
+    event_ids: set
+    values: tuple  # _plain_values of the row
+    numbers: dict  # the numbers the row was given, clear text
+
+
+def _firsts(candidates: list[tuple], resolver: Resolver) -> dict[str, tuple]:
+    """call id -> (its events as derivation reads them, its Numbers or None) for each call
+    that the request's new events start: those are inserted with their fields derived."""
+    starts = {ev.call_id for ev, _, _ in candidates if ev.type in _STARTS}
+    found: dict[str, tuple] = {}
+    for ev, body, _ in candidates:
+        if ev.call_id not in starts:
+            continue
+        evs, numbers = found.setdefault(ev.call_id, ([], []))
+        data = {k: v for k, v in body.items() if k not in _COLUMN_KEYS}
+        evs.append(Ev(ev.event_id, ev.type, ev.at.astimezone(dt.UTC), data))
+        if ev.caller or ev.called:
+            numbers.append(ev)
+    out = {}
+    for call_id, (evs, offers) in found.items():
+        numbers = None
+        if offers:
+            numbers = Numbers()
+            for ev in offers:
+                numbers.offer(ev)
+        out[call_id] = (evs, numbers)
+    return out
+
+
+def _lock_calls(
+    platform: CallPlatform, events: list[EventIn], firsts: dict, resolver: Resolver
+) -> dict[str, Call]:
+    """The batch's calls, locked in call-id order; a call not stored yet is inserted then:
+    whole (its fields derived from this request's events) when the request starts it
+    (`firsts`), else as a placeholder that derivation fills in a few statements later.
+
+    Why whole: a placeholder and then its update wrote every index of calls_call twice for
+    the call's first event (docs/benchmarks.md). Why the lock first: only the calls not found
+    are built and sent (a resent stream builds none). A call inserted now is returned as the
+    placeholder (`_placeholder`: what derivation compares with, so the consequences of its
+    first events, agent state, 回拨, live pages, rollup, are drawn as before), with `_whole`
+    saying what its row holds already, so that derivation writes nothing more."""
     first_at: dict[str, dt.datetime] = {}
     for ev in events:
         at = ev.at.astimezone(dt.UTC)
         if ev.call_id not in first_at or at < first_at[ev.call_id]:
             first_at[ev.call_id] = at
     ids = sorted(first_at)
+    short = conf.short_abandon_seconds() if firsts else 0
+
+    def new_call(call_id: str) -> tuple[Call, Call]:
+        return _new_call(platform, call_id, first_at[call_id], firsts.get(call_id), resolver, short)
+
     if connection.vendor == "postgresql":
-        return _lock_calls_pg(platform, ids, first_at)
+        return _lock_calls_pg(platform, ids, new_call)
     existing = set(
         Call.objects.filter(platform=platform, platform_call_id__in=ids).values_list(
             "platform_call_id", flat=True
         )
     )
-    new = []
-    for call_id in ids:
-        if call_id in existing:
-            continue
-        local = to_local(first_at[call_id])
-        # A placeholder until derivation fills it in, a few statements later.
-        new.append(
-            Call(
-                platform=platform,
-                platform_call_id=call_id,
-                center=platform.center,
-                offered_at=first_at[call_id],
-                day=local.date(),
-                hour=local.hour,
-            )
-        )
+    new = {i: new_call(i) for i in ids if i not in existing}
     if new:
-        Call.objects.bulk_create(new, ignore_conflicts=True)
+        names = [
+            f.attname for f in _call_fields() if f.attname not in ("caller_hash", "updated_at")
+        ]
+        rows = [Call(**{n: row.__dict__[n] for n in names}) for _, row in new.values()]
+        Call.objects.bulk_create(rows, ignore_conflicts=True)
     locked = (
         Call.objects.select_for_update()
         .filter(platform=platform, platform_call_id__in=ids)
         .order_by("platform_call_id")
     )
-    return {c.platform_call_id: c for c in locked}
+    out = {}
+    for call in locked:
+        base, row = new.get(call.platform_call_id, (None, None))
+        # Ours if it holds what was inserted (another writer's would hold its own events).
+        if row is not None and _plain_values(call) == _plain_values(row):
+            base.pk = call.pk
+            call = base
+        out[call.platform_call_id] = call
+    return out
 
 
 # What the lock reads of a call: what derivation compares and the rollup counts, not the
@@ -408,30 +469,101 @@ _LOCK_FIELDS = ["id", "platform_call_id"] + [
     for n, a in (*[(n, _attr(n)) for n in DERIVED_FIELDS], ("acw", "acw_seconds"))
     if n not in ("caller", "called")
 ]
-_PLACEHOLDER = ["platform_call_id", "offered_at", "day", "hour"]  # per row; the rest constant
 
 
 @functools.cache
-def _placeholder_sql() -> tuple[str, tuple]:
-    """The placeholders' INSERT … FROM unnest(…) ON CONFLICT DO NOTHING, and its constant
-    values (each column's default as Django would write it; `updated_at` is set after)."""
-    names, values = [], []
-    skip = {"id", "platform", "center", *_PLACEHOLDER}
-    for f in Call._meta.concrete_fields:
-        if f.name in skip:
-            continue
-        if f.name == "updated_at":
-            continue
-        names.append(f.column)
-        values.append(f.get_db_prep_save(f.get_default(), connection))
-    arrays = "unnest(%b::text[], %b::timestamptz[], %b::date[], %b::int2[])"
-    sql = (
-        f"INSERT INTO {Call._meta.db_table} (platform_id, center_id, updated_at, "
-        f"{', '.join(_PLACEHOLDER)}, {', '.join(names)}) "
-        f"SELECT %s, %s, %s, n.*, {', '.join(['%s'] * len(names))} FROM {arrays} AS n "
-        "ON CONFLICT (platform_id, platform_call_id) DO NOTHING"
+def _defaults() -> dict:
+    """A placeholder's values of the fields the lock reads, by attname (`ivr` made anew)."""
+    skip = {"id", "platform_call_id", "center_id", "offered_at", "day", "hour", "ivr"}
+    return {
+        f.attname: f.get_default()
+        for f in map(Call._meta.get_field, _LOCK_FIELDS[2:])
+        if f.attname not in skip
+    }
+
+
+def _placeholder(platform: CallPlatform, call_id: str, first_at: dt.datetime) -> Call:
+    """A new call as it is before derivation: as the lock would read a placeholder row."""
+    local = to_local(first_at)
+    call = bare(
+        Call,
+        connection.alias,
+        **_defaults(),
+        ivr=[],
+        platform_id=platform.pk,
+        platform_call_id=call_id,
+        center_id=platform.center_id,
+        offered_at=first_at,
+        day=local.date(),
+        hour=local.hour,
+        caller="",
+        called="",
     )
-    return sql, tuple(values)
+    call._stored_numbers = ("", "")
+    return call
+
+
+def _new_call(platform, call_id, first_at, first, resolver, short) -> tuple[Call, Call]:
+    """(the placeholder, the row to insert): the row derived from `first` (events, numbers)
+    when the request starts the call, else the placeholder itself."""
+    base = _placeholder(platform, call_id, first_at)
+    if first is None:
+        return base, base
+    evs, numbers = first
+    row = bare(Call, connection.alias, **{k: v for k, v in base.__dict__.items() if k[0] != "_"})
+    row.ivr, row._stored_numbers = [], base._stored_numbers
+    d = derive(evs, short_abandon_seconds=short)
+    set_now = _apply(row, d, resolver, numbers)
+    base._whole = Whole(
+        d, evs, {e.event_id for e in evs}, _plain_values(row), {n: row.__dict__[n] for n in set_now}
+    )
+    return base, row
+
+
+@functools.cache
+def _call_fields() -> list:
+    return [f for f in Call._meta.concrete_fields if not f.primary_key]
+
+
+@functools.cache
+def _insert_calls_sql() -> str:
+    """New calls' rows, one array per column (one text whatever the batch, see sql.py); a
+    call inserted meanwhile by another request is skipped (and locked after). Text columns go as
+    text[]: the insert's assignment refuses a value too long, where a cast would cut it."""
+    qn = connection.ops.quote_name
+    columns, arrays, picks = [], [], []
+    for f in _call_fields():
+        kind = f.db_type(connection)
+        if kind.startswith("varchar") or kind == "jsonb":
+            kind = "text"
+        columns.append(qn(f.column))
+        arrays.append(f"%b::{kind}[]")
+        picks.append(
+            f"n.{qn(f.column)}::jsonb" if isinstance(f, JSONField) else f"n.{qn(f.column)}"
+        )
+    return (
+        f"INSERT INTO {Call._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(picks)} FROM unnest({', '.join(arrays)}) AS n({', '.join(columns)}) "
+        "ON CONFLICT (platform_id, platform_call_id) DO NOTHING RETURNING id, platform_call_id"
+    )
+
+
+def _row_columns(rows: list[Call]) -> list[list]:
+    """The rows' values for `_insert_calls_sql`, column by column, stored as save() would."""
+    columns, now = [], timezone.now()
+    for f in _call_fields():
+        if f.attname == "updated_at":
+            values = [now] * len(rows)
+        elif isinstance(f, EncryptedTextField):
+            values = [f.get_db_prep_save(r.__dict__[f.attname], connection) for r in rows]
+        elif isinstance(f, PhoneHashField):
+            values = [f.pre_save(r, True) for r in rows]
+        elif isinstance(f, JSONField):
+            values = [json.dumps(r.__dict__[f.attname], ensure_ascii=False) for r in rows]
+        else:
+            values = [r.__dict__[f.attname] for r in rows]
+        columns.append(values)
+    return columns
 
 
 _LOCK_SQL = (
@@ -441,23 +573,39 @@ _LOCK_SQL = (
 )
 
 
-def _lock_calls_pg(platform: CallPlatform, ids: list[str], first_at: dict) -> dict[str, Call]:
-    """Two fixed statements (one text each, see sql.py): the placeholders of the calls not
-    yet known, then the lock of them all, read in binary into bare Call instances (no
-    Django query, converters or __init__); the numbers' ciphertext is kept aside (`_STORED`)."""
-    local = [to_local(first_at[i]) for i in ids]
-    sql, constants = _placeholder_sql()
-    rows = [ids, [first_at[i] for i in ids], [t.date() for t in local], [t.hour for t in local]]
+def _lock_calls_pg(platform: CallPlatform, ids: list[str], new_call) -> dict[str, Call]:
+    """Fixed statements (one text each, see sql.py): the lock of the calls stored, read in
+    binary into bare Call instances (no Django query, converters or __init__; the numbers'
+    ciphertext kept aside, `_stored_numbers`), then the insert of the others (`new_call`),
+    whose rows their insert locks."""
     with bound_cursor() as cursor:
-        now = timezone.now()
-        cursor.execute(sql, [platform.pk, platform.center_id, now, *constants, *rows])
-        cursor.execute(_LOCK_SQL, [platform.pk, ids], binary=True)
-        locked, db = {}, connection.alias
-        for row in cursor.fetchall():
-            values = dict(zip(_LOCK_FIELDS, row[:-2], strict=True))
-            call = bare(Call, db, platform_id=platform.pk, **values)
-            call._stored_numbers = row[-2:]
-            locked[call.platform_call_id] = call
+        locked = _locked(cursor, platform, ids)
+        missing = [i for i in ids if i not in locked]
+        if not missing:
+            return locked
+        new = {i: new_call(i) for i in missing}
+        cursor.execute(_insert_calls_sql(), _row_columns([new[i][1] for i in missing]))
+        for pk, call_id in cursor.fetchall():
+            base = new[call_id][0]
+            base.pk = pk
+            locked[call_id] = base
+        late = [i for i in missing if i not in locked]
+        if late:
+            # Inserted by another request between the two statements: the insert waited for
+            # it to commit. Locked now, after the others: a third request holding one of
+            # these and waiting for a call of ours would be a deadlock (PostgreSQL ends one).
+            locked.update(_locked(cursor, platform, late))
+    return locked
+
+
+def _locked(cursor, platform: CallPlatform, ids: list[str]) -> dict[str, Call]:
+    cursor.execute(_LOCK_SQL, [platform.pk, ids], binary=True)
+    locked, db = {}, connection.alias
+    for row in cursor.fetchall():
+        values = dict(zip(_LOCK_FIELDS, row[:-2], strict=True))
+        call = bare(Call, db, platform_id=platform.pk, **values)
+        call._stored_numbers = row[-2:]
+        locked[call.platform_call_id] = call
     return locked
 
 
@@ -490,7 +638,9 @@ def rederive(
     if not calls:
         return []
     by_call = defaultdict(list)
-    for call_id, event_id, type_, at, payload in _events_of([c.pk for c in calls]):
+    # A call inserted whole by this request has no events but the ones it was derived from.
+    read = [c.pk for c in calls if getattr(c, "_whole", None) is None]
+    for call_id, event_id, type_, at, payload in _events_of(read) if read else ():
         by_call[call_id].append(Ev(event_id, type_, at, payload))
     seat_codes, queue_codes = set(), set()
     for evs in by_call.values():
@@ -508,15 +658,27 @@ def rederive(
         old = _plain_values(call)
         before = dict(zip(_PLAIN_NAMES, old, strict=True))
         figures_before = rollup.snapshot(call)
-        d = derive(by_call.get(call.pk, []), short_abandon_seconds=short)
+        whole = getattr(call, "_whole", None)
+        if whole is not None:
+            d = whole.derived
+        else:
+            d = derive(by_call.get(call.pk, []), short_abandon_seconds=short)
         new_numbers = _apply(call, d, resolver, numbers.get(call.pk))
-        moved = {
-            n for n, a, b in zip(_PLAIN_NAMES, old, _plain_values(call), strict=True) if a != b
-        }
+        now = _plain_values(call)
+        moved = {n for n, a, b in zip(_PLAIN_NAMES, old, now, strict=True) if a != b}
         diff = [name for name in DERIVED_FIELDS if name in moved or name in new_numbers]
+        # A row inserted whole holds all this already (the same events, the same resolver);
+        # one whose events were not all stored (`store`) is written whole again.
+        rewrite = getattr(call, "_rewrite", False) or (
+            whole is not None
+            and (whole.values != now or whole.numbers != {n: getattr(call, n) for n in new_numbers})
+        )
+        if rewrite:
+            saves[tuple(DERIVED_FIELDS)].append(call)
+        elif diff and whole is None:
+            saves[tuple(diff)].append(call)
         if diff:
             changed.append((call, before, d, new_numbers))
-            saves[tuple(diff)].append(call)
             deltas.change(figures_before, rollup.snapshot(call))
     for fields, group in saves.items():
         _save(group, list(fields))
