@@ -125,8 +125,12 @@ class PoliceHandover(models.Model):
 class DuplicateSignature(models.Model):
     """The MinHash signature of a demand (one-permutation hashing, packed 32-bit bins)."""
 
+    # Derived rows (the ticket's text gives them again), written by every registration: no
+    # foreign key in the database. Django's CASCADE still deletes them with their ticket;
+    # the database's deferred checks of this key and the bands' were about 4 % of its CPU
+    # per registration (perf, docs/benchmarks.md, 2026-12-07).
     ticket = models.OneToOneField(
-        "tickets.Ticket", models.CASCADE, primary_key=True, related_name="+"
+        "tickets.Ticket", models.CASCADE, primary_key=True, related_name="+", db_constraint=False
     )
     signature = models.BinaryField()
     scope = models.CharField("范围（市级区划）", max_length=12)
@@ -142,7 +146,10 @@ class DuplicateSignature(models.Model):
 class DuplicateBand(models.Model):
     """One LSH band key of a signature: equal keys are the only candidates (no scan)."""
 
-    ticket = models.ForeignKey("tickets.Ticket", models.CASCADE, related_name="+")
+    # No foreign key in the database, as DuplicateSignature (up to 16 rows a registration).
+    ticket = models.ForeignKey(
+        "tickets.Ticket", models.CASCADE, related_name="+", db_constraint=False
+    )
     key = models.BigIntegerField()
     created_at = models.DateTimeField()
 

@@ -2,8 +2,10 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from ninja import Field, Schema
+from pydantic import model_validator
 
 from hotline.catalog.models import AppealType, Urgency
 
@@ -11,6 +13,16 @@ from .models import Channel, Satisfaction, Status
 
 
 class RegisterIn(Schema):
+    """A demand as the API receives it (registration's hot path)."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values: Any, handler, info) -> Any:
+        # Replaces ninja's, which reads every field through a DjangoGetter so that a Schema
+        # can be filled from an ORM object: a request body is a dict, and the getter cost
+        # its validation 17 µs of 18 (timeit), 1.5 % of a registration's CPU.
+        return handler(values)
+
     channel: Channel
     appeal_type: AppealType
     title: str = Field(..., min_length=1, max_length=200)
