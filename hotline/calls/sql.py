@@ -8,9 +8,12 @@ A plain `psycopg.Cursor` on Django's own connection (so in the same transaction)
 C. The statements' texts are kept fixed (arrays, not a VALUES list that grows with the
 batch) so that psycopg could prepare each once per connection from its fifth use; it does
 not today: Django opens its connections with `prepare_threshold=None` (psycopg's preparing
-off), and turning it on for every server-bound statement is untried (registration's own
-statements are prepared at SQL level instead: tickets/fastinsert.py, which relies on psycopg
-preparing nothing on the connection).
+off). Turning it on inside this cursor only was tried and not kept (docs/benchmarks.md,
+2026-12-07: the database's share fell by about a tenth, the total per event not above the
+noise, and a duplicate cost the database more). Registration's statements are prepared at SQL
+level instead (tickets/fastinsert.py, which relies on psycopg preparing nothing on the
+connection); its `EXECUTE name(…)` cannot take these statements' server-bound parameters:
+psycopg sends a str or None without a type, which an EXECUTE's parameter must have.
 
 What the caller gives up, and must keep in mind:
 - Django's query wrappers, logging and `connection.queries` do not see these statements;
