@@ -8,11 +8,15 @@ so the stored values are exactly what `save()` would store.
 """
 
 import json
+import time
 import weakref
 from operator import attrgetter
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import JSONField
+from psycopg import pq
+from psycopg.adapt import PyFormat, Transformer
 
 from hotline.crypto import EncryptedTextField, PhoneHashField
 
@@ -135,6 +139,95 @@ def insert_together(
         obj._state.adding = False
         obj._state.db = db.alias
     return found
+
+
+# Registration's last round trip as ONE statement: the rows' INSERTs as data-modifying CTEs
+# (`then`'s statement last), prepared through libpq once per connection and executed with its
+# values sent apart from the SQL, as text the server reads by each column's type. Against the
+# same rows as four EXECUTEs in a string of ~70 literals (insert_together), replayed 2,000
+# times each on PostgreSQL 15: the client's CPU 146 -> 68-76 µs (psycopg's dumpers in C
+# instead of its Python-level quoting of each literal) and the server's 290 -> 220-235 µs
+# (no literal to parse, one statement to run), docs/benchmarks.md 2026-12-07. Not through
+# psycopg's own preparing: Django connects with prepare_threshold None, and psycopg answers a
+# ROLLBACK with DEALLOCATE ALL once it has prepared anything, which would take this
+# statement and `executable`'s with it.
+_one: dict = {}  # (models, then's SQL) -> (statement name, SQL with $n placeholders)
+TEXT = PyFormat.TEXT
+OK = (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK)
+
+
+def insert_as_one(objs: list, then: tuple[str, list] | None = None) -> None:
+    """PostgreSQL, outside a transaction: INSERT `objs` (of any models, their keys drawn
+    already) and run `then` (sql, params: a statement that returns no rows, such as the
+    duplicate index's) as one statement, which is its own transaction: all of it commits or
+    none. The errors are Django's (an IntegrityError for a duplicate reference); a
+    connection lost midway is an OperationalError, as from a cursor. On a connection where
+    psycopg prepares (a prepare_threshold set) or for a `then` of several statements, the
+    rows go by `insert_together` instead."""
+    db = connections[DEFAULT_DB_ALIAS]
+    db.ensure_connection()
+    raw = db.connection
+    if raw.prepare_threshold is not None or (then is not None and "; " in then[0]):
+        insert_together(objs, then=then, rows=False)
+        return
+    statements = [_statement(type(obj), True) for obj in objs]
+    key = (*(type(obj) for obj in objs), then[0] if then is not None else None)
+    found = _one.get(key)
+    if found is None:
+        found = _one[key] = (f"hotline_one_{len(_one)}", _combined(statements, then))
+    name, sql = found
+    values = []
+    for obj, (_, fields) in zip(objs, statements, strict=True):
+        values += [
+            getattr(obj, f.attname) if plain else f.get_db_prep_save(f.pre_save(obj, True), db)
+            for f, plain in _plain(type(obj), fields)
+        ]
+    if then is not None:
+        values += then[1]
+    started = time.monotonic()
+    with db.wrap_database_errors:
+        done = _prepared_on.setdefault(raw, set())
+        if name not in done:
+            _checked(raw, raw.pgconn.prepare(name.encode(), sql.encode()))
+            done.add(name)
+            _logged(db, f"PREPARE {name} AS {sql}", started)
+        tx = Transformer(raw)
+        params = tx.dump_sequence(values, [TEXT] * len(values))
+        try:
+            _checked(raw, raw.pgconn.exec_prepared(name.encode(), params, tx.formats))
+        finally:
+            _logged(db, f"EXECUTE {name}({len(values)} values)", started)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = db.alias
+
+
+def _combined(statements: list, then: tuple[str, list] | None) -> str:
+    """The INSERTs as `WITH w0 AS (…), w1 AS (…)` before `then`'s statement (its own WITH
+    merged into the list), or before the last INSERT without `then`."""
+    inserts = [sql for sql, _ in statements]
+    last = then[0] if then is not None else inserts.pop()
+    ctes = [f"w{i} AS ({sql})" for i, sql in enumerate(inserts)]
+    if last.startswith("WITH "):
+        sql = f"WITH {', '.join(ctes)}, {last[5:]}"
+    else:
+        sql = f"WITH {', '.join(ctes)} {last}"
+    return _numbered(sql)
+
+
+def _checked(raw, result) -> None:
+    if result.status in OK:
+        return
+    if raw.pgconn.status == pq.ConnStatus.BAD:
+        message = raw.pgconn.error_message.decode("utf-8", "replace")
+        raise psycopg.OperationalError(f"connection lost: {message}")
+    raise psycopg.errors.error_from_result(result, encoding="utf-8")
+
+
+def _logged(db, sql: str, started: float) -> None:
+    # As Django's debug cursor logs a statement (DEBUG, or a test capturing the queries).
+    if db.queries_logged:
+        db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
 
 
 # Registration's statements are prepared on the server once per connection and sent as EXECUTE:

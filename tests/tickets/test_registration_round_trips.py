@@ -1,8 +1,9 @@
 """How many statements one registration sends to PostgreSQL (issue 20: one transaction of
 few round trips): the number's bump with the rows' ids and the caller's earlier demands, then
-the ticket, its event, its outbox row and screening's duplicate index as one string, which
-PostgreSQL runs as one transaction. A demand screening records more for (a risk, a repeat)
-and a registration inside a caller's transaction take BEGIN, the string, COMMIT."""
+the ticket, its event, its outbox row and screening's duplicate index as one statement
+prepared through libpq (its values sent apart from the SQL), which PostgreSQL runs as one
+transaction. A demand screening records more for (a risk, a repeat) and a registration inside
+a caller's transaction take BEGIN, a string of EXECUTEs, COMMIT."""
 
 import pytest
 from django.db import connection
@@ -41,8 +42,10 @@ def test_one_registration_is_two_round_trips_with_its_index_in_the_insert_string
     sent = [q["sql"] for q in captured.captured_queries]
     assert created and len(sent) == 2, sent
     # The statements go as EXECUTEs of statements the connection prepared at its first
-    # registration (the warm-up above): read with what each one runs.
-    assert "EXECUTE hotline_stmt_" in sent[0] and "EXECUTE hotline_stmt_" in sent[1]
+    # registration (the warm-up above): read with what each one runs. The rows' statement
+    # was prepared through the protocol, not by a PREPARE of SQL.
+    assert "EXECUTE hotline_stmt_" in sent[0] and "EXECUTE hotline_one_" in sent[1]
+    assert _prepared()[sent[1].split()[1].split("(")[0]] is False
     sent = [_expanded(q) for q in sent]
     assert "tickets_numbercounter" in sent[0] and "citizen_phone_hash" in sent[0]
     assert "BEGIN" not in sent[1] and "COMMIT" not in sent[1]
@@ -77,10 +80,10 @@ def test_a_new_connection_prepares_the_inserts_once_and_a_failed_string_keeps_th
     with CaptureQueriesContext(connection) as captured:
         lifecycle.register(by=agent, data=demand(external_ref="ref-2"))
     sent = [q["sql"] for q in captured.captured_queries]
-    # Each statement prepared in a round trip of its own, once: the read and the bump, the
-    # ticket, event, outbox row and duplicate index.
-    assert sum(q.startswith("PREPARE ") for q in sent) == 6, sent
-    written = [q for q in sent if "EXECUTE hotline_stmt_" in q]
+    # Each statement prepared in a round trip of its own, once: the read and the bump, and
+    # the one statement of the ticket, event, outbox row and duplicate index.
+    assert sum(q.startswith("PREPARE ") for q in sent) == 3, sent
+    written = [q for q in sent if "EXECUTE hotline_" in q]
     assert len(written) == 2 and all("INSERT INTO" not in q for q in written), sent
 
     # The duplicate reference fails the string after its statements were prepared: they
@@ -100,6 +103,13 @@ def _expanded(sent: str) -> str:
         for name, sql in cursor.fetchall():
             sent = sent.replace(f"EXECUTE {name}(", f"EXECUTE {name} [{sql}](")
     return sent
+
+
+def _prepared() -> dict:
+    """The connection's prepared statements: name -> whether a PREPARE of SQL made it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, from_sql FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
 
 
 def _counts():

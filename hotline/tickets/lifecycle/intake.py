@@ -104,10 +104,10 @@ def _save_new(ticket: Ticket, screened, first_event) -> None:
 
     PostgreSQL outside a caller's transaction (the API's registration): the caller's earlier
     demands are read in the number's round trip, and a demand that screening records nothing
-    more for (no risk, not a repeat: nearly all) is written in one more round trip, its
-    statements as one string without BEGIN or COMMIT, which PostgreSQL runs as one
-    transaction (a simple query of several statements is one implicit transaction: all
-    commit, or an error rolls all back). Two round trips instead of four."""
+    more for (no risk, not a repeat: nearly all) is written in one more round trip as one
+    statement (fastinsert.insert_as_one: its INSERTs as data-modifying CTEs), which
+    PostgreSQL runs as one transaction: all commit, or an error rolls all back. Two round
+    trips instead of four."""
     from hotline.screening import services as screening  # screening imports tickets
 
     own_transaction = connection.vendor == "postgresql"
@@ -120,7 +120,7 @@ def _save_new(ticket: Ticket, screened, first_event) -> None:
         if index is not False:
             event = _first_event(ticket, first_event, event_id)
             outbox = history.build_outbox(ticket, event, outbox_id)
-            fastinsert.insert_together([ticket, event, outbox], then=index, rows=False)
+            fastinsert.insert_as_one([ticket, event, outbox], then=index)
             return
         ids = event_id, outbox_id
     else:
