@@ -7,6 +7,7 @@ each INSERT statement once and binds the values through the fields' own `get_db_
 so the stored values are exactly what `save()` would store.
 """
 
+import hashlib
 import json
 import time
 import weakref
@@ -174,7 +175,8 @@ def insert_as_one(objs: list, then: tuple[str, list] | None = None) -> None:
     key = (*(type(obj) for obj in objs), then[0] if then is not None else None)
     found = _one.get(key)
     if found is None:
-        found = _one[key] = (f"hotline_one_{len(_one)}", _combined(statements, then))
+        sql = _combined(statements, then)
+        found = _one[key] = (_name("hotline_one_", sql), sql)
     name, sql = found
     values = []
     for obj, (_, fields) in zip(objs, statements, strict=True):
@@ -238,7 +240,16 @@ def _logged(db, sql: str, started: float) -> None:
 # them. psycopg forgets nothing of them: it deallocates only statements it prepared itself,
 # which Django's prepare_threshold of None (the default) never lets it do; a connection
 # with a threshold set sends the statements as they are.
-_names: dict[str, str] = {}  # statement -> its prepared name, the same in every connection
+_names: dict[str, str] = {}  # statement -> its prepared name, the same in every process
+
+
+def _name(prefix: str, sql: str) -> str:
+    """A prepared statement's name from its text: two threads meeting two new statements at
+    once cannot give both the same name (a count of the statements known could), and a
+    connection never runs one statement under the name of another."""
+    return prefix + hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()
+
+
 _prepared_on: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # psycopg connection -> names
 
 
@@ -259,7 +270,7 @@ def executable(cursor, statements: list[str]) -> list[str]:
         head, _, last = sql.rpartition("; ")
         name = _names.get(last)
         if name is None:
-            name = _names[last] = f"hotline_stmt_{len(_names)}"
+            name = _names[last] = _name("hotline_stmt_", last)
         if name not in done:
             new.append((name, f"PREPARE {name} AS {_numbered(last)}"))
         run = f"EXECUTE {name}({', '.join(['%s'] * last.count('%s'))})"
