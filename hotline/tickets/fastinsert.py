@@ -123,11 +123,7 @@ def insert_together(
             forms.append(then[0])
         parts = []
         for obj, (_, fields), form in zip(objs, statements, forms, strict=False):
-            values = [
-                getattr(obj, f.attname) if plain else f.get_db_prep_save(f.pre_save(obj, True), db)
-                for f, plain in _plain(type(obj), fields)
-            ]
-            parts.append(bind(form, values))
+            parts.append(bind(form, _row_values(obj, fields, db)))
         if then is not None:
             parts.append(bind(forms[-1], then[1]))
         cursor.execute("; ".join(parts))
@@ -180,10 +176,7 @@ def insert_as_one(objs: list, then: tuple[str, list] | None = None) -> None:
     name, sql = found
     values = []
     for obj, (_, fields) in zip(objs, statements, strict=True):
-        values += [
-            getattr(obj, f.attname) if plain else f.get_db_prep_save(f.pre_save(obj, True), db)
-            for f, plain in _plain(type(obj), fields)
-        ]
+        values += _row_values(obj, fields, db)
     if then is not None:
         values += then[1]
     started = time.monotonic()
@@ -310,6 +303,14 @@ def _plain(model, fields) -> list[tuple]:
             for f in fields
         ]
     return found
+
+
+def _row_values(obj, fields, db) -> list:
+    """`obj`'s values of `fields` as save() stores them on PostgreSQL (see `_plain`)."""
+    return [
+        getattr(obj, f.attname) if plain else f.get_db_prep_save(f.pre_save(obj, True), db)
+        for f, plain in _plain(type(obj), fields)
+    ]
 
 
 # Bound parameters per statement on SQLite: below its limit of 32,766.
