@@ -5,9 +5,10 @@
 Needs the real data (HOTLINE_DATA_DIR, default ../shared/data). The sample (101 messages,
 stratified by first level, seed 2026: scripts/level_sample.py) was labelled by reading each
 message by docs/labelling-levels.md before any product output was looked at; the labels are in
-docs/data/level_labels.csv. Runs the shipped classifier and taxonomy.py's rule and prints, per
+docs/data/level_labels.csv. Runs the shipped classifier and levels 2 and 3 as the product names
+them (services.category_codes: the shipped level model, else taxonomy.py's rule) and prints, per
 level: coverage, precision when a node is named, accuracy (null = wrong), accuracy where the
-gold code is not empty.
+gold code is not empty; then how often the unit function the codes map to is the labels' one.
 """
 
 import os
@@ -47,6 +48,11 @@ def main():
             "  95% 区间（自助法）: "
             + "  ".join(f"{k} {lo:.3f}–{hi:.3f}" for k, (lo, hi) in ci.items())
         )
+    fn = result["function"]
+    print(
+        f"派单职能一致（一级按预测，与数据集一级 + 人工二、三级所映射的职能相同）: "
+        f"{fn['agreement']:.3f} ({fn['same']}/{fn['n']})"
+    )
     if os.environ.get("SHOW"):
         for i, codes in result["predicted"].items():
             print(i, codes)

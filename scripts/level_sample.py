@@ -1,7 +1,9 @@
-"""Draw the sample of frozen-split messages labelled for levels 2 and 3 (docs/labelling-levels.md).
+"""Draw the samples of messages labelled for levels 2 and 3 (docs/labelling-levels.md).
 
-Stratified by the first-level label, proportional, seed 2026; drawn before any product output was
-looked at. Prints `id,label` lines. Usage: .venv/bin/python scripts/level_sample.py [N]
+Stratified by the first-level label, proportional; drawn before any product output was looked
+at. `test` (default): frozen-split messages, seed 2026 — the sample the figures are reported on.
+`tune`: messages outside the frozen split, seed 2027 — the sample level 2/3 is tuned on.
+Prints `id,label` lines. Usage: .venv/bin/python scripts/level_sample.py [N] [test|tune]
 """
 
 import csv
@@ -14,17 +16,18 @@ from pathlib import Path
 from hotline.routing.frozen import frozen_ids
 
 SEED = 2026
+SEEDS = {"test": SEED, "tune": SEED + 1}
 
 
-def sample(n: int = 100) -> list[dict]:
+def sample(n: int = 100, part: str = "test") -> list[dict]:
     data = Path(os.environ.get("HOTLINE_DATA_DIR", "/work/shared/data"))
     ids = frozen_ids()
     with open(data / "messages_labeled.csv", encoding="utf-8", newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r["id"] in ids]
+        rows = [r for r in csv.DictReader(f) if (r["id"] in ids) == (part == "test")]
     by_label = defaultdict(list)
     for r in rows:
         by_label[r["label"]].append(r)
-    rng = random.Random(SEED)
+    rng = random.Random(SEEDS[part])
     out = []
     for label in sorted(by_label):
         group = sorted(by_label[label], key=lambda r: int(r["id"]))
@@ -34,5 +37,6 @@ def sample(n: int = 100) -> list[dict]:
 
 
 if __name__ == "__main__":
-    for r in sample(int(sys.argv[1]) if len(sys.argv) > 1 else 100):
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    for r in sample(n, sys.argv[2] if len(sys.argv) > 2 else "test"):
         print(f"{r['id']},{r['label']}")

@@ -16,6 +16,7 @@ import numpy as np
 from django.conf import settings
 
 from hotline.routing import frozen, services, taxonomy
+from hotline.routing.defaults import default_rows
 
 LEVELS = ("level2", "level3")
 
@@ -71,13 +72,31 @@ def evaluate(labels_path: Path, data_dir: Path | None = None) -> dict:
     level1_wrong = sum(1 for p, m in zip(predictions, rows, strict=True) if p.label != m["label"])
     gold = [(r["level2"], r["level3"]) for r in labels]
     predicted = [(c[1], c[2]) for c in codes]
+    level1 = taxonomy.level1_codes()
+    gold_paths = [[level1[m["label"]], *g] for m, g in zip(rows, gold, strict=True)]
     return {
         "figures": figures(gold, predicted),
+        "function": function_agreement(gold_paths, codes),
         "intervals": intervals(gold, predicted),
         "predicted": {r["id"]: c for r, c in zip(labels, codes, strict=True)},
         "level1_wrong": level1_wrong,
         "below_gate": sum(1 for p in predictions if p.confidence < taxonomy.MIN_LEVEL1_CONFIDENCE),
     }
+
+
+def function_agreement(gold_paths: list[list[str]], predicted_paths: list[list]) -> dict:
+    """How often the unit function the predicted codes map to (the default category → function
+    mapping, routing/defaults.py) is the one the data set's level 1 and the hand-labelled levels
+    map to: what levels 2 and 3 change for dispatch, first-level errors included."""
+    mapping = {code: function for code, _full, function in default_rows()}
+
+    def function(codes):
+        return next((mapping[c] for c in reversed([c for c in codes if c]) if c in mapping), None)
+
+    same = sum(
+        1 for g, p in zip(gold_paths, predicted_paths, strict=True) if function(g) == function(p)
+    )
+    return {"n": len(gold_paths), "same": same, "agreement": _ratio(same, len(gold_paths))}
 
 
 def intervals(gold: list[tuple[str, str]], predicted: list[tuple[str | None, str | None]]) -> dict:

@@ -13,7 +13,7 @@ from django.db import transaction
 from hotline.orgs.models import Membership, Role, Unit
 from hotline.orgs.services import service_user
 
-from . import frozen, jurisdiction, recommender, store, taxonomy, training
+from . import frozen, jurisdiction, levelmodel, recommender, store, taxonomy, training
 from .classifier import Prediction
 from .models import DispatchCorrection, DispatchDecision
 from .textprep import title_content
@@ -53,12 +53,29 @@ def classify_many(
 
 
 def category_codes(prediction, title: str | None, content: str | None) -> list[str | None]:
-    """[level 1, level 2, level 3] codes for a prediction; the deeper two only by taxonomy's rule."""
-    level1 = taxonomy.level1_codes().get(prediction.label or "")
-    if not level1:
-        return [None, None, None]
-    t, c = title_content(title, content)
-    return [level1, *taxonomy.deeper(prediction.label, prediction.confidence, t, c)]
+    """[level 1, level 2, level 3] codes for a prediction: levels 2 and 3 by the level model
+    (levelmodel.py) where one is shipped, else by taxonomy's name rule; neither under an
+    unsure first level."""
+    return category_codes_many([prediction], [(title, content)])[0]
+
+
+def category_codes_many(predictions, items) -> list[list[str | None]]:
+    """`category_codes` for a batch of predictions and their (title, content) pairs."""
+    out: list[list[str | None]] = []
+    deeper: list[tuple[int, str, str, str]] = []  # (index in out, level 1, title, content)
+    for prediction, (title, content) in zip(predictions, items, strict=True):
+        level1 = taxonomy.level1_codes().get(prediction.label or "")
+        out.append([level1, None, None])
+        if level1 and prediction.confidence >= taxonomy.MIN_LEVEL1_CONFIDENCE:
+            deeper.append((len(out) - 1, level1, *title_content(title, content)))
+    model = levelmodel.current()
+    if model is None:
+        found = [taxonomy.rule_deeper(level1, t, c) for _i, level1, t, c in deeper]
+    else:
+        found = model.deeper_many([(level1, t, c) for _i, level1, t, c in deeper])
+    for (i, *_rest), (level2, level3) in zip(deeper, found, strict=True):
+        out[i][1:] = [level2, level3]
+    return out
 
 
 def suggest(

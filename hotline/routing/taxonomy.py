@@ -67,6 +67,12 @@ def deeper(
     code = level1_codes().get(level1)
     if code is None or confidence < MIN_LEVEL1_CONFIDENCE:
         return None, None
+    return rule_deeper(code, title, content)
+
+
+def rule_deeper(code: str, title: str, content: str) -> tuple[str | None, str | None]:
+    """The name rule under the level-1 `code`: the leaf, else the level-2 node, that the
+    demand's words name without a tie."""
     level2 = _children(code)
     leaf = _best([n for n2 in level2 for n in _children(n2.code)], title, content)
     if leaf is not None:

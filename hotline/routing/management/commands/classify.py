@@ -72,18 +72,18 @@ class Command(BaseCommand):
 
     def _flush(self, batch):
         good = [fields for _, fields in batch if isinstance(fields, dict)]
-        _, preds = services.classify_many([(f["title"], f["content"]) for f in good])
-        it = iter(preds)
+        items = [(f["title"], f["content"]) for f in good]
+        _, preds = services.classify_many(items)
+        it = zip(preds, services.category_codes_many(preds, items), strict=True)
         out = sys.stdout
         for ident, fields in batch:
             if not isinstance(fields, dict):
                 out.write(json.dumps({"id": ident, "error": fields}, ensure_ascii=False) + "\n")
                 continue
-            out.write(json.dumps(self._one(ident, fields, next(it)), ensure_ascii=False) + "\n")
+            out.write(json.dumps(self._one(ident, fields, *next(it)), ensure_ascii=False) + "\n")
         out.flush()
 
-    def _one(self, ident, f, pred) -> dict:
-        codes = services.category_codes(pred, f["title"], f["content"])
+    def _one(self, ident, f, pred, codes) -> dict:
         code, deeper = codes[0], tuple(codes[1:])
         result = {
             "id": ident,
