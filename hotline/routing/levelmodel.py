@@ -33,6 +33,10 @@ C = 0.03
 # Weights kept per class: 194 classes × 86,000 n-grams dense were a 54 MB file; the strongest
 # 2,000 of each class keep the decisions (scripts/level_model.py cv) at a few MB.
 KEEP = 2000
+# The main demand sits in the title and the content's opening: on the tuning sample's CV the
+# first 300 characters decide level 2 as well as 1,500 do (0.670 against 0.668), and building
+# the features costs 0.14 ms a demand instead of 0.23.
+CONTENT = 300
 FILE = "levels-v1.joblib"
 _lock = threading.Lock()
 _loaded: tuple[tuple, "LevelModel | None"] | None = None  # (file identity, model)
@@ -97,7 +101,7 @@ class LevelModel:
         self.level3 = Scorer()
 
     def _matrix(self, docs, fit=False):
-        titles, contents = [d[0] for d in docs], [d[1] for d in docs]
+        titles, contents = [d[0] for d in docs], [d[1][:CONTENT] for d in docs]
         if fit:
             parts = [self.title_vec.fit_transform(titles), self.content_vec.fit_transform(contents)]
         else:
