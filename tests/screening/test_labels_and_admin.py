@@ -75,3 +75,42 @@ def test_admin_edit_is_a_new_version_that_screening_uses(client, province):
     assert LexiconTerm.objects.filter(term="讨个说法").exists()
     assert LexiconVersion.objects.order_by("-number").first().summary == "管理后台新增：讨个说法"
     assert services.screen_demand("", "我们要去讨个说法").level == "orange"
+
+
+SECOND = LABELS.parent / "reply_labels_second.csv"
+
+
+def _agreement_module():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "reply_agreement.py"
+    spec = importlib.util.spec_from_file_location("reply_agreement", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_second_reading_covers_training_rows_only_and_is_well_formed():
+    with SECOND.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    with FROZEN.open(encoding="utf-8") as f:
+        test_ids = {r["id"] for r in csv.DictReader(f) if r["split"] == "test"}
+    agreement = _agreement_module()
+    first = agreement.first_verdicts()
+    assert len(rows) == 200 and len({r["id"] for r in rows}) == 200
+    assert not {r["id"] for r in rows} & test_ids
+    assert {r["id"] for r in rows} <= set(first)
+    assert {r["verdict"] for r in rows} == {"ok", "send_back"}
+    assert {r["unsure"] for r in rows} == {"0", "1"}
+    for r in rows:
+        assert r["category"] in CATEGORIES and r["reason"].strip(), r
+        assert (r["category"] == "none") == (r["verdict"] == "ok"), r
+
+
+def test_agreement_counts_the_second_reader_against_the_first():
+    agreement = _agreement_module()
+    # first: send, send, ok, ok; second: send, ok, send, ok → P 1/2, R 1/2, observed 1/2, kappa 0
+    a = agreement.agreement([(True, True), (True, False), (False, True), (False, False)])
+    assert (a["first"], a["second"]) == (2, 2)
+    assert a["precision"] == a["recall"] == a["f1"] == 0.5
+    assert a["kappa"] == 0.0
