@@ -104,9 +104,10 @@ def suggest(
 
 
 def _suggestion(
-    version, prediction, *, title, content, address, default_region_id, region
+    version, prediction, *, title, content, address, default_region_id, region, codes=None
 ) -> Suggestion:
-    codes = category_codes(prediction, title, content)
+    if codes is None:
+        codes = category_codes(prediction, title, content)
     level1, deeper = codes[0], (codes[1], codes[2])
     if region is not None:
         found = {"code": region.code, "name": region.name, "words": []}
@@ -136,8 +137,11 @@ def suggest_for_ticket(ticket) -> Suggestion:
 
 def suggest_for_tickets(tickets) -> list[Suggestion]:
     """`suggest_for_ticket` for each ticket, the texts classified in one batch: a queue's page
-    of 50 tickets costs one model pass, not 50 (each pass has a fixed cost of its own)."""
-    version, predictions = classify_many([(t.title, t.content) for t in tickets])
+    of 50 tickets costs one model pass, not 50 (each pass has a fixed cost of its own), and
+    so do levels 2 and 3."""
+    items = [(t.title, t.content) for t in tickets]
+    version, predictions = classify_many(items)
+    codes = category_codes_many(predictions, items)
     return [
         _suggestion(
             version,
@@ -147,8 +151,9 @@ def suggest_for_tickets(tickets) -> list[Suggestion]:
             address=t.address,
             default_region_id=t.center.region_id,
             region=t.region,
+            codes=ticket_codes,
         )
-        for t, prediction in zip(tickets, predictions, strict=True)
+        for t, prediction, ticket_codes in zip(tickets, predictions, codes, strict=True)
     ]
 
 
