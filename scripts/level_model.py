@@ -74,7 +74,6 @@ def cross_validate():
 
     from hotline.routing import levelmodel, levels, store, taxonomy
     from hotline.routing import levels_training as lt
-    from hotline.routing.defaults import default_rows
     from hotline.routing.textprep import title_content
 
     parser = argparse.ArgumentParser()
@@ -95,17 +94,14 @@ def cross_validate():
     level1 = [codes1[messages[r["id"]]["label"]] for r in tune]
     docs = [title_content(messages[r["id"]]["title"], messages[r["id"]]["content"]) for r in tune]
     gold = [(r["level2"], r["level3"]) for r in tune]
-    mapping = {code: fn for code, _full, fn in default_rows()}
-
-    def function(codes):
-        return next((mapping[c] for c in reversed([c for c in codes if c]) if c in mapping), "")
-
-    gold_fn = [function([level1[i], *gold[i]]) for i in range(len(tune))]
+    gold_paths = [[level1[i], *gold[i]] for i in range(len(tune))]
 
     def show(name, runs):
         f = [levels.figures(gold, p) for p in runs]
         agree = [
-            np.mean([function([level1[i], *p[i]]) == gold_fn[i] for i in range(len(p))])
+            levels.function_agreement(gold_paths, [[level1[i], *p[i]] for i in range(len(p))])[
+                "agreement"
+            ]
             for p in runs
         ]
         line = "  ".join(

@@ -17,13 +17,9 @@ from django.conf import settings
 
 from hotline.routing import frozen, services, taxonomy
 from hotline.routing.defaults import default_rows
+from hotline.routing.levels_training import read_csv as read_labels
 
 LEVELS = ("level2", "level3")
-
-
-def read_labels(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def _ratio(a: int, b: int) -> float:
