@@ -1,6 +1,10 @@
 """Five-fold cross-validation of first-level dispatch candidates on the training part only.
 
     .venv/bin/python scripts/routing_cv.py [candidate ...] [--shuffles 2] [--first-shuffle 0]
+        [--fraction 0.5]
+
+`--fraction` keeps that stratified share of every fold's training part (the held-out fold
+whole): a point of the learning curve.
 
 Reads the 765 labelled messages outside the frozen test split (`hotline/routing/frozen.py`);
 the 255 frozen messages are dropped before anything else and never read here, nor are
@@ -41,7 +45,7 @@ def main():
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import confusion_matrix, f1_score
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedKFold, train_test_split
     from sklearn.naive_bayes import ComplementNB
     from sklearn.svm import LinearSVC
 
@@ -56,6 +60,7 @@ def main():
         "--first-shuffle", type=int, default=0, help="confirm a pick on shuffles not chosen on"
     )
     parser.add_argument("--confusion", action="store_true")
+    parser.add_argument("--fraction", type=float, default=1.0)
     args = parser.parse_args()
 
     train, _valid = training.split(training.seed_examples())  # the frozen part is dropped here
@@ -281,6 +286,10 @@ def main():
         for shuffle in range(args.first_shuffle, args.first_shuffle + args.shuffles):
             folds = StratifiedKFold(5, shuffle=True, random_state=shuffle)
             for tr, te in folds.split(np.zeros(len(y)), y):
+                if args.fraction < 1.0:
+                    tr, _rest = train_test_split(
+                        tr, train_size=args.fraction, stratify=y[tr], random_state=100 + shuffle
+                    )
                 p = run(tr, te)
                 scores.append(f1_score(y[te], p, average="macro"))
                 truth += list(y[te])
