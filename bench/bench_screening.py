@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_screening.py lexicon      # texts/s on one core
     .venv/bin/python bench/bench_screening.py replies      # P/R on tests/data/labels/replies.csv
+    .venv/bin/python bench/bench_screening.py replies --labels replies_adjudicated.csv
     .venv/bin/python bench/bench_screening.py duplicates [--tickets 1000000] [--reuse]
 
 `lexicon` screens the real messages of ../shared/data (or synthetic demands without it) in one
@@ -110,7 +111,7 @@ def bench_replies(args):
         sys.exit(f"{path} is missing: the reply evaluation needs the shared data")
     with path.open(encoding="utf-8") as f:
         rows = {r["id"]: r for r in csv.DictReader(f)}
-    with (ROOT / "tests" / "data" / "labels" / "replies.csv").open(encoding="utf-8") as f:
+    with (ROOT / "tests" / "data" / "labels" / args.labels).open(encoding="utf-8") as f:
         labels = list(csv.DictReader(f))
     m = Matcher(default_terms())
     counts: dict[tuple[str, str], list[int]] = {}
@@ -233,6 +234,12 @@ def main():
     ap.add_argument("--lookups", type=int, default=1000)
     ap.add_argument("--reuse", action="store_true")
     ap.add_argument("--errors", action="store_true", help="replies: list the test split's errors")
+    ap.add_argument(
+        "--labels",
+        default="replies.csv",
+        help="replies: the label file in tests/data/labels (the first reading, or the adjudicated "
+        "one of docs/labelling-replies.md §7)",
+    )
     args = ap.parse_args()
     {"lexicon": bench_lexicon, "replies": bench_replies, "duplicates": bench_duplicates}[args.what](
         args

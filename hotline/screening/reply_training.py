@@ -30,6 +30,9 @@ from .reply_model import ReplyScorer, assess
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "tests" / "data" / "labels" / "replies.csv"
 EXTRA_LABELS = ROOT / "docs" / "data" / "reply_labels.csv"
+# The 1,000 split replies read a second time and their disagreements adjudicated
+# (docs/labelling-replies.md §7); scripts/reply_adjudication.py writes it.
+ADJUDICATED = LABELS.parent / "replies_adjudicated.csv"
 MIN_PRECISION = 0.85  # the goal on the frozen split
 CV_PRECISION = 0.88  # what the threshold must reach out of fold: the goal plus a margin
 SHUFFLES = (0, 1, 2)
@@ -85,16 +88,22 @@ def is_frozen(reply: str, data_dir: Path | None = None) -> bool:
     return text_key(reply) in _frozen_keys(str(path))
 
 
-def _gold() -> dict[str, tuple[bool, str, str]]:
-    """Training label by id: (send back?, sample, category); the `tune` rows, then the extra file's
-    rows outside the frozen split (its `pool-N` batches name a category, the older rows none)."""
+def gold(adjudicated: bool = False) -> dict[str, tuple[bool, str, str]]:
+    """Training label by id: (send back?, sample, category); the `tune` rows (their adjudicated
+    verdicts when asked), then the extra file's rows outside the frozen split (its `pool-N`
+    batches name a category, the older rows none)."""
     test = _test_ids()
-    gold = {r["id"]: (r["verdict"] == "send_back", "tune", r["category"]) for r in _read(LABELS)
-            if r["split"] == "tune"}  # fmt: skip
+    tune = _read(ADJUDICATED if adjudicated else LABELS)
+    out = {r["id"]: (r["verdict"] == "send_back", "tune", r["category"]) for r in tune
+           if r["split"] == "tune"}  # fmt: skip
     for r in _read(EXTRA_LABELS):
-        if r["id"] not in test and r["id"] not in gold:
-            gold[r["id"]] = (r["label"] == "send_back", r["sample"], r.get("category") or "")
-    return gold
+        if r["id"] not in test and r["id"] not in out:
+            out[r["id"]] = (r["label"] == "send_back", r["sample"], r.get("category") or "")
+    return out
+
+
+def _gold() -> dict[str, tuple[bool, str, str]]:
+    return gold()
 
 
 def sources() -> list[tuple[str, str]]:
@@ -111,7 +120,7 @@ def labelled(data_dir: Path | None = None) -> tuple[list[tuple[str, str, str]], 
     return items, np.array([gold[i][0] for i in sorted(gold)])
 
 
-def _threshold(oof: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+def threshold_for(oof: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     """(threshold, precision, recall): the highest recall with precision >= CV_PRECISION."""
     best = (0.5, 0.0, 0.0)
     for t in np.linspace(0.05, 0.95, 181):
@@ -134,7 +143,7 @@ def fit(items: list[tuple[str, str, str]], y: np.ndarray) -> ReplyScorer:
             for a, b in StratifiedKFold(5, shuffle=True, random_state=seed).split(items, y):
                 m = ReplyScorer().fit([items[i] for i in a], y[a])
                 oof[b] = m.probability([items[i] for i in b])
-            found.append(_threshold(oof, y))
+            found.append(threshold_for(oof, y))
         threshold, prec, rec = (float(np.mean(v)) for v in zip(*found, strict=True))
         scorer = ReplyScorer(threshold=round(threshold, 3)).fit(items, y)
     f1 = 2 * prec * rec / max(prec + rec, 1e-9)

@@ -3,6 +3,8 @@
 Floors: precision is the issue's goal (0.85, reached: 0.935 on 2026-12-06); recall is today's
 honest figure (0.713) until the 0.90 goal is reached. docs/benchmarks.md keeps the figures, and
 the shipped scorer's own metrics file (models_store/reply-v1.json) must state what it scores.
+The same split read a second time and adjudicated (docs/labelling-replies.md §7) has its own
+floors: today's figures against those labels (precision 0.922, recall 0.550, 2026-12-07).
 """
 
 import csv
@@ -19,13 +21,38 @@ from hotline.screening.matcher import Matcher
 from hotline.screening.reply_model import assess, load
 
 LABELS = Path(__file__).resolve().parents[1] / "data" / "labels" / "replies.csv"
+SECOND = LABELS.with_name("replies_second.csv")
+ADJUDICATED = LABELS.with_name("replies_adjudicated.csv")
 CATEGORIES = {"none", "perfunctory", "irrelevant", "buck_passing", "missing_points", "error",
               "privacy", "tone", "defective"}  # fmt: skip
 
 
-def _labels():
-    with LABELS.open(encoding="utf-8") as f:
+def _labels(path=LABELS):
+    with path.open(encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def _frozen_counts(labels) -> tuple[int, int, int]:
+    """(tp, fp, fn) of the shipped review on the `test` rows of `labels`."""
+    with (Path(settings.DATA_DIR) / "replies.csv").open(encoding="utf-8") as f:
+        replies = {r["id"]: r for r in csv.DictReader(f)}
+    matcher = Matcher(default_terms())
+    tp = fp = fn = 0
+    for label in labels:
+        if label["split"] != "test":
+            continue
+        r = replies[label["id"]]
+        body = re.sub(r"\*{10,}", "某", r["reply"])  # the data set's anonymisation
+        flagged = assess(body, title=r["title"], content=r["content"], matcher=matcher).verdict
+        pred, gold = flagged != "pass", label["verdict"] == "send_back"
+        tp, fp, fn = tp + (pred and gold), fp + (pred and not gold), fn + (gold and not pred)
+    return tp, fp, fn
+
+
+needs_data = pytest.mark.skipif(
+    not (Path(settings.DATA_DIR) / "replies.csv").exists(),
+    reason="the real data (HOTLINE_DATA_DIR) is not on this machine",
+)
 
 
 def test_labels_are_well_formed_and_split_before_tuning():
@@ -39,25 +66,11 @@ def test_labels_are_well_formed_and_split_before_tuning():
     assert all(r["reason"].strip() for r in rows)
 
 
-@pytest.mark.skipif(
-    not (Path(settings.DATA_DIR) / "replies.csv").exists(),
-    reason="the real data (HOTLINE_DATA_DIR) is not on this machine",
-)
+@needs_data
 def test_shipped_review_on_the_frozen_test_split(settings, tmp_path):
     settings.REPLY_MODEL_DIR = str(tmp_path)  # no deployed retrain: the scorer in the package
     reply_store.reset()
-    with (Path(settings.DATA_DIR) / "replies.csv").open(encoding="utf-8") as f:
-        replies = {r["id"]: r for r in csv.DictReader(f)}
-    matcher = Matcher(default_terms())
-    tp = fp = fn = 0
-    for label in _labels():
-        if label["split"] != "test":
-            continue
-        r = replies[label["id"]]
-        body = re.sub(r"\*{10,}", "某", r["reply"])  # the data set's anonymisation
-        flagged = assess(body, title=r["title"], content=r["content"], matcher=matcher).verdict
-        pred, gold = flagged != "pass", label["verdict"] == "send_back"
-        tp, fp, fn = tp + (pred and gold), fp + (pred and not gold), fn + (gold and not pred)
+    tp, fp, fn = _frozen_counts(_labels())
 
     assert load() is not None
     assert tp + fn == 101
@@ -70,6 +83,38 @@ def test_shipped_review_on_the_frozen_test_split(settings, tmp_path):
         "fp": fp,
         "fn": fn,
     }
+    reply_store.reset()
+
+
+def test_second_reading_and_adjudication_cover_the_same_split():
+    first = {r["id"]: r for r in _labels()}
+    second = {r["id"]: r for r in _labels(SECOND)}
+    final = {r["id"]: r for r in _labels(ADJUDICATED)}
+
+    assert set(first) == set(second) == set(final)
+    for rows in (second, final):
+        assert all(r["split"] == first[i]["split"] for i, r in rows.items())
+        assert {r["category"] for r in rows.values()} <= CATEGORIES
+        assert all((r["verdict"] == "ok") == (r["category"] == "none") for r in rows.values())
+        assert all(r["reason"].strip() for r in rows.values())
+    assert {r["unsure"] for r in second.values()} <= {"0", "1"}
+    for i, r in final.items():
+        # Where the two readings agree the first stands; only disagreements were adjudicated.
+        agreed = first[i]["verdict"] == second[i]["verdict"]
+        assert r["source"] == ("agreed" if agreed else "adjudicated")
+        if agreed:
+            assert (r["verdict"], r["category"]) == (first[i]["verdict"], first[i]["category"])
+
+
+@needs_data
+def test_shipped_review_on_the_adjudicated_frozen_split(settings, tmp_path):
+    settings.REPLY_MODEL_DIR = str(tmp_path)
+    reply_store.reset()
+    tp, fp, fn = _frozen_counts(_labels(ADJUDICATED))
+
+    assert tp + fn == 129
+    assert tp / (tp + fp) >= 0.92  # 71 of 77, 0.922
+    assert tp / (tp + fn) >= 0.550  # 71 of 129, 0.5504
     reply_store.reset()
 
 
