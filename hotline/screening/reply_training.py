@@ -33,6 +33,8 @@ EXTRA_LABELS = ROOT / "docs" / "data" / "reply_labels.csv"
 # The 1,000 split replies read a second time and their disagreements adjudicated
 # (docs/labelling-replies.md §7); scripts/reply_adjudication.py writes it.
 ADJUDICATED = LABELS.parent / "replies_adjudicated.csv"
+# The training replies outside the split by the whole guide: scripts/reply_training_labels.py.
+GUIDE7_LABELS = ROOT / "docs" / "data" / "reply_labels_guide7.csv"
 MIN_PRECISION = 0.85  # the goal on the frozen split
 CV_PRECISION = 0.88  # what the threshold must reach out of fold: the goal plus a margin
 SHUFFLES = (0, 1, 2)
@@ -88,14 +90,23 @@ def is_frozen(reply: str, data_dir: Path | None = None) -> bool:
     return text_key(reply) in _frozen_keys(str(path))
 
 
-def gold(adjudicated: bool = False) -> dict[str, tuple[bool, str, str]]:
-    """Training label by id: (send back?, sample, category); the `tune` rows (their adjudicated
-    verdicts when asked), then the extra file's rows outside the frozen split (its `pool-N`
-    batches name a category, the older rows none)."""
+def gold(labels: str = "first") -> dict[str, tuple[bool, str, str]]:
+    """Training label by id: (send back?, sample, category).
+
+    "first": the `tune` rows' first reading, then the extra file's rows outside the frozen split
+    (its `pool-N` batches name a category, the older rows none). "adjudicated": the same with the
+    `tune` rows adjudicated. "guide7": everything read by the whole guide (§1–7) — the adjudicated
+    `tune` rows and GUIDE7_LABELS (the extra rows read again and adjudicated, the rest of the pool
+    read once)."""
     test = _test_ids()
-    tune = _read(ADJUDICATED if adjudicated else LABELS)
+    tune = _read(LABELS if labels == "first" else ADJUDICATED)
     out = {r["id"]: (r["verdict"] == "send_back", "tune", r["category"]) for r in tune
            if r["split"] == "tune"}  # fmt: skip
+    if labels == "guide7":
+        for r in _read(GUIDE7_LABELS):
+            if r["id"] not in test and r["id"] not in out:
+                out[r["id"]] = (r["verdict"] == "send_back", r["origin"], r["category"])
+        return out
     for r in _read(EXTRA_LABELS):
         if r["id"] not in test and r["id"] not in out:
             out[r["id"]] = (r["label"] == "send_back", r["sample"], r.get("category") or "")

@@ -23,6 +23,7 @@ from hotline.screening.reply_model import assess, load
 LABELS = Path(__file__).resolve().parents[1] / "data" / "labels" / "replies.csv"
 SECOND = LABELS.with_name("replies_second.csv")
 ADJUDICATED = LABELS.with_name("replies_adjudicated.csv")
+GUIDE7 = Path(__file__).resolve().parents[2] / "docs" / "data" / "reply_labels_guide7.csv"
 CATEGORIES = {"none", "perfunctory", "irrelevant", "buck_passing", "missing_points", "error",
               "privacy", "tone", "defective"}  # fmt: skip
 
@@ -104,6 +105,23 @@ def test_second_reading_and_adjudication_cover_the_same_split():
         assert r["source"] == ("agreed" if agreed else "adjudicated")
         if agreed:
             assert (r["verdict"], r["category"]) == (first[i]["verdict"], first[i]["category"])
+
+
+def test_training_labels_by_the_whole_guide_stay_outside_the_split():
+    split = {r["id"] for r in _labels()}
+    rows = _labels(GUIDE7)
+
+    assert len(rows) == len({r["id"] for r in rows}) == 1768
+    assert not {r["id"] for r in rows} & split
+    assert {r["category"] for r in rows} <= CATEGORIES
+    assert all((r["verdict"] == "ok") == (r["category"] == "none") for r in rows)
+    assert all(r["reason"].strip() for r in rows)
+    # Read once (the rest of the pool) or read again and agreed/adjudicated (the older labels).
+    assert {(r["origin"], r["source"]) for r in rows} == {
+        ("pool-new", "single"),
+        ("reread", "agreed"),
+        ("reread", "adjudicated"),
+    }
 
 
 @needs_data
