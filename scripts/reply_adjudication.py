@@ -33,6 +33,28 @@ def read(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
+CATEGORIES = {"none", "perfunctory", "irrelevant", "buck_passing", "missing_points", "error",
+              "privacy", "tone", "defective"}  # fmt: skip
+
+
+def checked(path: Path, row: dict) -> dict:
+    """A third reader's row, or exit naming the id if its verdict and category don't fit."""
+    if (
+        row["category"] not in CATEGORIES
+        or (row["verdict"] == "ok") != (row["category"] == "none")
+        or row["verdict"] not in ("ok", "send_back")
+    ):
+        sys.exit(f"{path}: id {row['id']}: verdict {row['verdict']!r} / {row['category']!r}")
+    return row
+
+
+def write(path: Path, fields: list[str], rows: list[dict]):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
 def readings() -> tuple[dict[str, dict], dict[str, dict]]:
     first = {r["id"]: r for r in read(FIRST)}
     second = {r["id"]: r for r in read(SECOND)}
@@ -113,21 +135,13 @@ def merge(third_path: Path):
     rows = []
     for i, a in first.items():
         if i in third:
-            t = third[i]
-            if t["verdict"] not in ("ok", "send_back") or (t["verdict"] == "ok") != (
-                t["category"] == "none"
-            ):
-                sys.exit(f"{third_path}: id {i}: verdict {t['verdict']!r} / {t['category']!r}")
+            t = checked(third_path, third[i])
             row = {**t, "source": "adjudicated"}
         else:
             row = {**a, "source": "agreed"}
         rows.append({k: row[k] for k in ("id", "verdict", "category", "reason", "source")})
         rows[-1]["split"] = a["split"]
-    fields = ["id", "split", "verdict", "category", "source", "reason"]
-    with open(ADJUDICATED, "w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+    write(ADJUDICATED, ["id", "split", "verdict", "category", "source", "reason"], rows)
     print(f"{len(rows)} labels written to {ADJUDICATED} ({len(third)} adjudicated)")
 
 

@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXTRA = ROOT / "docs" / "data" / "reply_labels.csv"
 SPLIT = ROOT / "tests" / "data" / "labels" / "replies.csv"
 OUT = ROOT / "docs" / "data" / "reply_labels_guide7.csv"
-CATEGORIES = {"none", "perfunctory", "irrelevant", "buck_passing", "missing_points", "error",
-              "privacy", "tone", "defective"}  # fmt: skip
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from reply_adjudication import CATEGORIES, checked, write  # noqa: E402  (a sibling script)
 
 
 def read(path: Path) -> list[dict]:
@@ -93,22 +94,14 @@ def merge(reading_path: Path, third_path: Path):
     for i, r in rows.items():
         row = {"id": i, "origin": "reread" if i in before else "pool-new", "unsure": r["unsure"]}
         if i in third:
-            t = third[i]
-            if t["category"] not in CATEGORIES or (t["verdict"] == "ok") != (
-                t["category"] == "none"
-            ):
-                sys.exit(f"{third_path}: id {i}: verdict {t['verdict']!r} / {t['category']!r}")
+            t = checked(third_path, third[i])
             row |= {k: t[k] for k in ("verdict", "category", "reason")} | {"source": "adjudicated"}
         else:
             row |= {k: r[k] for k in ("verdict", "category", "reason")}
             row["source"] = "agreed" if i in before else "single"
         out.append(row)
     out.sort(key=lambda r: int(r["id"]))
-    fields = ["id", "origin", "verdict", "category", "unsure", "source", "reason"]
-    with open(OUT, "w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
-        w.writeheader()
-        w.writerows(out)
+    write(OUT, ["id", "origin", "verdict", "category", "unsure", "source", "reason"], out)
     print(f"{len(out)} labels written to {OUT} ({len(third)} adjudicated)")
 
 
