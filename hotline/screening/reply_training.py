@@ -191,11 +191,16 @@ class Figures:
                 "f1": self.f1}  # fmt: skip
 
 
-def evaluate(scorer: ReplyScorer | None, matcher, data_dir: Path | None = None) -> Figures:
-    """The review (rules + `scorer`) on the frozen test split: flagged = verdict not "pass"."""
+def evaluate(
+    scorer: ReplyScorer | None, matcher, data_dir: Path | None = None, labels: Path = ADJUDICATED
+) -> Figures:
+    """The review (rules + `scorer`) on the frozen test split: flagged = verdict not "pass".
+
+    Against the adjudicated labels by default (the split read twice, docs/labelling-replies.md
+    §7): the better truth is what a retrain must not be worse on."""
     rows = replies(data_dir)
     tp = fp = fn = n = 0
-    for label in _read(LABELS):
+    for label in _read(labels):
         if label["split"] != "test":
             continue
         r = rows[label["id"]]

@@ -133,6 +133,12 @@ def test_shipped_review_on_the_adjudicated_frozen_split(settings, tmp_path):
     assert tp + fn == 129
     assert tp / (tp + fp) >= 0.92  # 71 of 77, 0.922
     assert tp / (tp + fn) >= 0.550  # 71 of 129, 0.5504
+    recorded = json.loads(reply_store.SHIPPED.with_suffix(".json").read_text(encoding="utf-8"))
+    assert {k: recorded["frozen_test_adjudicated"][k] for k in ("tp", "fp", "fn")} == {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
     reply_store.reset()
 
 
