@@ -4,6 +4,8 @@
     .venv/bin/python scripts/reply_cv.py --by-sample [NAME]   one candidate (default the shipped
         words-c30) by label sample and, for the pool batches, by category
     .venv/bin/python scripts/reply_cv.py --seeds 3,4,5 NAME ...   other shuffles (confirmation)
+    .venv/bin/python scripts/reply_cv.py [--vectors PATH] words-c30-pre ...   the "*-pre*"
+        candidates need synonyms 3.10.2's words.vector (or SYNONYMS_VECTORS=PATH)
 
 Each candidate is refitted per fold; the whole review is replayed on the held-out fold (the
 rules' blocks stay flagged, the "done" guard unflags). Printed per candidate, mean of three
@@ -90,6 +92,21 @@ CANDIDATES = {
     "words-c30-drawn2": _w30(drawn=2.0),
     "words-c30-emb-vec-drawn2": _w30("emb", "embvec", drawn=2.0),
     "words-c30-drawn4": _w30(drawn=4.0),
+    # + pretrained general-domain vectors instead (synonyms 3.10.2, Chinese Wikipedia word2vec;
+    # --vectors PATH or SYNONYMS_VECTORS): 2026-12-07, seventh pass
+    "words-c30-pre": _w30("emb-pre"),
+    "words-c30-pre-vec": _w30("emb-pre", "embvec-pre"),
+    "words-c30-pre-prod": _w30("emb-pre", "embvec-pre", "embprod-pre"),
+    "words-c30-pre-prod-only": _w30("emb-pre", "embprod-pre"),
+    "words-c30-pre-pool": _w30("emb-pre", "embvec-pre", "embpool-pre"),
+    "words-c30-pre-points": _w30("emb-pre", "points"),
+    "words-c30-pre-sims3": _w30("emb3-pre"),
+    # the demand's points (reply_points.points) each against its best reply sentence
+    "words-c30-pre-pts": _w30("emb-pre", "embpts-pre"),
+    "words-c30-pre-pts-only": _w30("embpts-pre"),
+    "words-c30-pre-x3": _w30("embx3-pre"),
+    "words-c30-pre-pts-points": _w30("emb-pre", "embpts-pre", "points"),
+    "words-c10-pre": _w30("emb-pre", c=10.0),
     # embeddings alone (no n-grams), standardised, and its blend with the shipped approach
     "emb-only": (("emb", "embvec"), True, False, False, 0, 1.0, "balanced"),
     "blend-emb": ("blend", "words-c30", "emb-only", 0.3),
@@ -171,16 +188,29 @@ def main(names):
         dense[name] = np.array([reply_points.signals(*it, **kw) for it in items])
     dense["typed"] = np.array([reply_points.typed_signals(*it) for it in items])
     wanted = {g for n in (names or SPECS) for g in _groups(n)}
-    for kind, suffix in (("w2v", ""), ("ft", "-ft")):
-        if {"emb", "embvec", "embvec3", "embprod", "embprod30", "embpool"} & {
-            g.removesuffix(suffix) for g in wanted
-        }:
-            sims, vecs, pools = embedding_features(items, kind)
+    for kind, suffix in (("w2v", ""), ("ft", "-ft"), ("pre", "-pre")):
+        if {
+            "emb",
+            "embvec",
+            "embvec3",
+            "embprod",
+            "embprod30",
+            "embpool",
+            "emb3",
+            "embpts",
+            "embx3",
+        } & {g.removesuffix(suffix) for g in wanted}:
+            sims, vecs, pools, answered = embedding_features(items, kind)
             dense["embpool" + suffix] = pools
+            dense["embpts" + suffix] = answered
+            dense["embx3" + suffix] = 3 * sims
             dense["emb" + suffix], dense["embvec" + suffix] = sims, vecs
             dense["embvec3" + suffix] = 3 * vecs
             dense["embprod" + suffix] = vecs[:, :100] * vecs[:, 100:] * 10
             dense["embprod30" + suffix] = vecs[:, :100] * vecs[:, 100:] * 30
+            # the brief's three: relevance, and over the demand's sentences the best reply
+            # sentence's cosine, min and mean
+            dense["emb3" + suffix] = sims[:, [0, 3, 4]]
     words = [rm.words_of(s) for s in subs]
     demands = [compact(normalize(t + "。" + c)) for _, t, c in items]
 
@@ -362,8 +392,10 @@ def main(names):
             (r85, _), (r88, t88) = best(p, 0.85), best(p, 0.88)
             rows.append((average_precision_score(y, p), r85, r88, t88))
         ap, r85, r88, t88 = np.mean(rows, axis=0)
+        per = " / ".join(f"{r[2]:.3f}" for r in rows)
         print(f"{name:22s} AP {ap:.3f}  recall at P>=0.85 {r85:.3f}  at P>=0.88 {r88:.3f} "
-              f"(threshold {t88:.2f})  {time.time() - start:.0f} s", flush=True)  # fmt: skip
+              f"(threshold {t88:.2f}; by shuffle {per})  {time.time() - start:.0f} s",
+              flush=True)  # fmt: skip
 
 
 def _groups(name):
@@ -441,6 +473,23 @@ def embedding(kind="w2v"):
     from collections import Counter
 
     cache = Path("/tmp/reply_cv_emb") / f"{kind}.pkl"
+    if kind == "pre":  # the vectors are read each run; only the IDF is cached
+        import synonyms_vectors
+
+        index, unit, _raw = synonyms_vectors.load(synonyms_vectors.path_of(VECTORS[0]))
+        wv = _Pretrained(index, unit)
+        cache = cache.with_name("pre-idf.pkl")
+        if not cache.exists():
+            docs = [_tokens(t) for t in frozen_free_corpus()]
+            df = Counter(w for d in docs for w in set(d))
+            idf = {w: math.log(len(docs) / n) + 1 for w, n in df.items()}
+            cache.parent.mkdir(exist_ok=True)
+            cache.write_bytes(pickle.dumps(idf))
+        idf = pickle.loads(cache.read_bytes())
+        known = sum(1 for w in idf if w in index)
+        print(f"pretrained vectors: {len(index)} words; {known} of the corpus's {len(idf)} words "
+              "known", flush=True)  # fmt: skip
+        return wv, idf
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     docs = [_tokens(t) for t in frozen_free_corpus()]
@@ -457,6 +506,20 @@ def embedding(kind="w2v"):
     cache.write_bytes(pickle.dumps(found))
     print(f"embeddings {kind}: {len(docs)} texts, {len(model.wv)} words", flush=True)
     return found
+
+
+class _Pretrained:
+    """synonyms 3.10.2's vectors (unit length) behind the few KeyedVectors members used here."""
+
+    def __init__(self, index, unit):
+        self.key_to_index, self.unit = index, unit
+        self.vector_size = unit.shape[1]
+
+    def __getitem__(self, word):
+        return self.unit[self.key_to_index[word]]
+
+
+VECTORS = [None]  # --vectors PATH, else SYNONYMS_VECTORS (scripts/synonyms_vectors.py)
 
 
 def embedding_features(items, kind="w2v"):
@@ -486,7 +549,9 @@ def embedding_features(items, kind="w2v"):
     def mat(texts):
         return np.array([vec(t) for t in texts]).reshape(-1, dim)
 
-    sims, vecs, pools = [], [], []
+    from hotline.screening.reply_points import points
+
+    sims, vecs, pools, answered = [], [], [], []
     for reply, title, content in items:
         s = substance(reply)
         d, r, t = vec(title + "。" + content), vec(s), vec(title)
@@ -502,7 +567,16 @@ def embedding_features(items, kind="w2v"):
         sims.append(row)
         vecs.append(np.concatenate([d, r]))
         pools.append(np.concatenate([rs.max(0), rs.min(0)]) if len(rs) else np.zeros(2 * dim))
-    return np.array(sims), np.array(vecs), np.array(pools)
+        # the demand's points (reply_points.points: numbered items or asking sentences), each
+        # against its best reply sentence: lowest, mean, share under 0.5 and 0.6, count
+        ps = mat(points(title, content))
+        if len(ps) and len(rs):
+            best = (ps @ rs.T).max(1)
+            answered.append([best.min(), best.mean(), (best < 0.5).mean(), (best < 0.6).mean(),
+                             np.log1p(len(ps))])  # fmt: skip
+        else:
+            answered.append([0.0, 0.0, 1.0, 1.0, np.log1p(len(ps))])
+    return np.array(sims), np.array(vecs), np.array(pools), np.array(answered)
 
 
 def _reasons():
@@ -556,4 +630,9 @@ def _prec(flag, y):
 SPECS = {**CANDIDATES, **STACKS}
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    args = sys.argv[1:]
+    if "--vectors" in args:
+        at = args.index("--vectors")
+        VECTORS[0] = args[at + 1]
+        del args[at : at + 2]
+    main(args)
