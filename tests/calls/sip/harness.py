@@ -9,6 +9,7 @@ the platform's code and secret, and read the calls back from the database.
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -43,18 +44,42 @@ def missing_tools() -> list[str]:
     return [f"{path} ({pkg})" for path, pkg in NEEDED.items() if not Path(path).exists()]
 
 
-def free_port() -> int:
-    """A port free for both UDP and TCP on 127.0.0.1 (SIP, RPC and baresip use either)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind((HOST, 0))
-            port = udp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                try:
-                    tcp.bind((HOST, port))
-                except OSError:
-                    continue
-                return port
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(port: int) -> bool:
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind((HOST, port))
+            except OSError:
+                return False
+    return True
+
+
+_GIVEN: set[int] = set()
+
+
+def free_port(span: int = 1) -> int:
+    """A port, and the span - 1 after it, free for both UDP and TCP on 127.0.0.1 (SIP, RPC and
+    baresip use either; baresip also opens SIP over TLS on its port + 1, hence span 2).
+
+    Drawn below the kernel's ephemeral range: a port the kernel handed out for bind(0) could be
+    taken as the source port of some outgoing connection before the tool binds it (seen in CI:
+    baresip's TLS port + 1 "Address already in use")."""
+    low = _ephemeral_low()
+    draw = random.SystemRandom()
+    for _ in range(200):
+        port = draw.randrange(max(1024, low - 12000), low - span)
+        ports = range(port, port + span)
+        # Not yet bound is not enough: a port handed out earlier may not be bound yet either.
+        if not _GIVEN.intersection(ports) and all(_bindable(p) for p in ports):
+            _GIVEN.update(ports)
+            return port
     raise RuntimeError("no free port on 127.0.0.1")
 
 
@@ -188,7 +213,7 @@ class SipStack:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.sip_port, self.rpc_port, self.gateway_port = free_port(), free_port(), free_port()
         self.agent_ports = {seat: free_port() for seat in self.agent_seats}
-        self.softphone_port, self.softphone_ctrl_port = free_port(), free_port()
+        self.softphone_port, self.softphone_ctrl_port = free_port(span=2), free_port()
         try:
             for seat, port in self.agent_ports.items():
                 self._answering_phone(f"agent-{seat}", port)
