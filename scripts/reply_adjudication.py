@@ -106,12 +106,12 @@ def report():
                 )
 
 
-def pending(out: Path):
-    first, second = readings()
+def write_pending(out: Path, ids: list[str], first: dict, second: dict):
+    """The disagreements for the third reader: demand, reply and the two readings, no verdict
+    of the product's."""
     data = Path(os.environ.get("HOTLINE_DATA_DIR", ROOT.parent / "shared" / "data"))
     with open(data / "replies.csv", encoding="utf-8", newline="") as f:
         texts = {r["id"]: r for r in csv.DictReader(f)}
-    ids = [i for i in first if first[i]["verdict"] != second[i]["verdict"]]
     with open(out, "w", encoding="utf-8") as f:
         for k, i in enumerate(ids, 1):
             a, b, t = first[i], second[i], texts[i]
@@ -120,6 +120,12 @@ def pending(out: Path):
                 f"答复：{t['reply']}\n甲读：{a['verdict']} / {a['category']}：{a['reason']}\n"
                 f"乙读：{b['verdict']} / {b['category']}：{b['reason']}\n\n"
             )
+
+
+def pending(out: Path):
+    first, second = readings()
+    ids = [i for i in first if first[i]["verdict"] != second[i]["verdict"]]
+    write_pending(out, ids, first, second)
     print(f"{len(ids)} disagreements written to {out}")
 
 

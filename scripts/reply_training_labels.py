@@ -15,7 +15,6 @@ single). Frozen test ids never appear.
 
 import argparse
 import csv
-import os
 import sys
 from pathlib import Path
 
@@ -25,7 +24,7 @@ SPLIT = ROOT / "tests" / "data" / "labels" / "replies.csv"
 OUT = ROOT / "docs" / "data" / "reply_labels_guide7.csv"
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from reply_adjudication import CATEGORIES, checked, write  # noqa: E402  (a sibling script)
+from reply_adjudication import CATEGORIES, checked, write, write_pending  # noqa: E402  (a sibling script)
 
 
 def read(path: Path) -> list[dict]:
@@ -67,19 +66,16 @@ def disputed(rows: dict[str, dict]) -> list[str]:
 
 def pending(reading_path: Path, out: Path):
     rows = reading(reading_path)
-    first = {r["id"]: r for r in read(EXTRA)}
-    data = Path(os.environ.get("HOTLINE_DATA_DIR", ROOT.parent / "shared" / "data"))
-    with open(data / "replies.csv", encoding="utf-8", newline="") as f:
-        texts = {r["id"]: r for r in csv.DictReader(f)}
+    first = {
+        r["id"]: {
+            "verdict": r["label"],
+            "category": r.get("category") or "-",
+            "reason": r["reason"],
+        }
+        for r in read(EXTRA)
+    }
     ids = disputed(rows)
-    with open(out, "w", encoding="utf-8") as f:
-        for k, i in enumerate(ids, 1):
-            a, b, t = first[i], rows[i], texts[i]
-            f.write(
-                f"=== [{k}/{len(ids)}] id={i}\n标题：{t['title']}\n诉求：{t['content']}\n"
-                f"答复：{t['reply']}\n甲读：{a['label']} / {a.get('category') or '-'}：{a['reason']}\n"
-                f"乙读：{b['verdict']} / {b['category']}：{b['reason']}\n\n"
-            )
+    write_pending(out, ids, first, rows)
     print(f"{len(ids)} disagreements of {len(rows)} written to {out}")
 
 
