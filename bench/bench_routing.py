@@ -64,6 +64,7 @@ def main():
             f"  {label:<8} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f}"
             f" n={m['support']}"
         )
+    reader_agreement(frozen, valid, preds)
 
     texts = [(e.title, e.content) for e in examples]
     with open(data / "messages_unlabeled.csv", encoding="utf-8", newline="") as f:
@@ -80,6 +81,7 @@ def main():
         f" 墙钟 {secs:.2f} s = {len(texts) / secs:.0f} 条/秒；"
         f"CPU {cpu:.2f} s = {len(texts) / cpu:.0f} 条/秒（单线程）"
     )
+    same_run_floor(shipped, texts)
 
     # Levels 2 and 3 (services.category_codes: the level model, else the name rule): how often
     # they are named and what they add per demand; their accuracy is bench_routing_levels.py's.
@@ -128,6 +130,60 @@ def main():
         f"API POST /routing/suggest（进程内）: p50 {statistics.median(laps):.2f} ms,"
         f" p95 {percentile(laps, 95):.2f} ms"
     )
+
+
+def same_run_floor(shipped, texts):
+    """The same batches with scikit-learn's own n-gram transform (what hotline/routing/ngrams.py
+    replaced), alternating with the shipped path, two rounds each: the ratio holds on a shared
+    machine where the absolute figures drift."""
+    from hotline.routing import ngrams
+
+    fast = ngrams.transform
+    cpu = {"ngrams.py": 0.0, "scikit-learn": 0.0}
+    try:
+        for _ in range(2):
+            for name, impl in (
+                ("scikit-learn", lambda vec, docs: vec.transform(docs)),
+                ("ngrams.py", fast),
+            ):
+                ngrams.transform = impl
+                c0 = time.process_time()
+                for i in range(0, len(texts), 256):
+                    shipped.predict_many(texts[i : i + 256])
+                cpu[name] += time.process_time() - c0
+    finally:
+        ngrams.transform = fast
+    rate = {name: 2 * len(texts) / secs for name, secs in cpu.items()}
+    print(
+        f"同一次运行对照（交替两轮，CPU）: scikit-learn 原变换 {rate['scikit-learn']:.0f} 条/秒，"
+        f"ngrams.py {rate['ngrams.py']:.0f} 条/秒（{rate['ngrams.py'] / rate['scikit-learn']:.2f} 倍）"
+    )
+
+
+def reader_agreement(frozen, valid, preds):
+    """A careful reader's first-level labels by docs/labelling-routing.md, made blind to the data
+    set's (docs/data/routing_reader.csv), scored like the model on the frozen split: what a
+    person following the guide reaches against the same labels. Then the shipped model on the
+    messages the reader was sure of and on the others."""
+    from pathlib import Path
+
+    from sklearn.metrics import f1_score
+
+    path = Path(__file__).resolve().parent.parent / "docs" / "data" / "routing_reader.csv"
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = {f"seed:{r['id']}": (r["label"], r["sure"] == "是") for r in csv.DictReader(f)}
+    truth = [e.label for e in valid]
+    ci = frozen.bootstrap(truth, [reader[e.key][0] for e in valid])
+    for name, iv in ci.items():
+        print(
+            f"  人工（按指南盲读）{name} = {iv.value:.3f}，95% 区间 [{iv.low:.3f}, {iv.high:.3f}]"
+        )
+    for sure, word in ((True, "有把握"), (False, "两可")):
+        idx = [i for i, e in enumerate(valid) if reader[e.key][1] is sure]
+        t = [truth[i] for i in idx]
+        model = f1_score(t, [preds[i].label or "" for i in idx], average="macro")
+        person = f1_score(t, [reader[valid[i].key][0] for i in idx], average="macro")
+        print(f"  读者{word}的 {len(idx)} 条：模型 macro-F1 {model:.3f}，读者 {person:.3f}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
+from . import ngrams
 from .keywords import KeywordFeatures
 from .textprep import title_content
 
@@ -102,7 +103,10 @@ class TextClassifier:
         if fit:
             parts = [self.title_vec.fit_transform(titles), self.content_vec.fit_transform(contents)]
         else:
-            parts = [self.title_vec.transform(titles), self.content_vec.transform(contents)]
+            parts = [
+                ngrams.transform(self.title_vec, titles),
+                ngrams.transform(self.content_vec, contents),
+            ]
         keywords = getattr(self, "keywords", None)  # models saved before v2 have none
         if keywords is not None:
             parts.append(keywords.transform(docs))

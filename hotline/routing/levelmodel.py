@@ -27,7 +27,7 @@ from sklearn.svm import LinearSVC
 
 from hotline import modelfiles
 
-from . import store, taxonomy
+from . import ngrams, store, taxonomy
 
 C = 0.03
 # Weights kept per class: 194 classes × 86,000 n-grams dense were a 54 MB file; the strongest
@@ -105,7 +105,10 @@ class LevelModel:
         if fit:
             parts = [self.title_vec.fit_transform(titles), self.content_vec.fit_transform(contents)]
         else:
-            parts = [self.title_vec.transform(titles), self.content_vec.transform(contents)]
+            parts = [
+                ngrams.transform(self.title_vec, titles),
+                ngrams.transform(self.content_vec, contents),
+            ]
         return hstack(parts).tocsr()
 
     def fit(self, docs, level2, level3, weights=None):

@@ -60,3 +60,24 @@ def test_labelled_rows_are_pool_messages_that_no_evaluation_can_see():
     heads = {compact(normalize(r["title"])) for r in seen}
     near = [r["id"] for r in rows if compact(normalize(pool[r["id"]]["title"])) in heads]
     assert len(near) <= 10, near
+
+
+READER = LABELS.parent / "routing_reader.csv"
+
+
+@pytest.mark.skipif(
+    not (DATA / "messages_labeled.csv").exists(),
+    reason="the real data (HOTLINE_DATA_DIR) is not on this machine",
+)
+def test_blind_reading_covers_every_labelled_message_once():
+    """docs/data/routing_reader.csv: the data set's 1,020 labelled messages read blind by the
+    guide, forced to one of the seven, with the reader's certainty; bench_routing.py scores it
+    on the frozen split beside the model (what a person reaches against the same labels)."""
+    with open(READER, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    with open(DATA / "messages_labeled.csv", encoding="utf-8", newline="") as f:
+        labelled = {r["id"] for r in csv.DictReader(f)}
+    assert [r["id"] for r in rows] == sorted({r["id"] for r in rows}, key=int)
+    assert {r["id"] for r in rows} == labelled
+    assert {r["label"] for r in rows} == SEVEN
+    assert {r["sure"] for r in rows} == {"是", "否"}
