@@ -10,6 +10,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+import ahocorasick
+
 from hotline.catalog.services import CATEGORIES_CSV
 
 # Compound names ("住房保障与房地产") split into their parts; "其他" is never evidence.
@@ -48,16 +50,39 @@ def _children(code: str) -> tuple[Node, ...]:
     return tuple(n for n in tree().values() if n.parent == code)
 
 
-def _best(nodes, title: str, content: str) -> Node | None:
-    scored = []
-    for n in nodes:
-        score = sum(2 * title.count(w) + content.count(w) for w in n.keywords)
-        if score:
-            scored.append((score, n))
-    scored.sort(key=lambda s: -s[0])
-    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+@functools.cache
+def _names_automaton():
+    """Every node's name words in one automaton, and each word's nodes: one pass over a text
+    finds which words occur at all, so only those are counted (most of the 517 never are)."""
+    found = ahocorasick.Automaton()
+    nodes_of: dict[str, list[Node]] = {}
+    for n in tree().values():
+        for w in n.keywords:
+            nodes_of.setdefault(w, []).append(n)
+    for w in nodes_of:
+        found.add_word(w, w)
+    found.make_automaton()
+    return found, nodes_of
+
+
+def _word_counts(title: str, content: str) -> dict[str, int]:
+    """Each name word in the text, title twice: `str.count`, non-overlapping, as ever."""
+    auto, _nodes_of = _names_automaton()
+    present = {w for text in (title, content) if text for _end, w in auto.iter(text)}
+    return {w: 2 * title.count(w) + content.count(w) for w in present}
+
+
+def _best(nodes, counts: dict[str, int]) -> Node | None:
+    scores: dict[str, int] = {}
+    _auto, nodes_of = _names_automaton()
+    for w, c in counts.items():
+        for n in nodes_of[w]:
+            if n.code in nodes:
+                scores[n.code] = scores.get(n.code, 0) + c
+    ranked = sorted(scores.items(), key=lambda s: -s[1])
+    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
         return None  # nothing, or a tie: unknown rather than invented
-    return scored[0][1]
+    return nodes[ranked[0][0]]
 
 
 def deeper(
@@ -73,12 +98,22 @@ def deeper(
 def rule_deeper(code: str, title: str, content: str) -> tuple[str | None, str | None]:
     """The name rule under the level-1 `code`: the leaf, else the level-2 node, that the
     demand's words name without a tie."""
-    level2 = _children(code)
-    leaf = _best([n for n2 in level2 for n in _children(n2.code)], title, content)
+    counts = _word_counts(title, content)
+    leaf = _best(_leaves(code), counts)
     if leaf is not None:
         return leaf.parent, leaf.code
-    node = _best(level2, title, content)
+    node = _best(_level2(code), counts)
     return (node.code if node else None), None
+
+
+@functools.cache
+def _level2(code: str) -> dict[str, Node]:
+    return {n.code: n for n in _children(code)}
+
+
+@functools.cache
+def _leaves(code: str) -> dict[str, Node]:
+    return {n.code: n for n2 in _children(code) for n in _children(n2.code)}
 
 
 def path(code: str | None) -> list[str]:
