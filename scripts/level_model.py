@@ -12,8 +12,11 @@ level-3 coverage / precision / accuracy (null = wrong), and how often the unit f
 codes map to (routing/defaults.py) is the one the hand labels map to. The frozen sample
 (docs/data/level_labels.csv) is not read; bench/bench_routing_levels.py scores it once.
 
-`train`: fits the model on the distant rows and the whole tuning sample and writes it into the
-routing model folder (levels-v1.joblib). Both need the real data (HOTLINE_DATA_DIR).
+`--more`: each candidate also with docs/data/level_labels_more.csv (the rest of the 765, read by
+the same guide) in every fold's training part, their messages taken out of the distant rows.
+
+`train`: fits the model on the distant rows, the whole tuning sample and level_labels_more.csv
+(where present) and writes it into the routing model folder (levels-v2.joblib). Both need the real data (HOTLINE_DATA_DIR).
 """
 
 import argparse
@@ -30,6 +33,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
 
 TUNE = ROOT / "docs" / "data" / "level_labels_tune.csv"
+# The rest of the 765 training messages, read by the same guide (2026-12-07): hand rows for
+# every fold's training part and for `train`, never scored in `cv` (it scores TUNE's folds).
+MORE = ROOT / "docs" / "data" / "level_labels_more.csv"
 HAND = ROOT / "docs" / "data" / "routing_labels.csv"
 
 
@@ -54,10 +60,12 @@ def train():
 
     data = Path(settings.DATA_DIR)
     tune = lt.read_csv(TUNE)
+    more = lt.read_csv(MORE) if MORE.exists() else []
     started = time.process_time()
     _version, classifier = store.classifier()
-    distant = lt.distant_rows(lt.known_level1(data, HAND, classifier, {r["id"] for r in tune}))
-    rows = lt.joined(distant, lt.hand_rows(data, tune))
+    hand = tune + more
+    distant = lt.distant_rows(lt.known_level1(data, HAND, classifier, {r["id"] for r in hand}))
+    rows = lt.joined(distant, lt.hand_rows(data, hand))
     model = levelmodel.LevelModel().fit(rows.docs, rows.level2, rows.level3, rows.weights)
     target = levelmodel.save(model)
     print(
@@ -80,6 +88,9 @@ def cross_validate():
     parser.add_argument("--shuffles", type=int, default=3)
     parser.add_argument("--weights", type=float, nargs="*", default=[1.0, 3.0])
     parser.add_argument("--c", type=float, nargs="*", default=[levelmodel.C])
+    parser.add_argument(
+        "--more", action="store_true", help=f"also with {MORE.name}'s rows in every fold"
+    )
     args = parser.parse_args()
 
     data = Path(settings.DATA_DIR)
@@ -89,6 +100,14 @@ def cross_validate():
     started = time.process_time()
     distant = lt.distant_rows(lt.known_level1(data, HAND, classifier, ids))
     print(f"distant rows {len(distant.docs)} ({time.process_time() - started:.0f} s CPU)")
+    variants = [("", distant, [])]
+    if args.more:
+        more = lt.read_csv(MORE)
+        extra = {r["id"] for r in more}
+        # Their messages leave the distant rows, as the tuning sample's do: one label per text.
+        fewer = lt.distant_rows(lt.known_level1(data, HAND, classifier, ids | extra))
+        variants.append(("+more ", fewer, more))
+        print(f"{MORE.name}: {len(more)} rows; distant rows then {len(fewer.docs)}")
     messages = {r["id"]: r for r in lt.read_csv(data / "messages_labeled.csv")}
     codes1 = taxonomy.level1_codes()
     level1 = [codes1[messages[r["id"]]["label"]] for r in tune]
@@ -116,18 +135,20 @@ def cross_validate():
     for c in args.c:
         levelmodel.C = c
         for weight in args.weights:
-            runs = []
-            for shuffle in range(args.shuffles):
-                predicted = [None] * len(tune)
-                for tr, te in KFold(5, shuffle=True, random_state=shuffle).split(tune):
-                    rows = lt.joined(distant, lt.hand_rows(data, [tune[i] for i in tr], weight))
-                    model = levelmodel.LevelModel().fit(
-                        rows.docs, rows.level2, rows.level3, rows.weights
-                    )
-                    for i in te:
-                        predicted[i] = model.deeper(level1[i], *docs[i])
-                runs.append(predicted)
-            show(f"model C={c} hand w={weight:g}", runs)
+            for tag, base, extra in variants:
+                runs = []
+                for shuffle in range(args.shuffles):
+                    predicted = [None] * len(tune)
+                    for tr, te in KFold(5, shuffle=True, random_state=shuffle).split(tune):
+                        hand = [tune[i] for i in tr] + extra
+                        rows = lt.joined(base, lt.hand_rows(data, hand, weight))
+                        model = levelmodel.LevelModel().fit(
+                            rows.docs, rows.level2, rows.level3, rows.weights
+                        )
+                        for i in te:
+                            predicted[i] = model.deeper(level1[i], *docs[i])
+                    runs.append(predicted)
+                show(f"{tag}model C={c} hand w={weight:g}", runs)
 
 
 if __name__ == "__main__":

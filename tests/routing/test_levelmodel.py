@@ -14,6 +14,7 @@ from hotline.routing.textprep import title_content
 
 ROOT = Path(__file__).resolve().parents[2]
 TUNE = ROOT / "docs" / "data" / "level_labels_tune.csv"
+MORE = ROOT / "docs" / "data" / "level_labels_more.csv"  # the rest of the 765, training only
 TEST = ROOT / "docs" / "data" / "level_labels.csv"
 DATA = Path(os.environ.get("HOTLINE_DATA_DIR", django_settings.DATA_DIR))
 needs_data = pytest.mark.skipif(
@@ -108,12 +109,15 @@ def test_function_agreement_counts_the_deepest_mapped_code():
     assert levels.function_agreement(gold, predicted) == {"n": 3, "same": 1, "agreement": 0.3333}
 
 
-def test_the_tuning_sample_is_apart_from_the_frozen_split():
-    tune = levels.read_labels(TUNE)
+@pytest.mark.parametrize("path", [TUNE, MORE], ids=["tune", "more"])
+def test_the_hand_samples_are_apart_from_the_frozen_split(path):
+    tune = levels.read_labels(path)
     ids = [r["id"] for r in tune]
     assert len(ids) >= 290 and len(set(ids)) == len(ids)
     assert not set(ids) & frozen.frozen_ids()
     assert not set(ids) & {r["id"] for r in levels.read_labels(TEST)}
+    if path == MORE:
+        assert not set(ids) & {r["id"] for r in levels.read_labels(TUNE)}
     nodes = taxonomy.tree()
     for r in tune:
         assert r["note"], r
@@ -124,11 +128,12 @@ def test_the_tuning_sample_is_apart_from_the_frozen_split():
 
 
 @needs_data
-def test_tuning_codes_sit_under_the_data_set_level1_label():
+@pytest.mark.parametrize("path", [TUNE, MORE], ids=["tune", "more"])
+def test_hand_codes_sit_under_the_data_set_level1_label(path):
     with open(DATA / "messages_labeled.csv", encoding="utf-8", newline="") as f:
         level1 = {r["id"]: r["label"] for r in csv.DictReader(f)}
     codes = taxonomy.level1_codes()
-    for r in levels.read_labels(TUNE):
+    for r in levels.read_labels(path):
         if r["level2"]:
             assert taxonomy.tree()[r["level2"]].parent == codes[level1[r["id"]]], r
 
