@@ -65,9 +65,12 @@ def sign_in_and_ready(page, seat):
     page.select_option("#seat", label=label)
     page.get_by_role("button", name="签入").click()
     page.get_by_test_id("agent-state").filter(has_text="小休").wait_for()
+    # The hotkeys are bound by desk.js (deferred), which also opens the live stream: once it
+    # shows 已连接 the keys work. CI once pressed F2 on a page whose script had not run yet.
+    page.get_by_test_id("live-status").filter(has_text="已连接").wait_for()
     page.keyboard.press("F2")  # 就绪
     page.get_by_test_id("agent-state").filter(has_text="就绪").wait_for()
-    page.get_by_test_id("live-status").filter(has_text="已连接").wait_for()
+    page.get_by_test_id("live-status").filter(has_text="已连接").wait_for()  # the new page's
 
 
 def test_calls_done_when(call_center, province, open_as, shot):
