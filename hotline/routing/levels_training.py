@@ -4,8 +4,9 @@ Distant rows: every demand whose first level is known — the data set's labelle
 hand-labelled pool (docs/data/routing_labels.csv, 其他 left out) and pool messages the current
 first-level classifier is sure of — labelled at levels 2 and 3 by taxonomy's name rule where it
 speaks. Hand rows: the tuning sample (docs/data/level_labels_tune.csv) and the rest of the 765
-training messages (docs/data/level_labels_more.csv), read by docs/labelling-levels.md. Text of a frozen test message never trains, nor does a pool text
-equal to a labelled message's (it could be a held-out tuning message under another id).
+training messages (docs/data/level_labels_more.csv), read by docs/labelling-levels.md. Text of
+a frozen test message never trains, nor does a pool text equal to a labelled message's (it
+could be a held-out tuning message under another id).
 """
 
 import csv
