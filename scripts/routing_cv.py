@@ -23,6 +23,13 @@ features from synonyms 3.10.2's Chinese Wikipedia word2vec (scripts/synonyms_vec
 by `--vectors PATH` or SYNONYMS_VECTORS, never in the repo): IDF-weighted mean word vectors of title
 and content, and the category names' words with their nearest neighbours (class `Pretrained`).
 `--speed` times the shipped classifier with and without the best one's extra work.
+
+The `sub-*` candidates (2026-12-07, docs/benchmarks.md "Dispatch trained on level-2 sub-classes")
+use the level-2 hand labels of the 765 (docs/data/level_labels_tune.csv and level_labels_more.csv;
+the frozen sample's level_labels.csv is not read): a second LinearSVC over the same features learns
+the level-2 sub-classes (those with fewer than `minimum` training rows in the fold fall back to
+their level-1 class), and each level-1 class scores its shipped score plus `lam` times its best
+sub-class's score (`lam` None: the best sub-class's parent alone).
 """
 
 import argparse
@@ -30,6 +37,7 @@ import csv
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -397,6 +405,34 @@ def main():
                 candidates[f"pre-{tok}-onepass-cut{cut}-lex-{lex}"] = with_vectors(
                     tok, 0.5, lex=lex, cut=cut, one_pass=True
                 )
+    sub = sub_classes([e.key.split(":", 1)[1] for e in train], y)
+
+    def with_sub_classes(minimum=3, lam=None):
+        def run(tr, te):
+            model = TextClassifier().fit([titles[i] for i in tr], [contents[i] for i in tr], y[tr])
+            x_tr = model._matrix([docs[i] for i in tr])
+            x_te, coarse = model.scores([docs[i] for i in te])
+            seen = Counter(sub[tr])
+            fine = [
+                s if seen[s] >= minimum else label for s, label in zip(sub[tr], y[tr], strict=True)
+            ]
+            est = svm()().fit(x_tr, fine)
+            d = est.decision_function(x_te)
+            column = {c: k for k, c in enumerate(model.classes)}
+            best = np.full(coarse.shape, -np.inf)
+            for j, s in enumerate(est.classes_):
+                k = column[s if s in column else parent[s]]
+                best[:, k] = np.maximum(best[:, k], d[:, j])
+            total = best if lam is None else coarse + lam * best
+            return list(model.classes[np.argmax(total, axis=1)])
+
+        return run
+
+    parent = {s: label for s, label in zip(sub, y, strict=True)}
+    for minimum in (3, 5, 8):
+        candidates[f"sub-{minimum}"] = with_sub_classes(minimum)
+        for lam in (0.5, 1.0, 2.0):
+            candidates[f"sub-{minimum}-plus-{lam}"] = with_sub_classes(minimum, lam)
     chosen = args.candidates or list(candidates)
     if args.speed:
         for lex_cut in (None, 400):
@@ -434,6 +470,18 @@ def main():
                 labels, confusion_matrix(truth, guess, labels=labels), strict=True
             ):
                 print(f"  {label:<8}", " ".join(f"{v:4d}" for v in row))
+
+
+def sub_classes(ids, y):
+    """Each training message's level-2 code from the hand labels (the data set's level-1 label
+    where a reader left level 2 empty): every code lies under its message's level-1 label."""
+    import numpy as np
+
+    codes = {}
+    for name in ("level_labels_tune.csv", "level_labels_more.csv"):
+        with open(ROOT / "docs" / "data" / name, encoding="utf-8", newline="") as f:
+            codes.update((r["id"], r["level2"]) for r in csv.DictReader(f))
+    return np.array([codes.get(i) or label for i, label in zip(ids, y, strict=True)])
 
 
 def hand_labels(data_dir, frozen):
