@@ -293,12 +293,27 @@ def assess(
     result.probability = round(p, 3)
     if result.verdict == Verdict.BLOCK:
         return result
-    if p >= scorer.threshold and not DONE.search(substance(reply)):
+    done = DONE.search(substance(reply))
+    if p >= scorer.threshold and not done:
         code, zh, en = rule_of(reply)
         result.reasons.append(Reason(code, Verdict.WARN, zh, en, scorer.decisive_sentence(reply)))
     else:
         for r in result.reasons:
             r.severity = HINT if r.severity == Verdict.WARN else r.severity
+        if done and p >= scorer.threshold:
+            # Without this a reviewer sees "可发出" beside a high send-back probability and
+            # no word why; the claim of a finished result is what the callback must check.
+            said = next((s for s in found if DONE.search(substance(s))), done.group(0))
+            result.reasons.append(
+                Reason(
+                    "done_claimed",
+                    HINT,
+                    "退回概率较高，但答复称已有办理结果，未判退回；请回访时核实",
+                    "likely to go back, but the reply states a result: not sent back; "
+                    "check it at the callback",
+                    said,
+                )
+            )
     decided = decide(result.reasons)
     result.verdict, result.score = decided.verdict, decided.score
     return result

@@ -7,6 +7,8 @@ import logging
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from hotline.text import normalize
+
 log = logging.getLogger(__name__)
 HIGH_CONFIDENCE = 90  # percent: the bulk "accept the suggestions" button takes only these
 SCORE_LABELS = {"relevance": "相关性", "completeness": "完整性", "explainability": "可解释性"}
@@ -78,18 +80,29 @@ def reply_reviews(tickets) -> dict:
     return {pk: _shown(t, latest.get(pk)) for pk, t in by_id.items()}
 
 
+def _as_written(reasons: list[dict], reply: str) -> list[dict]:
+    """The reasons with each quoted sentence as the reply wrote it: the review quotes its
+    normalised text (half-width "，" → ",", lower case), which the reply shown does not contain."""
+    from hotline.screening.reply_model import sentences
+
+    written = {normalize(s): s for s in sentences(reply)}
+    return [
+        {**r, "sentence": written.get(r.get("sentence") or "", r.get("sentence"))} for r in reasons
+    ]
+
+
 def _shown(ticket, review) -> dict | None:
     if review is None:
         return None
-    reasons = [r for r in review.reasons if r.get("severity") != "hint"]
+    reply = ticket.reply or review.body
+    every = _as_written(review.reasons, reply)
+    reasons = [r for r in every if r.get("severity") != "hint"]
     return {
         "verdict": review.verdict,
         "verdict_label": VERDICT_LABELS.get(review.verdict, review.verdict),
         "probability": review.probability,
         "scores": [(SCORE_LABELS[k], v) for k, v in review.scores.items() if k in SCORE_LABELS],
         "reasons": reasons,
-        "hints": [r for r in review.reasons if r.get("severity") == "hint"],
-        "reply_html": _marked(
-            ticket.reply or review.body, {r["sentence"] for r in reasons if r.get("sentence")}
-        ),
+        "hints": [r for r in every if r.get("severity") == "hint"],
+        "reply_html": _marked(reply, {r["sentence"] for r in reasons if r.get("sentence")}),
     }

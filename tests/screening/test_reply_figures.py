@@ -168,3 +168,31 @@ def test_a_finished_result_with_basis_time_and_next_step_scores_high():
     assert review.verdict == "pass"
     assert review.scores["explainability"] == 100
     assert review.scores["completeness"] == 100
+
+
+def test_a_claimed_result_overruling_a_high_probability_says_so():
+    """The "done" guard keeps a short reply that states a result from going back, whatever the
+    scorer's probability; the reviewer is told why the verdict and the probability disagree."""
+    review = assess(
+        "您好。已安排维修班组更换路灯，今晚恢复照明。",
+        title="小区路灯坏了一个月",
+        content="小区路灯坏了一个月，晚上出行不安全，请尽快维修。",
+    )
+
+    assert review.probability >= load().threshold
+    assert review.verdict == "pass"
+    [hint] = review.reasons
+    assert (hint.code, hint.severity) == ("done_claimed", "hint")
+    assert "请回访时核实" in hint.message_zh
+    assert hint.sentence == "已安排维修班组更换路灯,今晚恢复照明。"  # normalised, as every reason
+
+
+def test_a_claimed_result_under_the_threshold_adds_nothing():
+    review = assess(
+        "经核实，根据《物业管理条例》，物业公司已于5月3日更换电梯主板，电梯已恢复运行。",
+        title="小区电梯坏了两周无人维修",
+        content="电梯坏了两周，物业不修，请问什么时候能修好？",
+    )
+
+    assert review.probability < load().threshold
+    assert review.reasons == []

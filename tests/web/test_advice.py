@@ -144,6 +144,35 @@ def test_the_review_page_shows_the_verdict_scores_and_the_flagged_sentence(clien
     assert '<span class="badge" data-testid="score">可解释性 0</span>' in html
 
 
+def test_a_flagged_sentence_is_quoted_and_marked_as_the_unit_wrote_it(client, province):
+    """The review quotes its normalised text ("，" → ","); the page shows the reply's own."""
+    t = ticket_at(province, Status.IN_PROGRESS)
+    body = "网友您好！您反映的问题，已转交相关部门调查处理。感谢您的留言。"
+    lifecycle.reply(ticket=t, by=_handler(province, "gl_housing"), body=body)
+
+    html = text(as_user(client, province, "fz_reviewer").get("/review/"))
+
+    assert '<span data-testid="auto-verdict">建议退回</span>' in html
+    assert "<q>您反映的问题，已转交相关部门调查处理。</q>" in html
+    assert '<mark data-testid="flagged">您反映的问题，已转交相关部门调查处理。</mark>' in html
+    assert "问题," not in html
+
+
+def test_the_review_page_says_why_a_likely_send_back_was_let_through(client, province):
+    t = ticket_at(province, Status.IN_PROGRESS)
+    lifecycle.reply(
+        ticket=t, by=_handler(province, "gl_housing"), body="已安排维修班组更换路灯，今晚恢复照明。"
+    )
+
+    html = text(as_user(client, province, "fz_reviewer").get("/review/"))
+
+    assert '<span data-testid="auto-verdict">可发出</span>' in html
+    assert (
+        '<span data-testid="auto-hint">退回概率较高，但答复称已有办理结果，未判退回；请回访时核实：'
+        "<q>已安排维修班组更换路灯，今晚恢复照明。</q></span>"
+    ) in html
+
+
 def _replied(province, body):
     t = ticket_at(province, Status.IN_PROGRESS)
     lifecycle.reply(ticket=t, by=_handler(province, "gl_housing"), body=body)
