@@ -4,6 +4,8 @@
     .venv/bin/python scripts/reply_cv.py --by-sample [NAME]   one candidate (default the shipped
         words-c30) by label sample and, for the pool batches, by category
     .venv/bin/python scripts/reply_cv.py --seeds 3,4,5 NAME ...   other shuffles (confirmation)
+    .venv/bin/python scripts/reply_cv.py --guard-relevant [--seeds …] NAME ...   the "done" guard
+        only for replies the irrelevant rule does not flag (reply_model.assess since 2026-12-07)
     .venv/bin/python scripts/reply_cv.py [--vectors PATH] words-c30-pre ...   the "*-pre*"
         candidates need synonyms 3.10.2's words.vector (or SYNONYMS_VECTORS=PATH)
 
@@ -152,9 +154,13 @@ def main(names):
 
     items, y = reply_training.labelled()
     matcher = Matcher(default_terms())
-    block = np.array([review(*it[:1], title=it[1], content=it[2], matcher=matcher).verdict
-                      == "block" for it in items])  # fmt: skip
+    reviews = [review(*it[:1], title=it[1], content=it[2], matcher=matcher) for it in items]
+    block = np.array([r.verdict == "block" for r in reviews])
     done = np.array([bool(rm.DONE.search(substance(r))) for r, _, _ in items])
+    if names[:1] == ["--guard-relevant"]:  # the guard only where the reply touches the demand
+        names = names[1:]
+        done &= np.array([all(x.code != "irrelevant" for x in r.reasons) for r in reviews])
+        print(f"done guard where relevant: {int(done.sum())} replies")
     action = re.compile(
         r"经(调查|核实|查|现场)|现场(查看|核查|勘察|检查)|责令|约谈|立案|处罚|罚款|整改|"
         r"已(经)?(修复|恢复|完成|解决|拆除|清理|发放|退还|安排|协调|督促)"

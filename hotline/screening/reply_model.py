@@ -293,7 +293,10 @@ def assess(
     result.probability = round(p, 3)
     if result.verdict == Verdict.BLOCK:
         return result
-    done = DONE.search(substance(reply))
+    # A result stated about something else answers nothing ("已责令物业公司完成整改" to a
+    # demand for more public housing): the guard holds only where the reply touches the demand.
+    relevant = all(r.code != "irrelevant" for r in result.reasons)
+    done = DONE.search(substance(reply)) if relevant else None
     if p >= scorer.threshold and not done:
         code, zh, en = rule_of(reply)
         result.reasons.append(Reason(code, Verdict.WARN, zh, en, scorer.decisive_sentence(reply)))

@@ -3,6 +3,7 @@ automatic review beside a reply. Both come from their apps' services; a failure 
 logged and shown as no advice, never as an error on the page."""
 
 import logging
+from types import SimpleNamespace
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -77,7 +78,28 @@ def reply_reviews(tickets) -> dict:
     by_id = {t.pk: t for t in tickets}
     for review in ReplyReview.objects.filter(ticket__in=list(by_id)).order_by("-id"):
         latest.setdefault(review.ticket_id, review)
-    return {pk: _shown(t, latest.get(pk)) for pk, t in by_id.items()}
+    return {pk: _shown(t, latest.get(pk) or _live(t)) for pk, t in by_id.items()}
+
+
+def _live(ticket):
+    """A review made now for a reply that reached the center without one (a bulk load, a
+    migration): the reviewer sees the same advice, and nothing is written on a page view."""
+    from hotline.screening import services as screening
+
+    if not ticket.reply:
+        return None
+    try:
+        r = screening.check_reply(ticket, ticket.reply)
+    except Exception:  # advice is optional, as for the suggestions
+        log.exception("automatic review of %s failed", ticket.number)
+        return None
+    return SimpleNamespace(
+        verdict=str(r.verdict),
+        probability=r.probability,
+        scores=r.scores,
+        reasons=[{**x.as_dict(), "severity": str(x.severity)} for x in r.reasons],
+        body=ticket.reply,
+    )
 
 
 def _as_written(reasons: list[dict], reply: str) -> list[dict]:

@@ -196,3 +196,17 @@ def test_a_claimed_result_under_the_threshold_adds_nothing():
 
     assert review.probability < load().threshold
     assert review.reasons == []
+
+
+def test_a_result_about_something_else_is_no_answer():
+    """Issue 17's example: a demand for more public housing answered with a property company's
+    repairs. The claimed result must not let it through: the reviewer sees 答非所问."""
+    review = assess(
+        "经现场核查，已责令物业公司三日内完成整改，并将跟踪落实情况。",
+        title="建议增加保障性住房供应",
+        content="鼓楼区新就业大学生租房压力大，建议增加保障性租赁住房供应，简化申请流程。",
+    )
+
+    assert review.verdict == "warn"
+    assert [r.code for r in review.reasons if r.severity == "warn"][0] == "irrelevant"
+    assert all(r.code != "done_claimed" for r in review.reasons)

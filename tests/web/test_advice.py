@@ -159,7 +159,12 @@ def test_a_flagged_sentence_is_quoted_and_marked_as_the_unit_wrote_it(client, pr
 
 
 def test_the_review_page_says_why_a_likely_send_back_was_let_through(client, province):
-    t = ticket_at(province, Status.IN_PROGRESS)
+    t = ticket_at(
+        province,
+        Status.IN_PROGRESS,
+        title="小区路灯坏了一个月",
+        content="小区路灯坏了一个月，晚上出行不安全，请尽快维修。",
+    )
     lifecycle.reply(
         ticket=t, by=_handler(province, "gl_housing"), body="已安排维修班组更换路灯，今晚恢复照明。"
     )
@@ -171,6 +176,22 @@ def test_the_review_page_says_why_a_likely_send_back_was_let_through(client, pro
         '<span data-testid="auto-hint">退回概率较高，但答复称已有办理结果，未判退回；请回访时核实：'
         "<q>已安排维修班组更换路灯，今晚恢复照明。</q></span>"
     ) in html
+
+
+def test_a_reply_that_came_without_a_review_is_reviewed_on_the_page(client, province):
+    """Bulk-loaded or migrated replies carry no stored review: the page reviews them as it shows
+    them, and writes nothing."""
+    from hotline.screening.models import ReplyReview
+
+    t = ticket_at(province, Status.IN_PROGRESS)
+    lifecycle.reply(ticket=t, by=_handler(province, "gl_housing"), body=TRANSFER_ONLY)
+    ReplyReview.objects.filter(ticket=t).delete()
+
+    html = text(as_user(client, province, "fz_reviewer").get("/review/"))
+
+    assert '<span data-testid="auto-verdict">建议退回</span>' in html
+    assert '<mark data-testid="flagged">您反映的问题已转交相关部门调查处理。</mark>' in html
+    assert not ReplyReview.objects.filter(ticket=t).exists()
 
 
 def _replied(province, body):
