@@ -171,3 +171,36 @@ def test_a_supervisor_checks_the_field_on_a_phone(province, as_role, shot):
     fits_the_screen(supervisor)
     shot(supervisor, "phone-supervisor-ticket")
     assert record(t.number).is_supervised is True
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        PHONE,
+        {"viewport": {"width": 1360, "height": 900}},
+        {"viewport": {"width": 1024, "height": 768}},
+    ],
+)
+def test_the_supervisor_s_home_reads_as_words_and_rows(province, as_role, size):
+    """A dozen header entries wrap as whole words (they once broke into two-character columns
+    at desk width), and on a phone the queue counts are cards without a card of headings."""
+    page = without_stream(as_role("fz_supervisor", **size))
+    go(page, "/")
+
+    # How many font sizes tall each entry's own text is: one line is ~1.2 (the flex row
+    # stretches the links themselves to the tallest, so their boxes say nothing).
+    lines = page.locator("#nav a").evaluate_all(
+        """els => els.map(e => {
+          const r = document.createRange(); r.selectNodeContents(e);
+          const rs = [...r.getClientRects()];
+          const tall = Math.max(...rs.map(x => x.bottom)) - Math.min(...rs.map(x => x.top));
+          return tall / parseFloat(getComputedStyle(e).fontSize);
+        })"""
+    )
+    assert len(lines) >= 10
+    assert max(lines) < 2, lines
+    head = page.locator("main table thead")
+    assert head.count() == 1
+    shown = head.bounding_box()["height"]
+    assert shown <= 1 if size is PHONE else shown > 10  # a phone reads each cell's label
+    fits_the_screen(page)
