@@ -24,14 +24,14 @@ def test_login_then_home_shows_my_posts_and_my_queue_counts(client, province):
     assert response.status_code == 302
     page = client.get("/").content.decode()
     assert "鼓楼区住建局 · 承办人" in page
-    assert "<td>待签收</td><td data-label=\"工单数\">1</td>" in page
+    assert '<td>待签收</td><td data-label="工单数">1</td>' in page
 
 
 def test_home_counts_only_what_the_user_may_see(client, province):
     ticket_at(province, Status.DISPATCHED)
     client.force_login(province.users["tj_housing_handler"])
     page = client.get("/").content.decode()
-    assert "<td>待签收</td><td data-label=\"工单数\">0</td>" in page
+    assert '<td>待签收</td><td data-label="工单数">0</td>' in page
 
 
 def test_admin_lists_tickets_read_only(client, province):
