@@ -20,6 +20,11 @@ def manager_centers(user) -> list[Unit]:
     return [m.unit for m in scope.memberships(user) if m.role in MANAGER_ROLES and m.unit.is_center]
 
 
+def center_agent(user) -> bool:
+    """An agent of a center: the incident board is in their navigation, empty or not."""
+    return any(m.role == Role.AGENT and m.unit.is_center for m in scope.memberships(user))
+
+
 def may_manage_center(user, center: Unit) -> bool:
     if user.is_superuser:
         return True

@@ -47,7 +47,7 @@ def home(request):
         return redirect("incidents:temporary")
     incidents = services.visible_incidents(request.user)
     centers = access.manager_centers(request.user)
-    if not incidents and not centers and not request.user.is_superuser:
+    if not (incidents or centers or request.user.is_superuser or access.center_agent(request.user)):
         raise Http404
     return render(request, "incidents/home.html", {"incidents": incidents, "centers": centers})
 

@@ -39,6 +39,12 @@ def test_the_list_is_404_for_who_has_no_incident_and_manages_no_center(client, p
     assert r.status_code == 200 and "宣布突发事件" in text(r)
 
 
+def test_an_agent_s_board_link_shows_an_empty_board_not_404(client, p):
+    r = as_user(client, p, "fz_agent").get("/incidents/")
+    assert r.status_code == 200
+    assert "暂无突发事件" in text(r) and "宣布突发事件" not in text(r)
+
+
 def test_a_manager_declares_writes_and_approves_on_the_pages(client, p):
     c = as_user(client, p, "fz_admin")
     r = c.post("/incidents/declare/", {"name": "鼓楼区停水", "regions": "350102",
