@@ -43,7 +43,7 @@ class CardOut(Schema):
     weights: list[int]
     deductions: list[DeductionOut]
     total: Decimal
-    rank: int
+    rank: int | None  # None: nothing dispatched or supervised in the period, not ranked
 
 
 def card_out(c: scorecards.Card) -> CardOut:
@@ -83,7 +83,7 @@ def list_scorecards(request, period: str):
     if not units.exists():
         raise Forbidden("无权查看考评结果", "no scorecard in your scope")
     cards = scorecards.compute(units.order_by("code"), period)
-    return [card_out(c) for c in sorted(cards, key=lambda c: (c.unit.level, c.unit.kind, c.rank))]
+    return [card_out(c) for c in sorted(cards, key=scorecards.listed)]
 
 
 class CenterCallsOut(Schema):

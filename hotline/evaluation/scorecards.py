@@ -26,7 +26,7 @@ from . import facts
 from .figures import POPULATION, RATES, conditions
 from .models import ScoreWeight, TicketFact
 
-__all__ = ["RATES", "Card", "compute", "period_bounds", "rank", "weights_for"]
+__all__ = ["RATES", "Card", "compute", "listed", "period_bounds", "rank", "weights_for"]
 DEFAULT_WEIGHTS = (30, 35, 35)
 CENT = Decimal("0.01")
 
@@ -42,7 +42,7 @@ class Card:
     weights: tuple = DEFAULT_WEIGHTS
     deductions: list = field(default_factory=list)  # (label, points)
     total: Decimal = Decimal(0)
-    rank: int = 0
+    rank: int | None = 0  # None: no work in the period, not ranked (see `idle`)
 
     def rate(self, name) -> Decimal | None:
         num, den = self.counts.get(name, (0, 0))
@@ -55,6 +55,12 @@ class Card:
         """The mean reply-review score (0–100), None without a reviewed reply."""
         total, n = self.counts.get("quality", (0, 0))
         return (Decimal(total) / n).quantize(CENT, ROUND_HALF_UP) if n else None
+
+    @property
+    def idle(self) -> bool:
+        """Nothing dispatched to the unit and nothing supervised in the period: its full marks
+        say nothing, so it is listed but not ranked above the units that worked."""
+        return not self.counts.get("return", (0, 0))[1] and not self.supervision
 
     @property
     def deducted(self) -> Decimal:
@@ -208,11 +214,20 @@ def _total(card: Card) -> Decimal:
 
 
 def rank(cards: list[Card]) -> None:
-    """Competition ranking (1, 1, 3) among peers; ties listed by unit code, so stable."""
+    """Competition ranking (1, 1, 3) among peers; ties listed by unit code, so stable. An idle
+    unit gets no rank."""
     peers: dict = {}
     for c in cards:
+        if c.idle:
+            c.rank = None
+            continue
         peers.setdefault((c.unit.level, c.unit.kind), []).append(c)
     for group in peers.values():
         group.sort(key=lambda c: (-c.total, c.unit.code))
         for i, c in enumerate(group):
             c.rank = group[i - 1].rank if i and c.total == group[i - 1].total else i + 1
+
+
+def listed(card: Card) -> tuple:
+    """Sort key of a scorecard list: by level and kind, ranked units first, the idle after."""
+    return (card.unit.level, card.unit.kind, card.rank is None, card.rank or 0, card.unit.code)

@@ -38,7 +38,7 @@ def page(request):
         center_calls = call_figures.compute(units_for(request.user), period)
     except HotlineError as exc:
         error = exc.message_zh
-    cards.sort(key=lambda c: (c.unit.level, c.unit.kind, c.rank))
+    cards.sort(key=scorecards.listed)
     rows = [
         {"card": c, "figures": [(f, c.counts[f.name], _shown(c, f)) for f in FIGURES]}
         for c in cards

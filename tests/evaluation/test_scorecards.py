@@ -135,34 +135,47 @@ def test_weights_must_add_up_to_100():
     assert "satisfaction" in exc.value.message_dict
 
 
-def test_ranking_stable_under_ties(province):
+def test_a_unit_with_nothing_to_rate_is_listed_but_not_ranked(province):
     units = [province.units[k] for k in ("tj_housing", "gl_housing", "fz_housing", "fz_hrss")]
 
     cards = scorecards.compute(units, "2025-Q4")
 
-    got = [(c.unit.code, c.rank, c.total) for c in cards]
-    # Nothing to rate is full marks; equal totals share the rank, listed by code.
-    assert sorted(got, key=lambda g: (g[1], g[0])) == [
-        ("fz_housing", 1, Decimal("100.00")),
-        ("fz_hrss", 1, Decimal("100.00")),
-        ("gl_housing", 1, Decimal("100.00")),
-        ("tj_housing", 1, Decimal("100.00")),
-    ]
+    # Nothing dispatched, nothing supervised: full marks by the rule, but no rank, and listed
+    # after any unit that worked.
+    assert {(c.unit.code, c.rank, c.total) for c in cards} == {
+        ("fz_housing", None, Decimal("100.00")),
+        ("fz_hrss", None, Decimal("100.00")),
+        ("gl_housing", None, Decimal("100.00")),
+        ("tj_housing", None, Decimal("100.00")),
+    }
+
+
+def _card(code, total, dispatched=5, supervision=0):
+    return scorecards.Card(
+        unit=type("U", (), {"code": code, "level": "county", "kind": "department"})(),
+        counts={"return": (0, dispatched)},
+        supervision=supervision,
+        total=Decimal(total),
+    )
 
 
 def test_rank_competition_order():
-    def card(code, total):
-        return scorecards.Card(
-            unit=type("U", (), {"code": code, "level": "county", "kind": "department"})(),
-            total=Decimal(total),
-        )
-
-    cards = [card("b", 90), card("a", 90), card("c", 95), card("d", 80)]
+    cards = [_card("b", 90), _card("a", 90), _card("c", 95), _card("d", 80)]
     scorecards.rank(cards)
 
     assert [(c.unit.code, c.rank) for c in sorted(cards, key=lambda c: (c.rank, c.unit.code))] == [
         ("c", 1), ("a", 2), ("b", 2), ("d", 4),
     ]  # fmt: skip
+
+
+def test_idle_units_come_after_the_ranked_and_take_no_place():
+    cards = [_card("a", 100, dispatched=0), _card("b", 70), _card("c", 100, dispatched=0,
+             supervision=1), _card("d", 90)]  # fmt: skip
+    scorecards.rank(cards)
+
+    got = [(c.unit.code, c.rank) for c in sorted(cards, key=scorecards.listed)]
+    # "c" had nothing dispatched but was supervised: it is ranked.
+    assert got == [("c", 1), ("d", 2), ("b", 3), ("a", None)]
 
 
 @pytest.mark.parametrize("period", ["2025-13", "2025-Q5", "abc", "2025-Q0"])
@@ -204,3 +217,19 @@ def test_page_shows_fractions_and_rejects_bad_period(client, october):
     assert "考评周期格式应为" in bad
     client.force_login(october.users["gl_housing_handler"])
     assert client.get("/evaluation/scorecards/").status_code == 404
+
+
+def test_page_and_api_list_idle_units_after_the_ranked_without_a_rank(client, october):
+    client.force_login(october.users["fz_supervisor"])
+
+    page = client.get("/evaluation/scorecards/?period=2025-10").content.decode()
+    cards = client.get("/api/v1/evaluation/scorecards?period=2025-10").json()
+
+    by_unit = {c["unit"]: c for c in cards}
+    assert by_unit["gl_housing"]["rank"] == 1  # it had tickets in October
+    idle = [c for c in cards if c["rank"] is None]
+    assert idle and all(not r["denominator"] for c in idle for r in c["rates"])
+    peers = [c for c in cards if (c["level"], c["kind"]) == (by_unit["gl_housing"]["level"],
+             by_unit["gl_housing"]["kind"])]  # fmt: skip
+    assert [c["rank"] is None for c in peers] == sorted(c["rank"] is None for c in peers)
+    assert "不参评" in page
