@@ -114,6 +114,14 @@ def test_an_incident_from_declaration_to_one_reply_for_every_citizen(p, open_as,
     dispatcher.get_by_test_id("b-total").filter(has_text="3").wait_for()
     dispatcher.get_by_role("button", name="按承办单位并单").click()
     dispatcher.get_by_text("并单完成：1 组，合并 2 件，未能合并 0 件").wait_for()
+    dispatcher.get_by_test_id("b-total").filter(has_text="3").wait_for()  # the board, refetched
+    # The tiles and the hourly chart are drawn (their CSS once lived in the calls app only,
+    # which this page does not load: an unstyled list and a chart 0 px tall).
+    chart = dispatcher.locator("#incident-chart")
+    chart.locator("canvas").wait_for()
+    assert chart.bounding_box()["height"] >= 200
+    tile = dispatcher.locator(".board-kpis .kpi").first.bounding_box()
+    assert tile["width"] < 400  # a grid of tiles, not one full-width line each
     shot(dispatcher, "16-incident-board")
     parent = Ticket.objects.get(pk=TicketGroup.objects.get().parent_id)
     assert parent.pk == tickets[0].pk

@@ -52,6 +52,10 @@ def test_a_week_is_drawn_scored_appealed_and_decided(as_role, shot):
     second.fill("#comment", "登记完整，改判")
     second.get_by_role("button", name="提交复核").click()
     second.get_by_text("复核已完成").wait_for()
+    # The item's facts read as label beside value, not as one stacked column.
+    label = second.locator("dl.facts dt", has_text="状态").bounding_box()
+    value = second.get_by_test_id("item-state").bounding_box()
+    assert abs(label["y"] - value["y"]) < 4 and value["x"] > label["x"] + label["width"]
     shot(second, "quality-01-appeal-decided")
 
     go(agent, "/quality/?month=2026-03")
