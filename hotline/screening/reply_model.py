@@ -303,7 +303,7 @@ def assess(
     else:
         for r in result.reasons:
             r.severity = HINT if r.severity == Verdict.WARN else r.severity
-        if done and p >= scorer.threshold:
+        if p >= scorer.threshold:  # and so `done`
             # Without this a reviewer sees "可发出" beside a high send-back probability and
             # no word why; the claim of a finished result is what the callback must check.
             said = next((s for s in found if DONE.search(substance(s))), done.group(0))

@@ -330,7 +330,14 @@ def refuse_blocked(ticket, body: str):
 
 
 def store_review(*, ticket, body: str, review, by) -> ReplyReview:
-    return ReplyReview.objects.create(
+    record = review_record(ticket=ticket, body=body, review=review, by=by)
+    record.save()
+    return record
+
+
+def review_record(*, ticket, body: str, review, by=None) -> ReplyReview:
+    """The review as the row `store_review` writes, unsaved: a page may show one made now."""
+    return ReplyReview(
         ticket=ticket,
         verdict=review.verdict,
         score=review.score,

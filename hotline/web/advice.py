@@ -3,7 +3,6 @@ automatic review beside a reply. Both come from their apps' services; a failure 
 logged and shown as no advice, never as an error on the page."""
 
 import logging
-from types import SimpleNamespace
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -89,17 +88,11 @@ def _live(ticket):
     if not ticket.reply:
         return None
     try:
-        r = screening.check_reply(ticket, ticket.reply)
+        review = screening.check_reply(ticket, ticket.reply)
     except Exception:  # advice is optional, as for the suggestions
         log.exception("automatic review of %s failed", ticket.number)
         return None
-    return SimpleNamespace(
-        verdict=str(r.verdict),
-        probability=r.probability,
-        scores=r.scores,
-        reasons=[{**x.as_dict(), "severity": str(x.severity)} for x in r.reasons],
-        body=ticket.reply,
-    )
+    return screening.review_record(ticket=ticket, body=ticket.reply, review=review)
 
 
 def _as_written(reasons: list[dict], reply: str) -> list[dict]:
