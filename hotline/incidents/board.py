@@ -14,7 +14,8 @@ from .models import DeliveryStatus, Incident, IncidentTicket, ReplyDelivery, Tic
 from .services import current_script
 
 TOP = 10
-SAMPLE = 5000  # newest uncovered demands read for the top questions
+SAMPLE = 5000  # newest uncovered demands read for the top questions (and as many ordinary ones)
+MIN_LIFT = 3.0  # a word shown is at least this many times as common as in ordinary demands
 
 
 def per_hour(incident: Incident) -> list[dict]:
@@ -25,23 +26,47 @@ def per_hour(incident: Incident) -> list[dict]:
     return [{"hour": h, "n": counts[h]} for h in sorted(counts)]
 
 
+def _words(title: str, content: str) -> set[str]:
+    return {w for w in tokenize(f"{title} {content}") if len(w) >= 2}
+
+
 def uncovered_questions(incident: Incident, script_body: str) -> list[dict]:
-    """The words most asked in demands not closed from the 口径 that the 口径 never uses."""
+    """The words the incident's demands (those not closed from the 口径) ask about that the 口径
+    never uses and that the center's ordinary demands rarely use.
+
+    Ordinary demands are the center's newest before the incident began: 家里, 小区 or 咨询
+    are frequent in any demand and would otherwise head the list, hiding the questions the
+    surge brought.
+    """
     covered = set(tokenize(script_body)) | set(incident.keywords)
-    titles = Ticket.objects.filter(
+    asked = Ticket.objects.filter(
         pk__in=IncidentTicket.objects.filter(incident=incident, at_intake=False)
         .order_by("-id")
         .values("ticket_id")[:SAMPLE]
     ).values_list("title", "content")
+    ordinary = (
+        Ticket.objects.filter(center_id=incident.center_id, created_at__lt=incident.starts_at)
+        .order_by("-id")
+        .values_list("title", "content")[:SAMPLE]
+    )
     counts: Counter = Counter()
     example: dict[str, str] = {}
-    for title, content in titles:
-        for word in set(tokenize(f"{title} {content}")):
-            if word in covered or len(word) < 2:
-                continue
-            counts[word] += 1
-            example.setdefault(word, title)
-    return [{"word": w, "n": n, "example": example[w]} for w, n in counts.most_common(TOP)]
+    for title, content in asked:
+        for w in _words(title, content) - covered:
+            counts[w] += 1
+            example.setdefault(w, title)
+    usual: Counter = Counter()
+    for title, content in ordinary:
+        usual.update(_words(title, content))
+    n_asked, n_ordinary = len(asked), len(ordinary)
+    shown = []
+    for word, n in counts.most_common():
+        # its share among the incident's demands against its share among ordinary ones
+        if n / n_asked >= MIN_LIFT * usual[word] / max(n_ordinary, 1):
+            shown.append({"word": word, "n": n, "example": example[word]})
+            if len(shown) == TOP:
+                break
+    return shown
 
 
 def snapshot(incident: Incident, now=None) -> dict:

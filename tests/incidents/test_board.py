@@ -29,6 +29,21 @@ def test_the_board_counts_first_contact_and_names_what_the_script_misses(p):
     assert snap["staffing"]["signed_in"] == 0
 
 
+def test_words_common_in_ordinary_demands_are_not_the_surges_questions(p):
+    # Before the incident: the center's ordinary demands speak of 家里 and 小区 all the time.
+    register(p, "小区路灯不亮", "家里楼下小区路灯坏了很久")
+    register(p, "小区噪音扰民", "家里附近小区晚上施工很吵")
+    register(p, "小区垃圾清运", "家里门口小区垃圾没人清运")
+    incident = declare(p)
+    approved(p, incident)
+    register(p, "停水后热水器", "家里小区停水以后热水器打不着火")
+    register(p, "停水后热水器打不着", "小区停水恢复后家里热水器不能用")
+    tasks.sweep()
+    words = [q["word"] for q in board.snapshot(incident)["uncovered"]]
+    assert "热水器" in words
+    assert "小区" not in words and "家里" not in words
+
+
 def test_the_sweep_sends_a_groups_reply_once_approved(p, sms_file):
     from .test_marking_grouping import incident_tickets, reply_through
 
