@@ -1,14 +1,17 @@
-"""`hotline demo [--tickets N]`: the demo province, its people and N synthetic tickets."""
+"""`hotline demo [--tickets N]`: the demo province, its people, N synthetic tickets and a week
+of calls. It lives in the calls app because the demo is put together above every app whose
+demo it loads (tickets and, through them, the knowledge base; calls)."""
 
 import time
 
 from django.core.management.base import BaseCommand
 
+from hotline.calls import demo as calls_demo
 from hotline.tickets import demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo province (Fujian, 九市一区), its units, demo accounts and tickets."
+    help = "Load the demo province (Fujian, 九市一区), its units, demo accounts, tickets and calls."
 
     def add_arguments(self, parser):
         parser.add_argument("--tickets", type=int, default=300, help="synthetic tickets to add")
@@ -18,8 +21,12 @@ class Command(BaseCommand):
     def handle(self, *args, tickets, password, seed, **options):
         started = time.perf_counter()
         accounts = demo.build(tickets=tickets, password=password, seed=seed)
+        calls = calls_demo.load(seed=seed)
         took = time.perf_counter() - started
-        self.stdout.write(f"演示数据已就绪：{tickets} 张工单，用时 {took:.1f} 秒。")
+        self.stdout.write(
+            f"演示数据已就绪：{tickets} 张工单，{calls} 通来电（近 {calls_demo.DAYS} 天），"
+            f"用时 {took:.1f} 秒。"
+        )
         self.stdout.write(f"演示账号（密码均为 {password}）：")
         for username, description in accounts.items():
             self.stdout.write(f"  {username:<22} {description}")
