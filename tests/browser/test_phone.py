@@ -204,3 +204,22 @@ def test_the_supervisor_s_home_reads_as_words_and_rows(province, as_role, size):
     shown = head.bounding_box()["height"]
     assert shown <= 1 if size is PHONE else shown > 10  # a phone reads each cell's label
     fits_the_screen(page)
+
+
+def test_the_scorecards_read_each_figure_on_one_line_at_a_desk(province, as_role):
+    """Percentages once broke inside the number ("0.00" over "%") and a unit's name ran to four
+    lines in a 1360 px window."""
+    ticket_at(province, Status.DISPATCHED, lead="fz_housing")
+    page = without_stream(as_role("fz_supervisor", viewport={"width": 1360, "height": 900}))
+    go(page, "/evaluation/scorecards/")
+    tall = """els => els.map(e => {
+      const r = document.createRange(); r.selectNodeContents(e);
+      const rs = [...r.getClientRects()];
+      const h = Math.max(...rs.map(x => x.bottom)) - Math.min(...rs.map(x => x.top));
+      return [e.textContent.trim(), h / parseFloat(getComputedStyle(e).fontSize)];
+    })"""
+    figures = page.locator("a.figure").evaluate_all(tall)
+    assert any(text.endswith("%") for text, _ in figures)
+    assert max(h for _, h in figures) < 2, figures
+    names = page.locator("td.unit-name").evaluate_all(tall)
+    assert max(h for _, h in names) < 3.5, names  # at most two lines
