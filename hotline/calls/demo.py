@@ -8,21 +8,27 @@ are played through the center's seats as a queue: a call goes to the first seat 
 is free, a seat is busy for the talk and the wrap-up after it, and a caller hangs up when the
 wait outlasts their patience. So waits, abandons and the service level come from the load
 and the staffing, hour by hour, as at a real desk, and no seat takes two calls at once.
+The day's last few abandoned calls arrive instead as the platform's signed live events, so
+the 回拨 queue has the items a live abandon opens (an imported call is history and opens none).
 """
 
 import csv
 import datetime as dt
 import io
+import json
 import math
 import random
+import time
 from dataclasses import dataclass
 
 from django.utils import timezone
 
 from hotline.catalog.calendar import to_local
+from hotline.exchange import signing
 from hotline.orgs.models import Unit, User
 
-from . import agents, services
+from . import agents, conf, cti, services
+from . import events as event_store
 from .cdr import import_cdr
 from .models import AgentState, Call, CallPlatform, CallQueue, Seat
 
@@ -50,6 +56,7 @@ CENTERS = [
     DemoCenter("350100-center", "fzcti", "fz_agent", 260, 3),
 ]
 NIGHT_SEAT = "1900"
+LIVE_ABANDONED = 3  # the day's last abandoned calls arrive live, for the 回拨 queue
 
 
 def load(*, seed: int = 7, now: dt.datetime | None = None) -> int:
@@ -63,7 +70,7 @@ def load(*, seed: int = 7, now: dt.datetime | None = None) -> int:
         if CallPlatform.objects.filter(code=spec.platform).exists():
             continue
         center = Unit.objects.get(code=spec.center)
-        platform, _ = services.create_platform(
+        platform, secret = services.create_platform(
             code=spec.platform, name=f"{center.name}呼叫平台", center=center
         )
         CallQueue.objects.create(code="general", name="综合咨询", center=center)
@@ -74,10 +81,14 @@ def load(*, seed: int = 7, now: dt.datetime | None = None) -> int:
         _shifts(
             User.objects.get(username=spec.agent), Seat.objects.get(center=center, code="1001"), now
         )
-        calls = _offered(rng, spec.per_day, now)
-        report = import_cdr(platform=platform, fmt="asterisk", data=_cdr(calls, day, now))
+        played = _played(_offered(rng, spec.per_day, now), day, now)
+        live = _live(played, now)
+        report = import_cdr(
+            platform=platform, fmt="asterisk", data=_cdr([p for p in played if p not in live])
+        )
         if report.errors or report.event_errors:
             raise RuntimeError(f"the demo CDR of {spec.center} did not import: {report.errors[:3]}")
+        _send_live(platform, secret, live)
     return Call.objects.filter(platform__code__in=[s.platform for s in CENTERS]).count()
 
 
@@ -134,11 +145,25 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return k
 
 
-def _cdr(calls: list[Offered], day_seats: list[str], now: dt.datetime) -> bytes:
-    """The calls played through the seats, as the lines of an Asterisk Master.csv."""
-    out = io.StringIO()
-    rows = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+@dataclass
+class Played:
+    """One call after the queue: answered at a seat, or abandoned, and when it ended."""
+
+    n: int
+    call: Offered
+    end: dt.datetime
+    seat: str = ""
+    answered: dt.datetime | None = None
+
+    @property
+    def waited(self) -> float:
+        return ((self.answered or self.end) - self.call.at).total_seconds()
+
+
+def _played(calls: list[Offered], day_seats: list[str], now: dt.datetime) -> list[Played]:
+    """The calls played through the seats, those over by `now` (a call going on is in no CDR)."""
     free_at: dict[str, dt.datetime] = {}
+    out = []
     for n, call in enumerate(calls, 1):
         on_duty = day_seats if DAY_SHIFT[0] <= call.at.hour < DAY_SHIFT[1] else [NIGHT_SEAT]
         ring = call.at + dt.timedelta(seconds=RING_SECONDS)
@@ -147,17 +172,58 @@ def _cdr(calls: list[Offered], day_seats: list[str], now: dt.datetime) -> bytes:
         if (answered - call.at).total_seconds() <= call.patience:
             end = answered + dt.timedelta(seconds=call.talk)
             free_at[seat] = end + dt.timedelta(seconds=WRAP_SECONDS)
-            answer, dst, disposition = answered.strftime(STAMP), f"SIP/{seat}-{n:08x}", "ANSWERED"
+            played = Played(n, call, end, seat, answered)
         else:
-            end = call.at + dt.timedelta(seconds=round(call.patience))
-            answer, dst, disposition = "", "", "NO ANSWER"
-        if end >= now:
-            continue  # a call still going on is not in a CDR yet
-        billsec = round((end - answered).total_seconds()) if answer else 0
+            played = Played(n, call, call.at + dt.timedelta(seconds=round(call.patience)))
+        if played.end < now:
+            out.append(played)
+    return out
+
+
+def _live(played: list[Played], now: dt.datetime) -> list[Played]:
+    """The last abandoned calls of the day before `now` that are long enough to call back."""
+    recent = [
+        p for p in played
+        if p.answered is None and p.waited > conf.short_abandon_seconds()
+        and p.end > now - dt.timedelta(hours=24)
+    ]  # fmt: skip
+    return recent[-LIVE_ABANDONED:]
+
+
+def _cdr(played: list[Played]) -> bytes:
+    """The calls as the lines of an Asterisk Master.csv."""
+    out = io.StringIO()
+    rows = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    for p in played:
+        c = p.call
+        answer = p.answered.strftime(STAMP) if p.answered else ""
         rows.writerow([
-            "", call.caller, "12345", "from-trunk", call.caller, f"SIP/trunk-{n:08x}", dst,
-            "Queue", "general,t,,,300", call.at.strftime(STAMP), answer, end.strftime(STAMP),
-            round((end - call.at).total_seconds()), billsec, disposition, "DOCUMENTATION",
-            f"demo.{n}", "",
+            "", c.caller, "12345", "from-trunk", c.caller, f"SIP/trunk-{p.n:08x}",
+            f"SIP/{p.seat}-{p.n:08x}" if p.seat else "", "Queue", "general,t,,,300",
+            c.at.strftime(STAMP), answer, p.end.strftime(STAMP),
+            round((p.end - c.at).total_seconds()),
+            round((p.end - p.answered).total_seconds()) if p.answered else 0,
+            "ANSWERED" if p.answered else "NO ANSWER", "DOCUMENTATION", f"demo.{p.n}", "",
         ])  # fmt: skip
     return out.getvalue().encode()
+
+
+def _send_live(platform, secret: str, played: list[Played]) -> None:
+    """The calls as the signed events the platform pushes (the CTI intake's own path): an
+    abandoned call pushed live opens a 回拨 item, where an imported one is history."""
+    events = []
+    for p in played:
+        call_id = f"demo.{p.n}"
+        events += [
+            {"event_id": f"{call_id}:offered", "call_id": call_id, "type": "offered",
+             "at": p.call.at.isoformat(), "caller": p.call.caller, "called": "12345",
+             "queue": "general"},
+            {"event_id": f"{call_id}:abandoned", "call_id": call_id, "type": "abandoned",
+             "at": p.end.isoformat(), "cause": "caller_hangup"},
+        ]  # fmt: skip
+    body = json.dumps({"events": events}).encode()
+    batch, raw = cti.parse(body)
+    signature = signing.sign(secret, int(time.time()), body)
+    result = event_store.ingest(platform=platform, events=batch, raw=raw, signature=signature)
+    if result["errors"]:
+        raise RuntimeError(f"the demo's live calls were refused: {result['errors'][:3]}")

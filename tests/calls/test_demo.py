@@ -9,9 +9,9 @@ from django.core.management import call_command
 
 from hotline.calls import demo as calls_demo
 from hotline.calls import wallboard
-from hotline.calls.models import AgentSession, Call, CallEvent, Seat
+from hotline.calls.models import AgentSession, Call, CallbackItem, CallEvent, Seat
 from hotline.catalog.calendar import to_local
-from hotline.orgs.models import Unit
+from hotline.orgs.models import Unit, User
 from hotline.tickets import demo
 
 NOW = dt.datetime(2026, 10, 14, 7, 30, tzinfo=dt.UTC)  # 15:30 in 福州, a Wednesday
@@ -27,8 +27,11 @@ def week(db):
 def test_the_calls_come_through_the_cdr_import_and_are_over_by_now(week):
     calls = Call.objects.filter(center=week)
     assert calls.count() > 1000
-    # Every call was built from the CDR's events, as a real platform's history is.
-    assert not calls.exclude(events__event_id__startswith="cdr:").exists()
+    # Every call was built from the CDR's events, as a real platform's history is, but for the
+    # day's last abandoned calls, which came as the platform's live events.
+    live = calls.exclude(events__event_id__startswith="cdr:")
+    assert live.count() == calls_demo.LIVE_ABANDONED
+    assert set(live.values_list("outcome", flat=True)) == {"abandoned"}
     assert CallEvent.objects.filter(call__center=week, type="offered").count() == calls.count()
     assert not calls.filter(ended_at__gt=NOW).exists()
     assert not calls.filter(offered_at__lt=NOW - dt.timedelta(days=calls_demo.DAYS)).exists()
@@ -73,6 +76,22 @@ def test_the_wallboard_shows_today_and_the_queue_answers_most_calls(week):
     assert board["today"]["offered"] == len(offered_today) > 0
     assert 0.8 <= board["today"]["answer_rate"] < 1
     assert sum(h["offered"] for h in board["hourly"]) == len(offered_today)
+
+
+def test_the_day_s_last_abandoned_calls_wait_in_the_callback_queue(week, client):
+    items = CallbackItem.objects.filter(center=week)
+    assert items.count() == calls_demo.LIVE_ABANDONED
+    assert {i.status for i in items} == {"open"}
+    assert all(NOW - dt.timedelta(hours=24) < i.created_at < NOW for i in items)
+    # …and only there: the province center's items are its own.
+    client.force_login(User.objects.get(username="fz_callback"))
+    page = client.get("/calls/callbacks/").content.decode()
+    shown = {
+        i.call.platform_call_id
+        for i in CallbackItem.objects.all()
+        if f"/calls/callbacks/{i.pk}/take/" in page
+    }
+    assert shown == {i.call.platform_call_id for i in items}
 
 
 def test_loading_the_demo_again_keeps_one_week_of_calls(week):
