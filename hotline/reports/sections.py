@@ -53,6 +53,12 @@ CASE_RULES = [
 ]
 
 
+def place_of(region: str, address: str) -> str:
+    """The district before the address, unless the address names it already (an agent often
+    types "鼓楼区八一七路8号": "鼓楼区鼓楼区…" reads as a typo in a report to leaders)."""
+    return address if region and region in address else region + address
+
+
 def typical_cases(qs, start, end, *, limit: int = 3) -> list[Case]:
     cases, seen = [], set()
     base = in_period(qs, start, end).select_related("region", "category", "lead_unit")
@@ -71,7 +77,7 @@ def typical_cases(qs, start, end, *, limit: int = 3) -> list[Case]:
                 why=why,
                 number=t.number,
                 title=t.title,
-                place=(t.region.name if t.region_id else "") + (t.address or ""),
+                place=place_of(t.region.name if t.region_id else "", t.address or ""),
                 category=t.category.full_name if t.category_id else "未分类",
                 content=_clip(t.content),
                 reply=_clip(t.reply),

@@ -149,6 +149,15 @@ def test_typical_cases_come_from_the_period(figures, october):
     assert case.outcome.startswith("10月31日受理；主办单位鼓楼区住建局；已办结，回访满意")
 
 
+def test_a_case_s_place_names_its_district_once():
+    from hotline.reports.sections import place_of
+
+    assert place_of("鼓楼区", "鼓楼区八一七路8号") == "鼓楼区八一七路8号"
+    assert place_of("鼓楼区", "福州市鼓楼区八一七路8号") == "福州市鼓楼区八一七路8号"
+    assert place_of("鼓楼区", "八一七路8号") == "鼓楼区八一七路8号"
+    assert place_of("", "八一七路8号") == "八一七路8号"
+
+
 def test_hot_topics_from_a_sample_are_said_to_be_estimates(figures):
     from hotline.reports import findings, outline
     from hotline.reports.figures import Topic
