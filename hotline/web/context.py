@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from hotline.orgs import scope
+from hotline.quality import access as quality_access
+from hotline.quality.models import ItemState, SampleItem
 from hotline.supervision import webpush
 from hotline.tickets import lifecycle
 
@@ -35,11 +37,29 @@ def _nav(request):
         for name, label in ROLE_LINKS.get(active.role, []):
             count = LINK_COUNTS[name](active) if name in LINK_COUNTS else None
             items.append({"url": reverse(name), "label": label, "count": count})
+    if active is not None:
+        _checker_link(request, active, items)
     return {
         "active": active,
         "items": items,
         "memberships": scope.memberships(request.user),
     }
+
+
+def _checker_link(request, active, items) -> None:
+    """A quality checker is appointed, not a role: a reviewer or a callback agent who checks
+    their center's sample finds 质检 in the navigation with the items waiting for them."""
+    url = reverse("quality:home")
+    if any(i["url"] == url for i in items):
+        return
+    if active.unit_id not in quality_access.checker_centers(request.user):
+        return
+    waiting = SampleItem.objects.filter(
+        checker=request.user, state=ItemState.PENDING, sample__center_id=active.unit_id
+    ).count()
+    exports = reverse("audit:exports")  # stays the last entry, as for every role
+    at = next((n for n, i in enumerate(items) if i["url"] == exports), len(items))
+    items.insert(at, {"url": url, "label": "质检", "count": waiting or None})
 
 
 def shell(request):

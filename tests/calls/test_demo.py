@@ -5,7 +5,6 @@ import datetime as dt
 from collections import defaultdict
 
 import pytest
-from django.core.management import call_command
 
 from hotline.calls import demo as calls_demo
 from hotline.calls import wallboard
@@ -99,11 +98,3 @@ def test_loading_the_demo_again_keeps_one_week_of_calls(week):
     assert calls_demo.load(now=NOW) == before
     assert Call.objects.count() == before
     assert Seat.objects.filter(center=week).count() == 4
-
-
-def test_the_demo_command_loads_the_calls(db, capsys):
-    call_command("demo", tickets=0, password="demo-pass-123")
-    out = capsys.readouterr().out
-    n = Call.objects.count()
-    assert n > 0
-    assert f"{n} 通来电" in out

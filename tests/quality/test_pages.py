@@ -1,7 +1,7 @@
 import pytest
 
 from hotline.quality import sampling, services
-from hotline.quality.models import Appeal, ItemState, Sample, SampleItem, Score
+from hotline.quality.models import Appeal, Checker, ItemState, Sample, SampleItem, Score
 
 from .conftest import AFTER, MONTH, WEEK, frozen, lines
 
@@ -42,6 +42,33 @@ def test_a_checker_draws_from_the_page_and_sees_the_worklist(client, province, c
     assert Sample.objects.get().items.count() == 4
     html = page(client, province, "fz_reviewer", "/quality/").content.decode()
     assert "待评分（4）" in html
+
+
+def _nav(client, province, username) -> str:
+    html = page(client, province, username, "/").content.decode()
+    return html[html.index('<nav id="nav"') : html.index("</nav>")]
+
+
+def test_an_appointed_checker_finds_质检_in_the_navigation_with_their_items(
+    client, province, center, week_tickets
+):
+    with frozen(AFTER):
+        sampling.draw(center=center, week=WEEK)
+    # Reviewers and callback agents have no 质检 entry by their role: the appointment adds it.
+    waiting = {}
+    for checker in ("fz_reviewer", "fz_callback"):
+        n = SampleItem.objects.filter(checker=province.users[checker], state="pending").count()
+        nav = _nav(client, province, checker)
+        assert nav.count('href="/quality/"') == 1
+        badge = f'<span class="badge" data-testid="nav-count">{n}</span>' if n else ""
+        assert f'class="queue-link">质检{badge}</a>' in nav
+        waiting[checker] = n
+    assert sum(waiting.values()) == 4
+    assert _nav(client, province, "fz_agent").count('href="/quality/"') == 1  # by role, once
+    # Not appointed (or no longer): no entry.
+    Checker.objects.filter(user=province.users["fz_callback"]).update(is_active=False)
+    assert 'href="/quality/"' not in _nav(client, province, "fz_callback")
+    assert 'href="/quality/"' not in _nav(client, province, "fz_housing_leader")
 
 
 def test_a_draw_for_a_center_the_user_does_not_check_is_404(client, province, center,
