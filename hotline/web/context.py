@@ -50,8 +50,8 @@ def _checker_link(request, active, items) -> None:
     """A quality checker is appointed, not a role: a reviewer or a callback agent who checks
     their center's sample finds 质检 in the navigation with the items waiting for them."""
     url = reverse("quality:home")
-    if any(i["url"] == url for i in items):
-        return
+    if not active.unit.is_center or any(i["url"] == url for i in items):
+        return  # a unit's handlers and leaders (most pages served) cost no query
     if active.unit_id not in quality_access.checker_centers(request.user):
         return
     waiting = SampleItem.objects.filter(
