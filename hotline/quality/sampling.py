@@ -21,7 +21,7 @@ from hotline.catalog.calendar import LOCAL_TZ, to_local
 from hotline.catalog.models import Category
 from hotline.errors import Forbidden, IllegalTransition, InvalidInput
 from hotline.orgs.models import Membership, Role, Unit
-from hotline.tickets.models import Satisfaction, Ticket
+from hotline.tickets.models import Channel, Satisfaction, Ticket
 
 from .models import Checker, Plan, Reason, Sample, SampleItem
 
@@ -119,6 +119,16 @@ def pick(rows, *, per_agent: int, seed: str, roots: dict) -> list[tuple]:
 
 def _label(stratum) -> str:
     return f"{stratum[0]}/{stratum[1]}"
+
+
+def stratum_text(label: str) -> str:
+    """A stored stratum ("phone/4": channel / top category id) as a checker reads it."""
+    channel, _, category = label.partition("/")
+    name = Category.objects.filter(pk=category).values_list("name", flat=True).first() if (
+        category.isdigit()) else None  # fmt: skip
+    return (
+        f"{Channel(channel).label if channel in Channel.values else channel} · {name or '未分类'}"
+    )
 
 
 def _checkers(center: Unit) -> list[int]:

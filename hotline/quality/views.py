@@ -73,6 +73,7 @@ def _item_context(request, item, error=None):
         "may_decide": checker and item.state == ItemState.APPEALED
         and first is not None and first.checker_id != user.pk,
         "recording": item.call.recording if item.call_id else "",
+        "stratum": sampling.stratum_text(item.stratum) if item.stratum else "",
     }  # fmt: skip
 
 

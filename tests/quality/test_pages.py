@@ -123,3 +123,13 @@ def test_the_monthly_page_shows_the_center_line_faults_and_kappa(client, provinc
 def test_the_monthly_page_reports_a_bad_month(client, province, item):
     r = page(client, province, "fz_supervisor", "/quality/monthly/?center=fz&month=2026-13")
     assert "月份格式应为 2026-10" in r.content.decode()
+
+
+def test_the_item_page_names_the_stratum_in_words(client, province, item):
+    from hotline.catalog.models import Category
+
+    html = page(client, province, "fz_reviewer", f"/quality/items/{item.pk}/").content.decode()
+    channel = {"web": "网站", "wechat": "微信"}[item.stratum.split("/")[0]]
+    assert f"（分层：{channel} · 未分类）" in html
+    top = Category.objects.create(code="99", name="城乡建设", level=1, full_name="城乡建设")
+    assert sampling.stratum_text(f"phone/{top.pk}") == f"电话 · {top.name}"
