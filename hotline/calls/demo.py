@@ -211,6 +211,8 @@ def _cdr(played: list[Played]) -> bytes:
 def _send_live(platform, secret: str, played: list[Played]) -> None:
     """The calls as the signed events the platform pushes (the CTI intake's own path): an
     abandoned call pushed live opens a 回拨 item, where an imported one is history."""
+    if not played:
+        return  # a quiet day: a platform sends no empty batch (the intake refuses one)
     events = []
     for p in played:
         call_id = f"demo.{p.n}"

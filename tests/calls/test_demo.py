@@ -93,6 +93,14 @@ def test_the_day_s_last_abandoned_calls_wait_in_the_callback_queue(week, client)
     assert shown == {i.call.platform_call_id for i in items}
 
 
+def test_a_quiet_day_sends_no_live_batch(week):
+    # The intake refuses an empty batch; a demo loaded when nothing was abandoned sends none.
+    platform = Call.objects.filter(center=week).first().platform
+    before = CallEvent.objects.count()
+    calls_demo._send_live(platform, platform.secret, [])
+    assert CallEvent.objects.count() == before
+
+
 def test_loading_the_demo_again_keeps_one_week_of_calls(week):
     before = Call.objects.count()
     assert calls_demo.load(now=NOW) == before
