@@ -124,11 +124,11 @@ def _label(stratum) -> str:
 def stratum_text(label: str) -> str:
     """A stored stratum ("phone/4": channel / top category id) as a checker reads it."""
     channel, _, category = label.partition("/")
-    name = Category.objects.filter(pk=category).values_list("name", flat=True).first() if (
-        category.isdigit()) else None  # fmt: skip
-    return (
-        f"{Channel(channel).label if channel in Channel.values else channel} · {name or '未分类'}"
-    )
+    name = None
+    if category.isdigit():
+        name = Category.objects.filter(pk=category).values_list("name", flat=True).first()
+    shown = Channel(channel).label if channel in Channel.values else channel
+    return f"{shown} · {name or '未分类'}"
 
 
 def _checkers(center: Unit) -> list[int]:
