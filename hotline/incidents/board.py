@@ -15,6 +15,7 @@ from .services import current_script
 
 TOP = 10
 SAMPLE = 5000  # newest uncovered demands read for the top questions (and as many ordinary ones)
+MIN_ASKED = 2  # a question one citizen asked once is no 高频问题
 MIN_LIFT = 3.0  # a word shown is at least this many times as common as in ordinary demands
 
 
@@ -60,7 +61,13 @@ def uncovered_questions(incident: Incident, script_body: str) -> list[dict]:
         usual.update(_words(title, content))
     n_asked, n_ordinary = len(asked), len(ordinary)
     shown = []
-    for word, n in counts.most_common():
+    # Most asked first, the longer word first among equals: the search tokens of 热水器 are
+    # also 热水 and 水器, which say nothing the whole word does not.
+    for word, n in sorted(counts.items(), key=lambda wn: (-wn[1], -len(wn[0]), wn[0])):
+        if n < MIN_ASKED:
+            break
+        if any(word in s["word"] for s in shown):
+            continue
         # its share among the incident's demands against its share among ordinary ones
         if n / n_asked >= MIN_LIFT * usual[word] / max(n_ordinary, 1):
             shown.append({"word": word, "n": n, "example": example[word]})

@@ -42,6 +42,8 @@ def test_words_common_in_ordinary_demands_are_not_the_surges_questions(p):
     words = [q["word"] for q in board.snapshot(incident)["uncovered"]]
     assert "热水器" in words
     assert "小区" not in words and "家里" not in words
+    assert "热水" not in words and "水器" not in words  # parts of a word already shown
+    assert "不能" not in words  # asked once
 
 
 def test_the_sweep_sends_a_groups_reply_once_approved(p, sms_file):
