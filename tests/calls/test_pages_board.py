@@ -90,6 +90,10 @@ def test_the_callback_queue_lists_items_with_their_limit(client, province, item)
     assert "13900001111" not in page
     assert page.count("data-deadline=") == 1
     assert "放弃（等待 30 秒）" in page
+    # The tab shown is the tab marked (the tabs' style reads aria-current).
+    assert 'aria-current="page">待回拨</a>' in page
+    done = client.get("/calls/callbacks/?show=done").content.decode()
+    assert 'aria-current="page">已回拨</a>' in done and f'data-item="{item.pk}"' not in done
 
 
 @pytest.mark.parametrize("username", ["xm_agent", "fz_supervisor", "fz_housing_handler"])
