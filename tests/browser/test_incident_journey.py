@@ -7,6 +7,7 @@ urgent report is acknowledged at the level above."""
 import pytest
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from hotline.calls import services as calls
 from hotline.calls.models import AgentState, Call
@@ -122,6 +123,9 @@ def test_an_incident_from_declaration_to_one_reply_for_every_citizen(p, open_as,
     assert chart.bounding_box()["height"] >= 200
     tile = dispatcher.locator(".board-kpis .kpi").first.bounding_box()
     assert tile["width"] < 400  # a grid of tiles, not one full-width line each
+    # Three demands, each asking its own question: none asked twice yet, and the table says so.
+    expect(dispatcher.get_by_test_id("b-uncovered")).to_contain_text("暂无")
+    dispatcher.wait_for_timeout(1200)  # ECharts grows its bars for a second: shoot them grown
     shot(dispatcher, "16-incident-board")
     parent = Ticket.objects.get(pk=TicketGroup.objects.get().parent_id)
     assert parent.pk == tickets[0].pk

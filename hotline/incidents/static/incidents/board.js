@@ -26,6 +26,15 @@
       });
       body.appendChild(tr);
     });
+    if (!d.uncovered.length) {
+      var tr = document.createElement("tr");
+      var td = document.createElement("td");
+      td.colSpan = 3;
+      td.className = "muted";
+      td.textContent = "暂无：口径未覆盖的问题中，还没有被问到两次以上的";
+      tr.appendChild(td);
+      body.appendChild(tr);
+    }
     if (window.echarts) {
       chart = chart || echarts.init(document.getElementById("incident-chart"));
       chart.setOption({
@@ -33,7 +42,7 @@
         grid: { left: 40, right: 16, top: 16, bottom: 24 },
         xAxis: { type: "category", data: d.per_hour.map(function (h) { return h.hour; }) },
         yAxis: { type: "value", minInterval: 1 },
-        series: [{ name: "事件工单", type: "bar", data: d.per_hour.map(function (h) { return h.n; }) }]
+        series: [{ name: "事件工单", type: "bar", barMaxWidth: 48, data: d.per_hour.map(function (h) { return h.n; }) }]
       });
     }
   }
