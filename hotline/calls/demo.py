@@ -76,15 +76,17 @@ def load(*, seed: int = 7, now: dt.datetime | None = None) -> int:
         CallQueue.objects.create(code="general", name="综合咨询", center=center)
         # Only seat 1001 has a demo account: the other seats' calls count for the center.
         day = [f"{1001 + i}" for i in range(spec.day_seats)]
-        for code in [*day, NIGHT_SEAT]:
-            Seat.objects.create(code=code, center=center, extension=code)
-        _shifts(
-            User.objects.get(username=spec.agent), Seat.objects.get(center=center, code="1001"), now
-        )
+        seats = [
+            Seat.objects.create(code=c, center=center, extension=c) for c in [*day, NIGHT_SEAT]
+        ]
+        _shifts(User.objects.get(username=spec.agent), seats[0], now)
         played = _played(_offered(rng, spec.per_day, now), day, now)
         live = _live(played, now)
+        sent_live = {p.n for p in live}
         report = import_cdr(
-            platform=platform, fmt="asterisk", data=_cdr([p for p in played if p not in live])
+            platform=platform,
+            fmt="asterisk",
+            data=_cdr([p for p in played if p.n not in sent_live]),
         )
         if report.errors or report.event_errors:
             raise RuntimeError(f"the demo CDR of {spec.center} did not import: {report.errors[:3]}")
